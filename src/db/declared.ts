@@ -1,0 +1,139 @@
+import { sql } from 'drizzle-orm'
+import type { Database } from './client'
+import {
+  backends,
+  capabilityOverrides,
+  declaredModels,
+  groupBackends,
+  groupModels,
+  groups,
+  providerConfigs,
+} from './schema'
+
+/** Rows as Postgres's json_agg renders them: snake_case keys, timestamps as ISO strings. */
+export interface BackendRecord {
+  id: string
+  name: string
+  baseUrl: string
+  type: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface DeclaredModel {
+  id: string
+  model: string
+  canChat: boolean
+  canEmbed: boolean
+  canPrompt: boolean
+  canStream: boolean
+  contextLength: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface GroupRecord {
+  id: string
+  name: string
+  purposeType: string
+}
+
+export interface ProviderConfigRecord {
+  type: string
+  apiKeyCiphertext: string | null
+  apiKeyEnv: string | null
+  updatedAt: string
+}
+
+export interface CapabilityOverride {
+  provider: string
+  model: string
+  canThink: boolean | null
+  canVision: boolean | null
+}
+
+/** Everything an operator declared: what one reconcile cycle starts from. */
+export interface DeclaredState {
+  backends: BackendRecord[]
+  models: DeclaredModel[]
+  groups: GroupRecord[]
+  groupBackends: { groupId: string; backendId: string }[]
+  groupModels: { groupId: string; modelId: string }[]
+  providerConfigs: ProviderConfigRecord[]
+  overrides: CapabilityOverride[]
+}
+
+type Row = Record<string, unknown>
+
+/**
+ * Loads the whole declared state in one statement (one database round trip): each table is
+ * aggregated to JSON in a scalar subquery. Backends come newest first, as the seed lists them.
+ */
+export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
+  const agg = (table: unknown, order: ReturnType<typeof sql>) =>
+    sql`(select coalesce(json_agg(t ${order}), '[]'::json) from ${table} t)`
+  const result = await db.execute<Record<keyof DeclaredState, Row[]>>(sql`select
+    ${agg(backends, sql`order by t.created_at desc, t.id desc`)} as "backends",
+    ${agg(declaredModels, sql`order by t.created_at, t.id`)} as "models",
+    ${agg(groups, sql`order by t.created_at, t.id`)} as "groups",
+    ${agg(groupBackends, sql`order by t.assigned_at desc`)} as "groupBackends",
+    ${agg(groupModels, sql`order by t.created_at desc`)} as "groupModels",
+    ${agg(providerConfigs, sql`order by t.type`)} as "providerConfigs",
+    ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides"`)
+  const row = result.rows[0]
+  if (!row) throw new Error('declared state query returned no row')
+  return {
+    backends: row.backends.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      baseUrl: String(r.base_url),
+      type: String(r.type),
+      createdAt: String(r.created_at),
+      updatedAt: String(r.updated_at),
+    })),
+    models: row.models.map((r) => ({
+      id: String(r.id),
+      model: String(r.model),
+      canChat: r.can_chat === true,
+      canEmbed: r.can_embed === true,
+      canPrompt: r.can_prompt === true,
+      canStream: r.can_stream === true,
+      contextLength: Number(r.context_length),
+      createdAt: String(r.created_at),
+      updatedAt: String(r.updated_at),
+    })),
+    groups: row.groups.map((r) => ({ id: String(r.id), name: String(r.name), purposeType: String(r.purpose_type) })),
+    groupBackends: row.groupBackends.map((r) => ({ groupId: String(r.group_id), backendId: String(r.backend_id) })),
+    groupModels: row.groupModels.map((r) => ({ groupId: String(r.group_id), modelId: String(r.model_id) })),
+    providerConfigs: row.providerConfigs.map((r) => ({
+      type: String(r.type),
+      apiKeyCiphertext: (r.api_key_ciphertext as string | null) ?? null,
+      apiKeyEnv: (r.api_key_env as string | null) ?? null,
+      updatedAt: String(r.updated_at),
+    })),
+    overrides: row.overrides.map((r) => ({
+      provider: String(r.provider),
+      model: String(r.model),
+      canThink: (r.can_think as boolean | null) ?? null,
+      canVision: (r.can_vision as boolean | null) ?? null,
+    })),
+  }
+}
+
+/**
+ * Stores context lengths the cycle learned for declared models that had none (0), in one
+ * statement. Only `context_length` changes: the operator's capability flags are never touched.
+ */
+export async function writeBackContextLengths(
+  db: Database,
+  learned: { id: string; contextLength: number }[],
+): Promise<void> {
+  if (learned.length === 0) return
+  const values = sql.join(
+    learned.map((l) => sql`(${l.id}, ${l.contextLength}::integer)`),
+    sql`, `,
+  )
+  await db.execute(sql`update ${declaredModels} set context_length = v.ctx, updated_at = now()
+    from (values ${values}) as v(id, ctx)
+    where ${declaredModels.id} = v.id and ${declaredModels.contextLength} = 0`)
+}

@@ -1,0 +1,132 @@
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  varchar,
+} from 'drizzle-orm/pg-core'
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}
+
+/** One endpoint of one provider type (seed `llm_backends`). */
+export const backends = pgTable(
+  'backends',
+  {
+    id: varchar('id', { length: 255 }).primaryKey(),
+    name: varchar('name', { length: 512 }).notNull().unique(),
+    baseUrl: varchar('base_url', { length: 512 }).notNull(),
+    type: varchar('type', { length: 512 }).notNull(),
+    ...timestamps,
+  },
+  (t) => [unique('backends_type_base_url_unique').on(t.type, t.baseUrl)],
+)
+
+/** Models an operator declared, for every provider type (seed `ollama_models`). */
+export const declaredModels = pgTable('declared_models', {
+  id: varchar('id', { length: 255 }).primaryKey(),
+  model: varchar('model', { length: 512 }).notNull().unique(),
+  canChat: boolean('can_chat').notNull().default(false),
+  canEmbed: boolean('can_embed').notNull().default(false),
+  canPrompt: boolean('can_prompt').notNull().default(false),
+  canStream: boolean('can_stream').notNull().default(false),
+  /** 0 = unknown; the cycle learns it from a backend that reports one. */
+  contextLength: integer('context_length').notNull().default(0),
+  ...timestamps,
+})
+
+/** Affinity groups (seed `llm_affinity_group`). */
+export const groups = pgTable('groups', {
+  id: varchar('id', { length: 255 }).primaryKey(),
+  name: varchar('name', { length: 512 }).notNull().unique(),
+  purposeType: varchar('purpose_type', { length: 512 }).notNull(),
+  ...timestamps,
+})
+
+export const groupBackends = pgTable(
+  'group_backends',
+  {
+    groupId: varchar('group_id', { length: 255 })
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    backendId: varchar('backend_id', { length: 255 })
+      .notNull()
+      .references(() => backends.id, { onDelete: 'cascade' }),
+    assignedAt: timestamp('assigned_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.backendId] }), index('group_backends_backend_idx').on(t.backendId)],
+)
+
+export const groupModels = pgTable(
+  'group_models',
+  {
+    groupId: varchar('group_id', { length: 255 })
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    modelId: varchar('model_id', { length: 255 })
+      .notNull()
+      .references(() => declaredModels.id, { onDelete: 'cascade' }),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.groupId] }), index('group_models_group_idx').on(t.groupId)],
+)
+
+/**
+ * Credentials per backend type (seed `cloud-provider:<type>`): either a literal key, stored
+ * AES-GCM encrypted, or the name of a Worker secret/var that holds it.
+ */
+export const providerConfigs = pgTable('provider_configs', {
+  type: varchar('type', { length: 64 }).primaryKey(),
+  apiKeyCiphertext: text('api_key_ciphertext'),
+  apiKeyEnv: varchar('api_key_env', { length: 255 }),
+  ...timestamps,
+})
+
+/** Manual think/vision corrections per (provider type, model) (seed `model-capability:*`). */
+export const capabilityOverrides = pgTable(
+  'capability_overrides',
+  {
+    provider: varchar('provider', { length: 64 }).notNull(),
+    model: varchar('model', { length: 512 }).notNull(),
+    canThink: boolean('can_think'),
+    canVision: boolean('can_vision'),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.model] })],
+)
+
+/** One row per reconcile cycle that ran (or was refused the lease and did not). */
+export const reconcileRuns = pgTable(
+  'reconcile_runs',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    trigger: varchar('trigger', { length: 32 }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** running | ok | failed */
+    outcome: varchar('outcome', { length: 16 }).notNull().default('running'),
+    error: text('error'),
+    backendsTotal: integer('backends_total').notNull().default(0),
+    backendsHealthy: integer('backends_healthy').notNull().default(0),
+    backendsFailed: integer('backends_failed').notNull().default(0),
+    snapshotWritten: boolean('snapshot_written').notNull().default(false),
+  },
+  (t) => [index('reconcile_runs_started_idx').on(t.startedAt)],
+)
+
+/**
+ * The single cycle lease: taken by one atomic upsert that succeeds only when the current holder's
+ * lease has expired, so overlapping cron deliveries run one cycle and a crashed one is forgotten.
+ */
+export const reconcileLease = pgTable('reconcile_lease', {
+  name: varchar('name', { length: 64 }).primaryKey(),
+  runId: varchar('run_id', { length: 64 }).notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull().default(sql`now()`),
+})

@@ -1,0 +1,71 @@
+import { z } from 'zod'
+
+/** Worker bindings, vars and secrets. Credentials named by `apiKeyEnv` are read from here too. */
+export interface Env {
+  KV: KVNamespace
+  DATABASE_URL?: string
+  /** Local only: host:port of the WebSocket→TCP proxy in front of a plain Postgres. */
+  NEON_WS_PROXY?: string
+  ADMIN_TOKEN?: string
+  READ_TOKEN?: string
+  PUBLIC_READ?: string
+  PROBE_CONCURRENCY?: string
+  PROBE_TIMEOUT_MS?: string
+  PROVIDER_CACHE_TTL_S?: string
+  SNAPSHOT_HEARTBEAT_S?: string
+  LEASE_TTL_S?: string
+  AUTO_DISCOVER?: string
+  GROUPS?: string
+  CORS_ORIGINS?: string
+  SECRETS_KEY?: string
+  TENANT_ID?: string
+  [name: string]: unknown
+}
+
+/** Production Workers allow 6 simultaneous connections per invocation; probes never use more. */
+export const MAX_PROBE_CONCURRENCY = 6
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)))
+
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().positive().max(max).optional().default(fallback)
+
+const settingsSchema = z.object({
+  PUBLIC_READ: flag(false),
+  PROBE_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .default(5)
+    .transform((n) => Math.min(n, MAX_PROBE_CONCURRENCY)),
+  PROBE_TIMEOUT_MS: positiveInt(10_000),
+  PROVIDER_CACHE_TTL_S: positiveInt(3600).pipe(z.number().min(60, 'KV expirations start at 60 s')),
+  SNAPSHOT_HEARTBEAT_S: positiveInt(900),
+  LEASE_TTL_S: positiveInt(900),
+  AUTO_DISCOVER: flag(true),
+  GROUPS: flag(false),
+})
+
+export type Settings = z.infer<typeof settingsSchema>
+
+/** Every knob with its default, parsed once per invocation; a bad value names the setting. */
+export function parseSettings(env: Env): Settings {
+  const raw = Object.fromEntries(
+    Object.keys(settingsSchema.shape).map((key) => [key, emptyToUndefined(env[key])]),
+  )
+  const parsed = settingsSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new Error(`invalid setting ${String(issue?.path[0])}: ${issue?.message}`)
+  }
+  return parsed.data
+}
+
+function emptyToUndefined(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value
+}

@@ -1,0 +1,21 @@
+import { Hono } from 'hono'
+import { type AppEnv, requestContext } from './context'
+import { ApiError, onError } from './errors'
+import { backendRoutes } from './routes/backends'
+import { providerRoutes } from './routes/providers'
+import { setupRoutes } from './routes/setup'
+import { stateRoutes } from './routes/state'
+
+export const app = new Hono<AppEnv>()
+  .onError(onError)
+  .notFound((c) => {
+    throw new ApiError(404, 'route_not_found', `no route ${c.req.method} ${c.req.path}`)
+  })
+  .get('/healthz', (c) => c.json({ ok: true }))
+  .use(requestContext)
+  .route('/state', stateRoutes)
+  .route('/backends', backendRoutes)
+  .route('/providers', providerRoutes)
+  .route('/setup', setupRoutes)
+
+export type AppType = typeof app

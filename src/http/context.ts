@@ -1,0 +1,23 @@
+import { createMiddleware } from 'hono/factory'
+import { type Database, type DatabaseHandle, openDatabase } from '../db/client'
+import { type Env, type Settings, parseSettings } from '../env'
+
+export interface AppEnv {
+  Bindings: Env
+  Variables: {
+    settings: Settings
+    /** Opens the request's database on first use; closed when the response is done. */
+    db: () => Database
+  }
+}
+
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('settings', parseSettings(c.env))
+  let handle: DatabaseHandle | undefined
+  c.set('db', () => (handle ??= openDatabase(c.env)).db)
+  try {
+    await next()
+  } finally {
+    if (handle) c.executionCtx.waitUntil(handle.close())
+  }
+})

@@ -1,0 +1,68 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { getProviderConfig, upsertProviderConfig } from '../../db/admin'
+import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
+import { encryptSecret } from '../../secrets'
+import { requireAdmin } from '../auth'
+import type { AppEnv } from '../context'
+import { ApiError } from '../errors'
+import { validate } from '../validate'
+
+const configureInput = z
+  .object({
+    apiKey: z.string().trim().min(1, 'apiKey must not be empty').optional(),
+    apiKeyEnv: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv must be the name of a Worker secret or var')
+      .optional(),
+    upsert: z.boolean().optional().default(false),
+  })
+  .refine((v) => !(v.apiKey && v.apiKeyEnv), { message: 'provide apiKey or apiKeyEnv, not both', path: ['apiKey'] })
+  .refine((v) => v.apiKey || v.apiKeyEnv, { message: 'apiKey or apiKeyEnv is required', path: ['apiKey'] })
+
+const typeParam = z.object({
+  type: z
+    .string()
+    .transform(canonicalBackendType)
+    .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
+})
+
+export const providerRoutes = new Hono<AppEnv>().post(
+  '/:type/configure',
+  requireAdmin,
+  validate('param', typeParam),
+  validate('json', configureInput),
+  async (c) => {
+    const { type } = c.req.valid('param')
+    const input = c.req.valid('json')
+    const db = c.get('db')()
+    if (!input.upsert && (await getProviderConfig(db, type))) {
+      throw new ApiError(409, 'provider_configured', `provider ${type} is already configured; set upsert=true to update`, 'upsert')
+    }
+    let apiKeyCiphertext: string | null = null
+    if (input.apiKey) {
+      if (!c.env.SECRETS_KEY) {
+        throw new ApiError(
+          422,
+          'secrets_key_missing',
+          'literal keys are stored encrypted and SECRETS_KEY is not set: set it, or pass apiKeyEnv instead',
+          'apiKey',
+        )
+      }
+      apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
+    }
+    const row = await upsertProviderConfig(db, { type, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
+    console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, source: input.apiKey ? 'literal' : 'env' }))
+    const envValue = input.apiKeyEnv ? c.env[input.apiKeyEnv] : undefined
+    return c.json({
+      provider: type,
+      configured: true,
+      secretSource: input.apiKey ? 'literal' : 'env',
+      secretConfigured: true,
+      secretPresent: input.apiKey ? true : typeof envValue === 'string' && envValue.length > 0,
+      ...(input.apiKeyEnv ? { apiKeyEnv: input.apiKeyEnv } : {}),
+      updatedAt: row.updatedAt.toISOString(),
+    })
+  },
+)

@@ -1,0 +1,25 @@
+import { ollama } from './ollama'
+import { openai } from './openai'
+import type { BackendType, ProviderAdapter } from './types'
+import { vllm } from './vllm'
+
+/** Every backend type and its adapter; a type without one fails to compile. */
+export const adapters = {
+  ollama,
+  vllm,
+  openai,
+} satisfies Record<BackendType, ProviderAdapter>
+
+export const BACKEND_TYPES = Object.keys(adapters) as BackendType[]
+
+/** Lower-cased and trimmed, as the seed's CanonicalBackendType (the `local` alias has no adapter yet). */
+export function canonicalBackendType(type: string): string {
+  return type.trim().toLowerCase()
+}
+
+export function adapterFor(type: string): { type: BackendType; adapter: ProviderAdapter } | undefined {
+  const canonical = canonicalBackendType(type)
+  return canonical in adapters
+    ? { type: canonical as BackendType, adapter: adapters[canonical as BackendType] }
+    : undefined
+}

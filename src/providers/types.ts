@@ -1,0 +1,73 @@
+import type { ProviderError } from '../errors/provider-error'
+
+/** Backend types this service can observe. Adding one: its folder, the registry, this union. */
+export type BackendType = 'ollama' | 'vllm' | 'openai'
+
+/** One model as a backend's listing API describes it, normalised across providers. */
+export interface ObservedModel {
+  /** The id the provider expects when the model is invoked. */
+  name: string
+  /** A friendlier name the provider gives (Ollama's tags `name`), when it differs. */
+  displayName?: string
+  /** 0 = unknown. */
+  contextLength: number
+  /** 0 = unknown. */
+  maxOutputTokens: number
+  canChat: boolean
+  canEmbed: boolean
+  canPrompt: boolean
+  canStream: boolean
+  canThink: boolean
+  canVision: boolean
+  /** Tool calling: null when the provider does not say. */
+  tools: boolean | null
+  modifiedAt?: string
+  size?: number
+  digest?: string
+}
+
+/** What a listing produced: the models, plus problems that did not make the listing fail. */
+export interface Observation {
+  models: ObservedModel[]
+  /** e.g. Ollama's /api/show failing for one model: the model is kept, its details are not. */
+  warnings: string[]
+}
+
+export interface ListContext {
+  baseUrl: string
+  /** The resolved credential, or undefined when none is configured. Never logged. */
+  credential: string | undefined
+  fetch: typeof fetch
+  /** Aborts when the probe's deadline passes. */
+  signal: AbortSignal
+}
+
+/**
+ * How declared models combine with observed ones (seed-spec §4.7):
+ * - `overlay`: every observed model is kept; a declared match adds its flags and context (Ollama);
+ * - `filter`: declared matches take the declared record, others only with auto discovery (vLLM,
+ *   OpenAI family);
+ * - `ignore`: declared models play no part (Gemini, Vertex, Bedrock).
+ */
+export type DeclaredPolicy = 'overlay' | 'filter' | 'ignore'
+
+export interface ProviderAdapter {
+  /** Name used in operator-facing messages, e.g. "OpenAI" or "vLLM". */
+  label: string
+  /** `required`: no credential configured → `API key not configured`, no call made. */
+  credential: 'required' | 'optional'
+  /** Whether model lists are cached in KV (cloud APIs that bill or rate-limit listing). */
+  cacheable: boolean
+  declaredPolicy: DeclaredPolicy
+  /** Strip one trailing `:latest` from declared names before matching (OpenAI family). */
+  stripLatest: boolean
+  /**
+   * Use the observed context length for a declared model that has none (0), and store it on the
+   * declared model (Ollama, vLLM). When false the declared context length always wins (OpenAI family).
+   */
+  learnsContext: boolean
+  /** Lists the models; throws ProviderError on any failure. */
+  listModels(ctx: ListContext): Promise<Observation>
+}
+
+export type { ProviderError }

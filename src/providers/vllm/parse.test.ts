@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import models from '../../../fixtures/providers/vllm/models.json'
+import { row } from '../expected-rows'
+import { parseVllmModels } from './parse'
+
+describe('vllm parse', () => {
+  it('turns /v1/models into the README rows, LoRA inheriting its base context', () => {
+    expect(parseVllmModels(models)).toEqual([
+      row('qwen3-8b | 32768 | 0 | Y | N | Y | Y | N | N | ?'),
+      row('sql-lora | 32768 | 0 | Y | N | Y | Y | N | N | ?'),
+    ])
+  })
+
+  it('gives 0 context to a LoRA whose parent is unknown', () => {
+    const [lora] = parseVllmModels({ data: [{ id: 'a', parent: 'missing', max_model_len: null }] })
+    expect(lora?.contextLength).toBe(0)
+  })
+
+  it('rejects a body without a list', () => {
+    expect(() => parseVllmModels({ data: {} })).toThrow(/decode vLLM catalog response: data/)
+  })
+})

@@ -1,0 +1,196 @@
+import pMap from 'p-map'
+import type { Database } from '../db/client'
+import { type DeclaredState, loadDeclaredState, writeBackContextLengths } from '../db/declared'
+import { finishRun, startRun } from '../db/runs'
+import type { Env, Settings } from '../env'
+import { ProviderError } from '../errors/provider-error'
+import { ModelCache } from '../kv/model-cache'
+import { SnapshotStore } from '../kv/snapshot-store'
+import { adapterFor } from '../providers'
+import { resolveCredential } from './credentials'
+import { indexOverrides, mergeBackend } from './merge'
+import { probeBackend } from './probe'
+import type { BackendRuntimeState, BackendStatus, Snapshot } from './types'
+
+export interface CycleDeps {
+  env: Env
+  settings: Settings
+  kv: KVNamespace
+  /** Opens the invocation's database; called once, and a failure counts as the database being down. */
+  db: () => Database
+  fetch: typeof fetch
+  now: () => Date
+  trigger: 'cron' | 'manual'
+}
+
+export interface RunSummary {
+  runId: string
+  outcome: 'ok' | 'failed' | 'skipped'
+  error?: string
+  trigger: string
+  startedAt: string
+  durationMs: number
+  backends: number
+  byStatus: Record<BackendStatus, number>
+  cacheHits: number
+  kvWrites: number
+  snapshotWritten: boolean
+}
+
+/** KV key holding the last run that could not be recorded in Postgres (the database was down). */
+export const UNRECORDED_RUN_KEY = 'runs:last-unrecorded'
+
+/**
+ * One reconcile cycle (the Go `RunBackendCycle`): take the lease, load the declared state in one
+ * round trip, probe every backend concurrently within the bound and the timeout, merge, publish
+ * the snapshot if it changed, record the run. A database that cannot be reached leaves the last
+ * snapshot untouched.
+ */
+export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
+  const startedAt = deps.now()
+  const summary: RunSummary = {
+    runId: crypto.randomUUID(),
+    outcome: 'ok',
+    trigger: deps.trigger,
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    backends: 0,
+    byStatus: { healthy: 0, degraded: 0, down: 0, unconfigured: 0, unsupported: 0 },
+    cacheHits: 0,
+    kvWrites: 0,
+    snapshotWritten: false,
+  }
+  const done = (outcome: RunSummary['outcome'], error?: string) => {
+    summary.outcome = outcome
+    if (error) summary.error = error
+    summary.durationMs = deps.now().getTime() - startedAt.getTime()
+    console.log(JSON.stringify({ msg: 'reconcile cycle', ...summary }))
+    return summary
+  }
+
+  let db: Database
+  let declared: DeclaredState
+  try {
+    db = deps.db()
+    const leased = await startRun(db, { id: summary.runId, trigger: deps.trigger, leaseTtlS: deps.settings.LEASE_TTL_S })
+    if (!leased) return done('skipped', 'another reconcile cycle holds the lease')
+  } catch (error) {
+    const message = `database unavailable: ${errorText(error)}`
+    await deps.kv.put(UNRECORDED_RUN_KEY, JSON.stringify({ ...summary, outcome: 'failed', error: message }))
+    return done('failed', message)
+  }
+
+  try {
+    declared = await loadDeclaredState(db)
+  } catch (error) {
+    const message = `loading declared state: ${errorText(error)}`
+    await recordFailure(db, deps, summary, message)
+    return done('failed', message)
+  }
+
+  try {
+    const snapshot = await observeAll(declared, deps, summary)
+    const store = new SnapshotStore(deps.kv)
+    const decision = await store.write(snapshot.snapshot, snapshot.previousMeta, {
+      now: deps.now(),
+      heartbeatSeconds: deps.settings.SNAPSHOT_HEARTBEAT_S,
+    })
+    summary.snapshotWritten = decision.written
+    summary.kvWrites += decision.kvWrites
+    await writeBackContextLengths(db, snapshot.learnedContexts)
+    await finishRun(db, {
+      id: summary.runId,
+      outcome: 'ok',
+      counts: {
+        backendsTotal: summary.backends,
+        backendsHealthy: summary.byStatus.healthy,
+        backendsFailed: summary.backends - summary.byStatus.healthy - summary.byStatus.degraded,
+        snapshotWritten: summary.snapshotWritten,
+      },
+    })
+    return done('ok')
+  } catch (error) {
+    const message = errorText(error)
+    await recordFailure(db, deps, summary, message)
+    return done('failed', message)
+  }
+}
+
+async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: RunSummary) {
+  const store = new SnapshotStore(deps.kv)
+  const cache = new ModelCache(deps.kv, deps.settings.PROVIDER_CACHE_TTL_S)
+  const { meta: previousMeta, snapshot: previous } = await store.read()
+  const previousById = new Map(previous.backends.map((b) => [b.id, b]))
+  const configs = new Map(declared.providerConfigs.map((c) => [c.type, c]))
+  const overrides = indexOverrides(declared.overrides)
+  const cacheable = declared.backends.filter((b) => adapterFor(b.type)?.adapter.cacheable)
+  const cached = await cache.getMany(cacheable.map((b) => b.id))
+  const checkedAt = deps.now().toISOString()
+
+  const results = await pMap(
+    declared.backends,
+    async (backend) => {
+      const found = adapterFor(backend.type)
+      if (!found) {
+        const error = new ProviderError('unsupported', `Unsupported backend type: ${backend.type}`)
+        return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0, found }
+      }
+      const credential = await resolveCredential(configs.get(found.type), deps.env)
+      const result = await probeBackend(backend, found.type, found.adapter, credential, {
+        fetch: deps.fetch,
+        timeoutMs: deps.settings.PROBE_TIMEOUT_MS,
+        cache,
+        cached,
+        now: deps.now,
+      })
+      return { ...result, found }
+    },
+    { concurrency: deps.settings.PROBE_CONCURRENCY },
+  )
+
+  const backends: BackendRuntimeState[] = []
+  const learnedContexts: { id: string; contextLength: number }[] = []
+  declared.backends.forEach((backend, i) => {
+    const result = results[i]!
+    const merged = mergeBackend({
+      backend,
+      type: result.found?.type ?? backend.type,
+      adapter: result.found?.adapter ?? { label: backend.type, declaredPolicy: 'ignore', stripLatest: false, learnsContext: false },
+      declared: declared.models,
+      outcome: result.outcome,
+      previous: previousById.get(backend.id),
+      overrides,
+      autoDiscover: deps.settings.AUTO_DISCOVER,
+      checkedAt,
+    })
+    backends.push(merged.state)
+    learnedContexts.push(...merged.learnedContexts)
+    summary.byStatus[merged.state.status]++
+    if (result.cacheHit) summary.cacheHits++
+    summary.kvWrites += result.kvWrites
+  })
+  backends.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+  summary.backends = backends.length
+  const snapshot: Snapshot = { backends }
+  return { snapshot, previousMeta, learnedContexts: dedupeLearned(learnedContexts) }
+}
+
+/** Several backends may serve the same declared model; learn its context once. */
+function dedupeLearned(learned: { id: string; contextLength: number }[]) {
+  return [...new Map(learned.map((l) => [l.id, l])).values()]
+}
+
+async function recordFailure(db: Database, deps: CycleDeps, summary: RunSummary, message: string) {
+  try {
+    await finishRun(db, { id: summary.runId, outcome: 'failed', error: message })
+  } catch (error) {
+    await deps.kv.put(
+      UNRECORDED_RUN_KEY,
+      JSON.stringify({ ...summary, outcome: 'failed', error: `${message}; recording it: ${errorText(error)}` }),
+    )
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

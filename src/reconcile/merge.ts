@@ -1,0 +1,196 @@
+import type { CapabilityOverride, DeclaredModel, BackendRecord } from '../db/declared'
+import type { ErrorKind, ProviderError } from '../errors/provider-error'
+import type { ObservedModel, ProviderAdapter } from '../providers/types'
+import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from './types'
+
+/** The outcome of asking one backend for its models. */
+export type ProbeOutcome =
+  | { ok: true; models: ObservedModel[]; warnings: string[]; fromCache: boolean; latencyMs: number }
+  | { ok: false; error: ProviderError; latencyMs: number }
+
+export interface MergeInput {
+  backend: BackendRecord
+  /** Canonical backend type, the provider key of capability overrides. */
+  type: string
+  adapter: Pick<ProviderAdapter, 'label' | 'declaredPolicy' | 'stripLatest' | 'learnsContext'>
+  declared: DeclaredModel[]
+  outcome: ProbeOutcome
+  previous: BackendRuntimeState | undefined
+  overrides: OverrideIndex
+  autoDiscover: boolean
+  checkedAt: string
+}
+
+export interface MergeResult {
+  state: BackendRuntimeState
+  /** Context lengths learned for declared models that had none (seed's DB write-back). */
+  learnedContexts: { id: string; contextLength: number }[]
+}
+
+export type OverrideIndex = ReadonlyMap<string, CapabilityOverride>
+
+export function indexOverrides(overrides: CapabilityOverride[]): OverrideIndex {
+  return new Map(overrides.map((o) => [overrideKey(o.provider, o.model), o]))
+}
+
+function overrideKey(provider: string, model: string): string {
+  return `${provider.trim().toLowerCase()}:${model.trim()}`
+}
+
+/** Think/vision corrections win over what the provider said (seed-spec §8.3). */
+export function applyOverride(model: ModelPullStatus, type: string, overrides: OverrideIndex): ModelPullStatus {
+  const id = model.model.trim() || model.name.trim()
+  if (!id) return model
+  const override = overrides.get(overrideKey(type, id))
+  if (!override) return model
+  return {
+    ...model,
+    canThink: override.canThink ?? model.canThink,
+    canVision: override.canVision ?? model.canVision,
+  }
+}
+
+export function pullStatusFromObserved(observed: ObservedModel): ModelPullStatus {
+  const { displayName, name, modifiedAt, size, digest, ...capabilities } = observed
+  return {
+    name: displayName?.trim() || name,
+    model: name,
+    ...capabilities,
+    ...(modifiedAt !== undefined ? { modifiedAt } : {}),
+    ...(size !== undefined ? { size } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  }
+}
+
+/**
+ * Declared + observed → one backend's state. Pure: the same input always gives the same state,
+ * which is what lets the cycle skip KV writes when nothing changed.
+ */
+export function mergeBackend(input: MergeInput): MergeResult {
+  const { outcome, previous } = input
+  if (!outcome.ok) {
+    const kind = outcome.error.kind
+    const counts = kind !== 'unconfigured' && kind !== 'unsupported'
+    return {
+      state: baseState(input, {
+        status: statusForError(kind),
+        error: outcome.error.message,
+        errorKind: kind,
+        lastSuccessAt: previous?.lastSuccessAt ?? null,
+        consecutiveFailures: counts ? (previous?.consecutiveFailures ?? 0) + 1 : 0,
+        latencyMs: outcome.latencyMs,
+      }),
+      learnedContexts: [],
+    }
+  }
+
+  const merged = mergeModels(input, outcome.models)
+  const pulledModels = merged.models.map((m) => applyOverride(m, input.type, input.overrides))
+  const noneDeclaredServed =
+    input.adapter.declaredPolicy === 'filter' &&
+    input.declared.length > 0 &&
+    pulledModels.length === 0 &&
+    !input.autoDiscover
+  const problem = noneDeclaredServed ? noneDeclaredMessage(input, outcome.models) : undefined
+  const degraded = problem !== undefined || outcome.warnings.length > 0
+  return {
+    state: baseState(input, {
+      status: degraded ? 'degraded' : 'healthy',
+      pulledModels,
+      ...(problem ? { error: problem, errorKind: 'no_declared_models' as const } : {}),
+      ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
+      lastSuccessAt: outcome.fromCache ? (previous?.lastSuccessAt ?? input.checkedAt) : input.checkedAt,
+      consecutiveFailures: 0,
+      latencyMs: outcome.latencyMs,
+    }),
+    learnedContexts: merged.learnedContexts,
+  }
+}
+
+function statusForError(kind: ErrorKind): BackendStatus {
+  if (kind === 'unconfigured') return 'unconfigured'
+  if (kind === 'unsupported') return 'unsupported'
+  return 'down'
+}
+
+function baseState(
+  input: MergeInput,
+  fields: Partial<BackendRuntimeState> &
+    Pick<BackendRuntimeState, 'status' | 'lastSuccessAt' | 'consecutiveFailures' | 'latencyMs'>,
+): BackendRuntimeState {
+  const pulledModels = fields.pulledModels ?? []
+  return {
+    id: input.backend.id,
+    name: input.backend.name,
+    models: [...new Set(pulledModels.map((m) => m.model || m.name))].sort(),
+    backend: input.backend,
+    checkedAt: input.checkedAt,
+    ...fields,
+    pulledModels,
+  }
+}
+
+function mergeModels(
+  input: MergeInput,
+  observed: ObservedModel[],
+): { models: ModelPullStatus[]; learnedContexts: MergeResult['learnedContexts'] } {
+  const { adapter, autoDiscover } = input
+  if (adapter.declaredPolicy === 'ignore') return { models: observed.map(pullStatusFromObserved), learnedContexts: [] }
+
+  const declaredByKey = declaredIndex(input.declared, adapter.stripLatest)
+  const models: ModelPullStatus[] = []
+  const learnedContexts: MergeResult['learnedContexts'] = []
+  for (const model of observed) {
+    const declared = declaredByKey.get(model.name)
+    const learns = adapter.learnsContext && declared?.contextLength === 0 && model.contextLength > 0
+    if (declared && learns) learnedContexts.push({ id: declared.id, contextLength: model.contextLength })
+    if (adapter.declaredPolicy === 'overlay') {
+      models.push(overlayDeclared(pullStatusFromObserved(model), declared))
+    } else if (declared) {
+      models.push({
+        name: declared.id,
+        model: declared.model,
+        modifiedAt: declared.updatedAt,
+        contextLength: learns ? model.contextLength : declared.contextLength,
+        maxOutputTokens: model.maxOutputTokens,
+        canChat: declared.canChat,
+        canEmbed: declared.canEmbed,
+        canPrompt: declared.canPrompt,
+        canStream: declared.canStream,
+        canThink: false,
+        canVision: false,
+        tools: model.tools,
+      })
+    } else if (autoDiscover) {
+      models.push(pullStatusFromObserved(model))
+    }
+  }
+  return { models, learnedContexts }
+}
+
+/** Ollama: the operator's intent adds to what the daemon reports; it never removes. */
+function overlayDeclared(model: ModelPullStatus, declared: DeclaredModel | undefined): ModelPullStatus {
+  if (!declared) return model
+  return {
+    ...model,
+    contextLength: declared.contextLength > 0 ? declared.contextLength : model.contextLength,
+    canChat: model.canChat || declared.canChat,
+    canEmbed: model.canEmbed || declared.canEmbed,
+    canPrompt: model.canPrompt || declared.canPrompt,
+    canStream: model.canStream || declared.canStream,
+  }
+}
+
+function declaredIndex(declared: DeclaredModel[], stripLatest: boolean): Map<string, DeclaredModel> {
+  return new Map(declared.map((d) => [stripLatest ? d.model.replace(/:latest$/, '') : d.model, d]))
+}
+
+/** Seed-spec §4.6, with the declared entries sorted so the text is stable. */
+function noneDeclaredMessage(input: MergeInput, observed: ObservedModel[]): string {
+  const entries = [...declaredIndex(input.declared, input.adapter.stripLatest)]
+    .map(([key, d]) => `${key}:${d.id} ${d.model}`)
+    .sort()
+    .join(', ')
+  const available = observed.map((m) => m.name).join(' ')
+  return `None of the declared models are available in the ${input.adapter.label} API: declared models: ${entries} \navailable models [${available}]`
+}

@@ -1,0 +1,101 @@
+import { ProviderError } from '../errors/provider-error'
+import { type CachedModelList, ModelCache } from '../kv/model-cache'
+import type { ProviderAdapter } from '../providers/types'
+import type { BackendRecord } from '../db/declared'
+import { credentialFingerprint } from '../secrets'
+import type { ResolvedCredential } from './credentials'
+import type { ProbeOutcome } from './merge'
+
+export interface ProbeDeps {
+  fetch: typeof fetch
+  timeoutMs: number
+  cache: ModelCache
+  /** Cache entries read in bulk before probing, by backend id. */
+  cached: ReadonlyMap<string, CachedModelList>
+  now: () => Date
+}
+
+export interface ProbeResult {
+  outcome: ProbeOutcome
+  cacheHit: boolean
+  kvWrites: number
+}
+
+/**
+ * Asks one backend for its models: from the model cache when the cached list was made with the
+ * same credential and base URL, otherwise from the provider, within the probe deadline. Never
+ * throws: every failure is the backend's own outcome.
+ */
+export async function probeBackend(
+  backend: BackendRecord,
+  type: string,
+  adapter: ProviderAdapter,
+  credential: ResolvedCredential,
+  deps: ProbeDeps,
+): Promise<ProbeResult> {
+  if (credential.kind === 'error') return failed(new ProviderError('unconfigured', credential.message))
+  if (credential.kind === 'none' && adapter.credential === 'required') {
+    return failed(new ProviderError('unconfigured', 'API key not configured'))
+  }
+  const secret = credential.kind === 'value' ? credential.value : undefined
+  const fingerprint = adapter.cacheable
+    ? await credentialFingerprint({ type, baseUrl: backend.baseUrl, credential: secret })
+    : undefined
+  const cached = deps.cached.get(backend.id)
+  if (fingerprint && ModelCache.usable(cached, fingerprint)) {
+    return { outcome: { ok: true, models: cached.models, warnings: [], fromCache: true, latencyMs: 0 }, cacheHit: true, kvWrites: 0 }
+  }
+
+  const started = deps.now().getTime()
+  const elapsed = () => Math.max(0, deps.now().getTime() - started)
+  try {
+    return await withDeadline(deps.timeoutMs, adapter.label, async (signal) => {
+      const observation = await adapter.listModels({ baseUrl: backend.baseUrl, credential: secret, fetch: deps.fetch, signal })
+      const latencyMs = elapsed()
+      let kvWrites = 0
+      if (fingerprint) {
+        await deps.cache.put(backend.id, { fingerprint, observedAt: deps.now().toISOString(), models: observation.models })
+        kvWrites = 1
+      }
+      return { outcome: { ok: true, ...observation, fromCache: false, latencyMs }, cacheHit: false, kvWrites }
+    })
+  } catch (error) {
+    return failed(redact(asProviderError(error, adapter.label), secret), elapsed())
+  }
+}
+
+function failed(error: ProviderError, latencyMs = 0): ProbeResult {
+  return { outcome: { ok: false, error, latencyMs }, cacheHit: false, kvWrites: 0 }
+}
+
+/**
+ * Runs `work` with an abort signal and gives up at the deadline even if `work` ignores the
+ * signal, so one hanging backend never holds the cycle past its timeout.
+ */
+async function withDeadline<T>(ms: number, label: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort()
+      reject(new ProviderError('timeout', `${label} did not answer within ${ms} ms`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([work(controller.signal), deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function asProviderError(error: unknown, label: string): ProviderError {
+  if (error instanceof ProviderError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new ProviderError('internal', `${label} listing failed: ${message}`, { cause: error })
+}
+
+/** A provider may echo the key it was sent; it must not reach the snapshot. */
+function redact(error: ProviderError, secret: string | undefined): ProviderError {
+  if (!secret || secret.length < 4 || !error.message.includes(secret)) return error
+  return new ProviderError(error.kind, error.message.split(secret).join('[redacted]'), { status: error.status })
+}
