@@ -57,7 +57,9 @@ CREATE TABLE "groups" (
 );
 --> statement-breakpoint
 CREATE TABLE "provider_configs" (
-	"type" varchar(64) PRIMARY KEY NOT NULL,
+	"scope" varchar(320) PRIMARY KEY NOT NULL,
+	"type" varchar(64) NOT NULL,
+	"backend_id" varchar(255),
 	"api_key_ciphertext" text,
 	"api_key_env" varchar(255),
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -87,6 +89,8 @@ ALTER TABLE "group_backends" ADD CONSTRAINT "group_backends_group_id_groups_id_f
 ALTER TABLE "group_backends" ADD CONSTRAINT "group_backends_backend_id_backends_id_fk" FOREIGN KEY ("backend_id") REFERENCES "public"."backends"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "group_models" ADD CONSTRAINT "group_models_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "group_models" ADD CONSTRAINT "group_models_model_id_declared_models_id_fk" FOREIGN KEY ("model_id") REFERENCES "public"."declared_models"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "provider_configs" ADD CONSTRAINT "provider_configs_backend_id_backends_id_fk" FOREIGN KEY ("backend_id") REFERENCES "public"."backends"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "group_backends_backend_idx" ON "group_backends" USING btree ("backend_id");--> statement-breakpoint
 CREATE INDEX "group_models_group_idx" ON "group_models" USING btree ("group_id");--> statement-breakpoint
+CREATE INDEX "provider_configs_backend_idx" ON "provider_configs" USING btree ("backend_id");--> statement-breakpoint
 CREATE INDEX "reconcile_runs_started_idx" ON "reconcile_runs" USING btree ("started_at");

@@ -53,6 +53,13 @@ const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>
 
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SettingsError'
+  }
+}
+
 /** Every knob with its default, parsed once per invocation; a bad value names the setting. */
 export function parseSettings(env: Env): Settings {
   const raw = Object.fromEntries(
@@ -61,7 +68,7 @@ export function parseSettings(env: Env): Settings {
   const parsed = settingsSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new Error(`invalid setting ${String(issue?.path[0])}: ${issue?.message}`)
+    throw new SettingsError(`invalid setting ${String(issue?.path[0])}: ${issue?.message}`)
   }
   return parsed.data
 }

@@ -35,21 +35,31 @@ export async function deleteBackend(db: Database, id: string): Promise<boolean> 
   return rows.length > 0
 }
 
-export async function getProviderConfig(db: Database, type: string) {
-  const [row] = await db.select().from(providerConfigs).where(eq(providerConfigs.type, type))
+export async function getBackend(db: Database, id: string): Promise<BackendRecord | undefined> {
+  const [row] = await db.select().from(backends).where(eq(backends.id, id))
+  return row && backendRecord(row)
+}
+
+/** The key a provider config is stored under: the type, or the type and one backend. */
+export function configScope(type: string, backendId?: string | null): string {
+  return backendId ? `${type}:${backendId}` : type
+}
+
+export async function getProviderConfig(db: Database, scope: string) {
+  const [row] = await db.select().from(providerConfigs).where(eq(providerConfigs.scope, scope))
   return row
 }
 
 /** A literal key clears the env name and vice versa: a config holds one source. */
 export async function upsertProviderConfig(
   db: Database,
-  config: { type: string; apiKeyCiphertext: string | null; apiKeyEnv: string | null },
+  config: { type: string; backendId: string | null; apiKeyCiphertext: string | null; apiKeyEnv: string | null },
 ) {
   const [row] = await db
     .insert(providerConfigs)
-    .values(config)
+    .values({ scope: configScope(config.type, config.backendId), ...config })
     .onConflictDoUpdate({
-      target: providerConfigs.type,
+      target: providerConfigs.scope,
       set: { apiKeyCiphertext: config.apiKeyCiphertext, apiKeyEnv: config.apiKeyEnv, updatedAt: new Date() },
     })
     .returning()

@@ -33,9 +33,12 @@ export function openDatabase(env: Env): DatabaseHandle {
     neonConfig.pipelineConnect = false
   }
   const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 })
-  // The driver reports a lost socket after end(); without a listener workerd calls it uncaught.
-  pool.on('error', (error: Error) => console.warn(JSON.stringify({ msg: 'pg pool error', error: error.message })))
   let closed: Promise<void> | undefined
+  // The driver reports the socket it just closed as lost after end(); that one is expected.
+  // Without a listener workerd would report every pool error as uncaught.
+  pool.on('error', (error: Error) => {
+    if (!closed) console.warn(JSON.stringify({ msg: 'pg pool error', error: error.message }))
+  })
   return {
     db: drizzle({ client: pool, schema }),
     close: () => (closed ??= pool.end().catch(() => undefined)),

@@ -40,6 +40,8 @@ export interface GroupRecord {
 
 export interface ProviderConfigRecord {
   type: string
+  /** Set when the config applies to this one backend only. */
+  backendId: string | null
   apiKeyCiphertext: string | null
   apiKeyEnv: string | null
   updatedAt: string
@@ -78,7 +80,7 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
     ${agg(groups, sql`order by t.created_at, t.id`)} as "groups",
     ${agg(groupBackends, sql`order by t.assigned_at desc`)} as "groupBackends",
     ${agg(groupModels, sql`order by t.created_at desc`)} as "groupModels",
-    ${agg(providerConfigs, sql`order by t.type`)} as "providerConfigs",
+    ${agg(providerConfigs, sql`order by t.scope`)} as "providerConfigs",
     ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides"`)
   const row = result.rows[0]
   if (!row) throw new Error('declared state query returned no row')
@@ -107,6 +109,7 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
     groupModels: row.groupModels.map((r) => ({ groupId: String(r.group_id), modelId: String(r.model_id) })),
     providerConfigs: row.providerConfigs.map((r) => ({
       type: String(r.type),
+      backendId: (r.backend_id as string | null) ?? null,
       apiKeyCiphertext: (r.api_key_ciphertext as string | null) ?? null,
       apiKeyEnv: (r.api_key_env as string | null) ?? null,
       updatedAt: String(r.updated_at),

@@ -79,15 +79,23 @@ export const groupModels = pgTable(
 )
 
 /**
- * Credentials per backend type (seed `cloud-provider:<type>`): either a literal key, stored
- * AES-GCM encrypted, or the name of a Worker secret/var that holds it.
+ * Credentials (seed `cloud-provider:<type>`): either a literal key, stored AES-GCM encrypted, or
+ * the name of a Worker secret/var that holds it. A config applies to every backend of its type,
+ * unless one backend has its own (two OpenAI projects with two keys, say).
  */
-export const providerConfigs = pgTable('provider_configs', {
-  type: varchar('type', { length: 64 }).primaryKey(),
-  apiKeyCiphertext: text('api_key_ciphertext'),
-  apiKeyEnv: varchar('api_key_env', { length: 255 }),
-  ...timestamps,
-})
+export const providerConfigs = pgTable(
+  'provider_configs',
+  {
+    /** `<type>` for the type-wide config, `<type>:<backendId>` for one backend's. */
+    scope: varchar('scope', { length: 320 }).primaryKey(),
+    type: varchar('type', { length: 64 }).notNull(),
+    backendId: varchar('backend_id', { length: 255 }).references(() => backends.id, { onDelete: 'cascade' }),
+    apiKeyCiphertext: text('api_key_ciphertext'),
+    apiKeyEnv: varchar('api_key_env', { length: 255 }),
+    ...timestamps,
+  },
+  (t) => [index('provider_configs_backend_idx').on(t.backendId)],
+)
 
 /** Manual think/vision corrections per (provider type, model) (seed `model-capability:*`). */
 export const capabilityOverrides = pgTable(

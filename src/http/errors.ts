@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
+import { SettingsError } from '../env'
 
 /** The one error body every route answers with. */
 export interface ErrorBody {
@@ -49,6 +50,9 @@ export function onError(error: Error, c: Context): Response {
   }
   if (error instanceof HTTPException) {
     return c.json(errorBody(error.status, 'http_error', error.message || 'request failed'), error.status)
+  }
+  if (error instanceof SettingsError) {
+    return c.json(errorBody(500, 'invalid_setting', error.message), 500)
   }
   if (error instanceof DatabaseNotConfiguredError) {
     return c.json(errorBody(503, 'database_not_configured', error.message), 503)

@@ -1,4 +1,6 @@
+import { DrizzleQueryError } from 'drizzle-orm'
 import pMap from 'p-map'
+import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState, writeBackContextLengths } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
@@ -121,7 +123,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
   const cache = new ModelCache(deps.kv, deps.settings.PROVIDER_CACHE_TTL_S)
   const { meta: previousMeta, snapshot: previous } = await store.read()
   const previousById = new Map(previous.backends.map((b) => [b.id, b]))
-  const configs = new Map(declared.providerConfigs.map((c) => [c.type, c]))
+  const configs = new Map(declared.providerConfigs.map((c) => [configScope(c.type, c.backendId), c]))
   const overrides = indexOverrides(declared.overrides)
   const cacheable = declared.backends.filter((b) => adapterFor(b.type)?.adapter.cacheable)
   const cached = await cache.getMany(cacheable.map((b) => b.id))
@@ -135,7 +137,8 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         const error = new ProviderError('unsupported', `Unsupported backend type: ${backend.type}`)
         return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0, found }
       }
-      const credential = await resolveCredential(configs.get(found.type), deps.env)
+      const config = configs.get(configScope(found.type, backend.id)) ?? configs.get(found.type)
+      const credential = await resolveCredential(config, deps.env)
       const result = await probeBackend(backend, found.type, found.adapter, credential, {
         fetch: deps.fetch,
         timeoutMs: deps.settings.PROBE_TIMEOUT_MS,
@@ -191,6 +194,14 @@ async function recordFailure(db: Database, deps: CycleDeps, summary: RunSummary,
   }
 }
 
+/**
+ * The driver's own message: drizzle wraps it in one that repeats the whole query and its params,
+ * and a WebSocket that could not connect reports an ErrorEvent, whose text is in `message`.
+ */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  const cause = error instanceof DrizzleQueryError ? error.cause : error
+  const message = (cause as { message?: unknown } | undefined)?.message
+  if (typeof message === 'string' && message) return message
+  if (cause instanceof Event) return `${cause.type} event from the database connection`
+  return String(cause)
 }

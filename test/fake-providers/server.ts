@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
  * demand. A backend's base URL picks both: `http://127.0.0.1:<port>/<provider>/<behaviour>/<id>`,
  * then the provider's own path (`/api/tags`, `/v1/models`, …).
  *
- * provider:  ollama | ollama-caps (Ollama ≥ 0.30 tags) | vllm | openai | openai-paged (3 per page)
+ * provider:  ollama | ollama-caps (Ollama ≥ 0.30 tags) | ollama-partial (/api/show 404s for gemma3)
+ *            | vllm | openai | openai-paged (3 per page)
  * behaviour: ok | delay-<ms> | hang | status-<code> | html | truncated | bearer-<token> (401 unless sent)
  * id:        anything; makes base URLs distinct and lets tests count one backend's calls.
  *
@@ -43,12 +44,14 @@ function replay(provider: string, rest: string, body: string): Reply {
   const [pathname, query = ''] = rest.split('?')
   switch (`${provider} ${pathname}`) {
     case 'ollama /api/tags':
+    case 'ollama-partial /api/tags':
       return json('ollama/tags.json')
     case 'ollama-caps /api/tags':
       return json('ollama/tags-with-capabilities.json')
-    case 'ollama /api/show': {
+    case 'ollama /api/show':
+    case 'ollama-partial /api/show': {
       const model = (JSON.parse(body || '{}') as { model?: string }).model ?? ''
-      const file = OLLAMA_SHOW[model]
+      const file = provider === 'ollama-partial' && model === 'gemma3:4b' ? undefined : OLLAMA_SHOW[model]
       return file ? json(file) : { status: 404, body: JSON.stringify({ error: `model '${model}' not found` }) }
     }
     case 'vllm /v1/models':

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { getProviderConfig, upsertProviderConfig } from '../../db/admin'
+import { configScope, getBackend, getProviderConfig, upsertProviderConfig } from '../../db/admin'
 import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { encryptSecret } from '../../secrets'
 import { requireAdmin } from '../auth'
@@ -16,6 +16,8 @@ const configureInput = z
       .trim()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv must be the name of a Worker secret or var')
       .optional(),
+    /** Applies the credential to this one backend of the type instead of to all of them. */
+    backendId: z.string().trim().min(1).optional(),
     upsert: z.boolean().optional().default(false),
   })
   .refine((v) => !(v.apiKey && v.apiKeyEnv), { message: 'provide apiKey or apiKeyEnv, not both', path: ['apiKey'] })
@@ -37,8 +39,18 @@ export const providerRoutes = new Hono<AppEnv>().post(
     const { type } = c.req.valid('param')
     const input = c.req.valid('json')
     const db = c.get('db')()
-    if (!input.upsert && (await getProviderConfig(db, type))) {
-      throw new ApiError(409, 'provider_configured', `provider ${type} is already configured; set upsert=true to update`, 'upsert')
+    const backendId = input.backendId ?? null
+    if (backendId) {
+      const backend = await getBackend(db, backendId)
+      if (!backend) throw new ApiError(404, 'backend_not_found', `no backend ${backendId}`, 'backendId')
+      if (backend.type !== type) {
+        throw new ApiError(422, 'invalid_field', `backendId: backend ${backendId} is of type ${backend.type}, not ${type}`, 'backendId')
+      }
+    }
+    const scope = configScope(type, backendId)
+    if (!input.upsert && (await getProviderConfig(db, scope))) {
+      const what = backendId ? `backend ${backendId}` : `provider ${type}`
+      throw new ApiError(409, 'provider_configured', `${what} is already configured; set upsert=true to update`, 'upsert')
     }
     let apiKeyCiphertext: string | null = null
     if (input.apiKey) {
@@ -52,11 +64,13 @@ export const providerRoutes = new Hono<AppEnv>().post(
       }
       apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
     }
-    const row = await upsertProviderConfig(db, { type, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
-    console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, source: input.apiKey ? 'literal' : 'env' }))
+    const row = await upsertProviderConfig(db, { type, backendId, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
+    const source = input.apiKey ? 'literal' : 'env'
+    console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, backendId, source }))
     const envValue = input.apiKeyEnv ? c.env[input.apiKeyEnv] : undefined
     return c.json({
       provider: type,
+      ...(backendId ? { backendId } : {}),
       configured: true,
       secretSource: input.apiKey ? 'literal' : 'env',
       secretConfigured: true,

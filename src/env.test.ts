@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { type Env, parseSettings } from './env'
+
+const env = (vars: Record<string, string>) => ({ KV: {} as KVNamespace, ...vars }) as Env
+
+describe('parseSettings', () => {
+  it('fills every default', () => {
+    expect(parseSettings(env({}))).toEqual({
+      PUBLIC_READ: false,
+      PROBE_CONCURRENCY: 5,
+      PROBE_TIMEOUT_MS: 10_000,
+      PROVIDER_CACHE_TTL_S: 3600,
+      SNAPSHOT_HEARTBEAT_S: 900,
+      LEASE_TTL_S: 900,
+      AUTO_DISCOVER: true,
+      GROUPS: false,
+    })
+  })
+
+  it('never lets probing use more than the 6 connections Workers allow', () => {
+    expect(parseSettings(env({ PROBE_CONCURRENCY: '20' })).PROBE_CONCURRENCY).toBe(6)
+    expect(parseSettings(env({ PROBE_CONCURRENCY: '1' })).PROBE_CONCURRENCY).toBe(1)
+  })
+
+  it('reads flags and treats empty values as unset', () => {
+    const settings = parseSettings(env({ AUTO_DISCOVER: 'false', PUBLIC_READ: 'true', PROBE_TIMEOUT_MS: '' }))
+    expect(settings).toMatchObject({ AUTO_DISCOVER: false, PUBLIC_READ: true, PROBE_TIMEOUT_MS: 10_000 })
+  })
+
+  it('names the setting that is wrong', () => {
+    expect(() => parseSettings(env({ PROBE_TIMEOUT_MS: 'soon' }))).toThrow(/invalid setting PROBE_TIMEOUT_MS/)
+    expect(() => parseSettings(env({ PROVIDER_CACHE_TTL_S: '5' }))).toThrow(/PROVIDER_CACHE_TTL_S: KV expirations/)
+    expect(() => parseSettings(env({ GROUPS: 'maybe' }))).toThrow(/invalid setting GROUPS/)
+  })
+})

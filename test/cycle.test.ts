@@ -1,0 +1,296 @@
+import { env } from 'cloudflare:workers'
+import { desc, sql } from 'drizzle-orm'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { backends, reconcileLease, reconcileRuns } from '../src/db/schema'
+import type { BackendRuntimeState } from '../src/reconcile/types'
+import {
+  READER,
+  adminJson,
+  allKvValues,
+  call,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  withDb,
+} from './helpers'
+
+const LITERAL_KEY = 'sk-test-literal-key-1234'
+const byName = (states: BackendRuntimeState[]) => Object.fromEntries(states.map((s) => [s.name, s]))
+const runs = () => withDb((db) => db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.startedAt)))
+
+beforeEach(resetAll)
+
+describe('one cycle over a mixed fleet', () => {
+  it('gives each backend its own state and error, and the healthy ones their models', async () => {
+    await createBackend('ollama', 'ollama', fake('ollama', 'ok', 'o1'))
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'v1'))
+    const keyed = await createBackend('openai-keyed', 'openai', `${fake('openai', 'ok', 'k1')}/v1`)
+    await createBackend('openai-no-key', 'openai', `${fake('openai', 'ok', 'k2')}/v1`)
+    await createBackend('nobody-listens', 'vllm', 'http://127.0.0.1:1')
+    await createBackend('never-answers', 'vllm', fake('vllm', 'hang', 'h1'))
+    await createBackend('unauthorized', 'vllm', fake('vllm', 'status-401', 'u1'))
+    await createBackend('malformed', 'vllm', fake('vllm', 'truncated', 'm1'))
+    await createBackend('html', 'ollama', fake('ollama', 'html', 'x1'))
+    await withDb((db) =>
+      db.insert(backends).values({ id: 'legacy', name: 'legacy-modeld', type: 'modeld', baseUrl: 'local' }),
+    )
+    // A key for one OpenAI backend only: the other has none at all.
+    expect((await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY, backendId: keyed })).status).toBe(200)
+
+    const started = Date.now()
+    await runScheduled()
+    // A deadline check, not a speed measure: a hanging backend would hold the cycle forever.
+    expect(Date.now() - started).toBeLessThan(Number(env.PROBE_TIMEOUT_MS) + 5_000)
+
+    const states = byName(await readState<BackendRuntimeState[]>())
+    expect(Object.keys(states).sort()).toEqual([
+      'html', 'legacy-modeld', 'malformed', 'never-answers', 'nobody-listens', 'ollama', 'openai-keyed',
+      'openai-no-key', 'unauthorized', 'vllm',
+    ])
+
+    expect(states.ollama).toMatchObject({ status: 'healthy', consecutiveFailures: 0 })
+    expect(states.ollama!.error).toBeUndefined()
+    expect(states.ollama!.models).toEqual(['gemma3:4b', 'llama3.2:latest', 'nomic-embed-text:latest', 'qwen3:8b'])
+    expect(states.ollama!.pulledModels.find((m) => m.model === 'qwen3:8b')).toMatchObject({
+      contextLength: 40960,
+      canChat: true,
+      canThink: true,
+      canVision: false,
+      canEmbed: false,
+    })
+    expect(states.ollama!.lastSuccessAt).toBe(states.ollama!.checkedAt)
+
+    expect(states.vllm).toMatchObject({ status: 'healthy', models: ['qwen3-8b', 'sql-lora'] })
+    expect(states['openai-keyed']).toMatchObject({ status: 'healthy' })
+    expect(states['openai-keyed']!.models).toContain('gpt-5')
+
+    expect(states['openai-no-key']).toMatchObject({
+      status: 'unconfigured',
+      error: 'API key not configured',
+      errorKind: 'unconfigured',
+      pulledModels: [],
+      models: [],
+    })
+    expect(await fakeCalls('/openai/ok/k2')).toEqual([])
+
+    expect(states['nobody-listens']).toMatchObject({ status: 'down', errorKind: 'network', consecutiveFailures: 1 })
+    expect(states['nobody-listens']!.error).toMatch(/^vLLM catalog unreachable: /)
+    expect(states['never-answers']).toMatchObject({
+      status: 'down',
+      errorKind: 'timeout',
+      error: `vLLM did not answer within ${env.PROBE_TIMEOUT_MS} ms`,
+    })
+    expect(states.unauthorized).toMatchObject({
+      status: 'down',
+      errorKind: 'auth',
+      error: 'vLLM catalog returned 401: {\n  "error": "Unauthorized"\n}',
+    })
+    expect(states.malformed).toMatchObject({ status: 'down', errorKind: 'bad_payload' })
+    expect(states.malformed!.error).toMatch(/^decode vLLM catalog response: /)
+    expect(states.html).toMatchObject({ status: 'down', errorKind: 'bad_payload' })
+    expect(states.html!.error).toMatch(/^decode ollama API response: /)
+    expect(states['legacy-modeld']).toMatchObject({
+      status: 'unsupported',
+      error: 'Unsupported backend type: modeld',
+      pulledModels: [],
+    })
+    for (const state of Object.values(states)) expect(state.lastSuccessAt === null).toBe(state.error !== undefined)
+
+    const [run] = await runs()
+    expect(run).toMatchObject({
+      outcome: 'ok',
+      trigger: 'cron',
+      backendsTotal: 10,
+      backendsHealthy: 3,
+      backendsFailed: 7,
+      snapshotWritten: true,
+    })
+    expect(run!.finishedAt).not.toBeNull()
+  })
+
+  it('counts consecutive failures and remembers the last success', async () => {
+    await createBackend('flaky', 'vllm', fake('vllm', 'ok', 'f1'))
+    await runScheduled()
+    const [healthy] = await readState<BackendRuntimeState[]>()
+    await withDb((db) => db.update(backends).set({ baseUrl: fake('vllm', 'status-500', 'f1') }))
+    await runScheduled()
+    await runScheduled()
+    const [failing] = await readState<BackendRuntimeState[]>()
+    expect(failing).toMatchObject({ status: 'down', errorKind: 'bad_status', consecutiveFailures: 2 })
+    expect(failing!.lastSuccessAt).toBe(healthy!.lastSuccessAt)
+  })
+
+  it('skips /api/show when Ollama ≥ 0.30 lists capabilities with the tags', async () => {
+    await createBackend('new-ollama', 'ollama', fake('ollama-caps', 'ok', 'c1'))
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    expect(state).toMatchObject({ status: 'healthy' })
+    expect(state!.pulledModels.find((m) => m.model === 'gemma3:4b')).toMatchObject({ canVision: true, contextLength: 131072 })
+    expect((await fakeCalls('/ollama-caps/ok/c1')).map((c) => c.path)).toEqual(['/ollama-caps/ok/c1/api/tags'])
+  })
+
+  it('keeps a model whose /api/show failed, and calls the backend degraded', async () => {
+    await createBackend('partial', 'ollama', fake('ollama-partial', 'ok', 'p1'))
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    expect(state).toMatchObject({
+      status: 'degraded',
+      warnings: ["ollama /api/show for gemma3:4b failed: ollama API returned 404: model 'gemma3:4b' not found"],
+    })
+    expect(state!.error).toBeUndefined()
+    expect(state!.pulledModels.find((m) => m.model === 'gemma3:4b')).toMatchObject({ canChat: false, contextLength: 0 })
+    expect(state!.models).toHaveLength(4)
+  })
+
+  it('sends the vLLM bearer token when one is configured', async () => {
+    await createBackend('guarded', 'vllm', fake('vllm', 'bearer-sk-test-vllm-token', 'g1'))
+    await runScheduled()
+    expect((await readState<BackendRuntimeState[]>())[0]).toMatchObject({ status: 'down', errorKind: 'auth' })
+    await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-vllm-token' })
+    await runScheduled()
+    expect((await readState<BackendRuntimeState[]>())[0]).toMatchObject({ status: 'healthy' })
+  })
+
+  it('follows OpenAI pagination to the last page', async () => {
+    await createBackend('paged', 'openai', `${fake('openai-paged', 'ok', 'p1')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV' })
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    expect(state!.models).toHaveLength(9)
+    expect(await fakeCalls('/openai-paged/ok/p1')).toHaveLength(3)
+  })
+})
+
+describe('the model-list cache', () => {
+  it('serves a second cycle without calling OpenAI, and misses when the key changes', async () => {
+    const id = await createBackend('openai', 'openai', `${fake('openai', 'ok', 'c1')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY })
+    await runScheduled()
+    expect(await fakeCalls('/openai/ok/c1')).toHaveLength(1)
+
+    const refresh = await adminJson('POST', '/setup/refresh')
+    expect(await refresh.json()).toMatchObject({ outcome: 'ok', cacheHits: 1, byStatus: { healthy: 1 } })
+    expect(await fakeCalls('/openai/ok/c1')).toHaveLength(1)
+
+    const cached = JSON.parse((await env.KV.get(`prov:${id}`))!) as { fingerprint: string; models: unknown[] }
+    expect(cached.models).toHaveLength(9)
+    expect(cached.fingerprint).toMatch(/^[0-9a-f]{64}$/)
+
+    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-rotated-key-5678', upsert: true })
+    await runScheduled()
+    expect(await fakeCalls('/openai/ok/c1')).toHaveLength(2)
+  })
+
+  it('misses when the backend moves to another base URL', async () => {
+    await createBackend('openai', 'openai', `${fake('openai', 'ok', 'm1')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY })
+    await runScheduled()
+    await withDb((db) => db.update(backends).set({ baseUrl: `${fake('openai', 'ok', 'm2')}/v1` }))
+    await runScheduled()
+    expect(await fakeCalls('/openai/ok/m2')).toHaveLength(1)
+  })
+})
+
+describe('what the snapshot keeps and drops', () => {
+  it('drops a deleted backend from the next snapshot', async () => {
+    const keep = await createBackend('keep', 'vllm', fake('vllm', 'ok', 'd1'))
+    const drop = await createBackend('drop', 'openai', `${fake('openai', 'ok', 'd2')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY })
+    await runScheduled()
+    expect((await readState<BackendRuntimeState[]>()).map((s) => s.id).sort()).toEqual([keep, drop].sort())
+    expect(await env.KV.get(`prov:${drop}`)).not.toBeNull()
+
+    expect((await adminJson('DELETE', `/backends/${drop}`)).status).toBe(200)
+    expect(await env.KV.get(`prov:${drop}`)).toBeNull()
+    await runScheduled()
+    expect((await readState<BackendRuntimeState[]>()).map((s) => s.id)).toEqual([keep])
+    expect((await call(`/state/${drop}`, { headers: READER })).status).toBe(404)
+  })
+
+  it('leaves the last snapshot untouched and records the failure when the database is down', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'db1'))
+    await runScheduled()
+    const before = await call('/state', { headers: READER })
+    const body = await before.text()
+
+    await runScheduled({ NEON_WS_PROXY: '127.0.0.1:1' })
+
+    const after = await call('/state', { headers: READER })
+    expect(after.headers.get('ETag')).toBe(before.headers.get('ETag'))
+    expect(await after.text()).toBe(body)
+    const unrecorded = JSON.parse((await env.KV.get('runs:last-unrecorded'))!) as { outcome: string; error: string }
+    expect(unrecorded.outcome).toBe('failed')
+    expect(unrecorded.error).toMatch(/^database unavailable: /)
+  })
+
+  it('writes the snapshot only when it changed', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'w1'))
+    await runScheduled()
+    const first = await call('/state', { headers: READER })
+    await runScheduled()
+    expect((await runs())[0]).toMatchObject({ outcome: 'ok', snapshotWritten: false })
+    expect((await call('/state', { headers: READER })).headers.get('ETag')).toBe(first.headers.get('ETag'))
+
+    await createBackend('second', 'vllm', fake('vllm', 'ok', 'w2'))
+    await runScheduled()
+    expect((await runs())[0]).toMatchObject({ outcome: 'ok', snapshotWritten: true })
+  })
+
+  it('rewrites an unchanged snapshot once the heartbeat is due', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'hb1'))
+    await runScheduled()
+    const meta = JSON.parse((await env.KV.get('snapshot:meta'))!) as { writtenAt: string }
+    await env.KV.put('snapshot:meta', JSON.stringify({ ...meta, writtenAt: '2000-01-01T00:00:00.000Z' }))
+    await runScheduled()
+    expect((await runs())[0]).toMatchObject({ snapshotWritten: true })
+  })
+})
+
+describe('the cycle lease', () => {
+  it('runs one cycle when two invocations overlap', async () => {
+    await createBackend('slow', 'vllm', fake('vllm', 'delay-300', 's1'))
+    await Promise.all([runScheduled(), runScheduled()])
+    const recorded = await runs()
+    expect(recorded).toHaveLength(1)
+    expect(recorded[0]).toMatchObject({ outcome: 'ok' })
+    expect(await fakeCalls('/vllm/delay-300/s1')).toHaveLength(1)
+  })
+
+  it('skips while a live lease is held and takes over an expired one', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'l1'))
+    await withDb((db) =>
+      db.insert(reconcileLease).values({ name: 'reconcile', runId: 'other', expiresAt: sql`now() + interval '1 minute'` }),
+    )
+    await runScheduled()
+    expect(await runs()).toHaveLength(0)
+
+    await withDb((db) => db.update(reconcileLease).set({ expiresAt: sql`now() - interval '1 second'` }))
+    await runScheduled()
+    expect(await runs()).toHaveLength(1)
+  })
+})
+
+describe('secrets', () => {
+  it('never puts a credential in /state or in KV', async () => {
+    const id = await createBackend('openai', 'openai', `${fake('openai', 'status-401', 's1')}/v1`)
+    await createBackend('openai-ok', 'openai', `${fake('openai', 'ok', 's2')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY })
+    await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', backendId: id })
+    await runScheduled()
+
+    const state = await (await call('/state', { headers: READER })).text()
+    const one = await (await call(`/state/${id}`, { headers: READER })).text()
+    const kv = (await allKvValues()).join('\n')
+    expect(kv).toContain('prov:')
+    for (const secret of [LITERAL_KEY, env.OPENAI_KEY_FROM_ENV as string]) {
+      expect(state).not.toContain(secret)
+      expect(one).not.toContain(secret)
+      expect(kv).not.toContain(secret)
+    }
+    const stored = await withDb((db) => db.execute(sql`select api_key_ciphertext from provider_configs`))
+    expect(JSON.stringify(stored.rows)).not.toContain(LITERAL_KEY)
+  })
+})

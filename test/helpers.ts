@@ -1,0 +1,87 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
+import { openDatabase } from '../src/db/client'
+import type { Env } from '../src/env'
+import worker from '../src/index'
+
+export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` }
+export const READER = { Authorization: `Bearer ${env.READ_TOKEN}` }
+
+/** A request to the Worker's fetch handler, as a client would send it. */
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`http://runtimestate.test${path}`, init))
+}
+
+export function adminJson(method: string, path: string, body?: unknown): Promise<Response> {
+  return call(path, {
+    method,
+    headers: { ...ADMIN, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+}
+
+/** Base URL of a fake provider: see test/fake-providers/server.ts for the grammar. */
+export function fake(provider: string, behaviour: string, id: string): string {
+  return `${env.FAKE_PROVIDERS_URL}/${provider}/${behaviour}/${id}`
+}
+
+export async function fakeCalls(prefix = ''): Promise<{ method: string; path: string; authorized: boolean }[]> {
+  const calls = (await (await fetch(`${env.FAKE_PROVIDERS_URL}/__calls`)).json()) as {
+    method: string
+    path: string
+    authorized: boolean
+  }[]
+  return calls.filter((c) => c.path.startsWith(prefix))
+}
+
+/** Runs `fn` with the Worker's own database module, closing the pool afterwards. */
+export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
+  const handle = openDatabase(env)
+  try {
+    return await fn(handle.db)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Empty database, empty KV, fake providers with no recorded calls. */
+export async function resetAll(): Promise<void> {
+  await withDb((db) =>
+    db.execute(sql`truncate backends, declared_models, groups, group_backends, group_models,
+      provider_configs, capability_overrides, reconcile_runs, reconcile_lease cascade`),
+  )
+  let cursor: string | undefined
+  do {
+    const page = await env.KV.list({ cursor })
+    await Promise.all(page.keys.map((k) => env.KV.delete(k.name)))
+    cursor = page.list_complete ? undefined : page.cursor
+  } while (cursor)
+  await fetch(`${env.FAKE_PROVIDERS_URL}/__reset`, { method: 'POST' })
+}
+
+/** One cron invocation of the Worker, as production runs it. */
+export async function runScheduled(overrides: Partial<Env> = {}): Promise<void> {
+  const controller = createScheduledController({ cron: '*/5 * * * *', scheduledTime: new Date() })
+  const ctx = createExecutionContext()
+  await worker.scheduled(controller, { ...env, ...overrides } as Env, ctx)
+  await waitOnExecutionContext(ctx)
+}
+
+export async function createBackend(name: string, type: string, baseUrl: string): Promise<string> {
+  const response = await adminJson('POST', '/backends', { name, type, baseUrl })
+  if (response.status !== 201) throw new Error(`POST /backends ${name}: ${response.status} ${await response.text()}`)
+  return ((await response.json()) as { id: string }).id
+}
+
+export async function readState<T = unknown>(): Promise<T> {
+  const response = await call('/state', { headers: READER })
+  if (response.status !== 200) throw new Error(`GET /state: ${response.status} ${await response.text()}`)
+  return (await response.json()) as T
+}
+
+/** Every KV value, to search for things that must never be stored. */
+export async function allKvValues(): Promise<string[]> {
+  const page = await env.KV.list()
+  return Promise.all(page.keys.map(async (k) => `${k.name}=${await env.KV.get(k.name)}`))
+}

@@ -1,0 +1,228 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { Env } from '../src/env'
+import worker from '../src/index'
+import { ADMIN, READER, adminJson, call, createBackend, fake, resetAll, runScheduled, withDb } from './helpers'
+
+beforeEach(resetAll)
+
+async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(new Request(`http://runtimestate.test${path}`, init), { ...env, ...overrides } as Env, ctx)
+  await waitOnExecutionContext(ctx)
+  return response
+}
+
+const backendCount = () => withDb(async (db) => (await db.execute(sql`select count(*)::int as n from backends`)).rows[0]!.n)
+
+describe('read routes', () => {
+  it('answers /healthz without credentials or database', async () => {
+    const response = await fetchWith({ DATABASE_URL: undefined }, '/healthz')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ ok: true })
+  })
+
+  it('serves [] before any cycle, with an ETag that revalidates to 304', async () => {
+    const response = await call('/state', { headers: READER })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual([])
+    const etag = response.headers.get('ETag')!
+    expect(etag).toMatch(/^".+"$/)
+    const again = await call('/state', { headers: { ...READER, 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+  })
+
+  it('changes the ETag when a cycle changes the snapshot', async () => {
+    const before = (await call('/state', { headers: READER })).headers.get('ETag')!
+    const id = await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'e1'))
+    await runScheduled()
+    const after = await call('/state', { headers: { ...READER, 'If-None-Match': before } })
+    expect(after.status).toBe(200)
+    expect(after.headers.get('ETag')).not.toBe(before)
+    const one = await call(`/state/${id}`, { headers: READER })
+    expect(await one.json()).toMatchObject({ id, name: 'vllm', status: 'healthy' })
+    const etag = one.headers.get('ETag')!
+    expect((await call(`/state/${id}`, { headers: { ...READER, 'If-None-Match': etag } })).status).toBe(304)
+  })
+
+  it('answers 404 for a backend with no state', async () => {
+    const response = await call('/state/nope', { headers: READER })
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ error: { code: 'backend_not_found', param: 'backendId' } })
+  })
+
+  it('needs a read or admin token unless reads are public', async () => {
+    expect((await call('/state')).status).toBe(401)
+    expect((await call('/state', { headers: { Authorization: 'Bearer wrong' } })).status).toBe(403)
+    expect((await call('/state', { headers: ADMIN })).status).toBe(200)
+    expect((await fetchWith({ PUBLIC_READ: 'true' }, '/state')).status).toBe(200)
+  })
+
+  it('reports a bad setting by name', async () => {
+    const response = await fetchWith({ PROBE_TIMEOUT_MS: 'soon' }, '/state', { headers: READER })
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_setting' } })
+  })
+
+  it('answers unknown routes with the JSON error shape', async () => {
+    const response = await call('/nope')
+    expect(response.status).toBe(404)
+    expect(await response.json()).toEqual({
+      error: { message: 'no route GET /nope', type: 'not_found_error', code: 'route_not_found' },
+    })
+  })
+})
+
+describe('admin auth', () => {
+  it('refuses without, with a wrong, and with a read token', async () => {
+    expect((await call('/backends')).status).toBe(401)
+    expect((await call('/backends', { headers: { Authorization: 'Bearer nope' } })).status).toBe(403)
+    expect((await call('/backends', { headers: READER })).status).toBe(403)
+  })
+
+  it('says how to set a token when none is configured', async () => {
+    const response = await fetchWith({ ADMIN_TOKEN: undefined }, '/backends', { headers: ADMIN })
+    expect(response.status).toBe(503)
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/ADMIN_TOKEN is not set/)
+  })
+})
+
+describe('POST /backends', () => {
+  it('creates a backend, canonicalising its type', async () => {
+    const response = await adminJson('POST', '/backends', { name: 'gpu-1', type: ' Ollama ', baseUrl: 'http://gpu-1:11434' })
+    expect(response.status).toBe(201)
+    const body = (await response.json()) as Record<string, string>
+    expect(body).toMatchObject({ name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
+    expect(body.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await (await call('/backends', { headers: ADMIN })).json()).toEqual([body])
+  })
+
+  it('names every bad field and writes nothing', async () => {
+    const response = await adminJson('POST', '/backends', { name: '', type: 'gpt', baseUrl: 'ftp://x' })
+    expect(response.status).toBe(422)
+    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    expect(error.message).toContain('name: name is required')
+    expect(error.message).toContain('type: type must be one of ollama, vllm, openai')
+    expect(error.message).toContain('baseUrl: baseUrl must be an http(s) URL')
+    expect(error.param).toBe('name')
+    expect(await backendCount()).toBe(0)
+  })
+
+  it('rejects a body that is not JSON', async () => {
+    const response = await call('/backends', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: '{' })
+    expect(response.status).toBe(400)
+    expect(await backendCount()).toBe(0)
+  })
+
+  it('answers 409 for a taken name or a taken type and base URL', async () => {
+    await createBackend('a', 'vllm', 'http://v:8000')
+    const sameName = await adminJson('POST', '/backends', { name: 'a', type: 'vllm', baseUrl: 'http://w:8000' })
+    expect(sameName.status).toBe(409)
+    expect(await sameName.json()).toMatchObject({ error: { message: 'backend named "a" already exists', param: 'name' } })
+    const sameUrl = await adminJson('POST', '/backends', { name: 'b', type: 'vllm', baseUrl: 'http://v:8000' })
+    expect(sameUrl.status).toBe(409)
+    expect(await sameUrl.json()).toMatchObject({
+      error: { message: 'backend already exists for type "vllm" and base URL "http://v:8000"' },
+    })
+    expect(await backendCount()).toBe(1)
+  })
+
+  it('answers 404 when deleting an unknown backend', async () => {
+    expect((await adminJson('DELETE', '/backends/nope')).status).toBe(404)
+  })
+})
+
+describe('POST /providers/:type/configure', () => {
+  const configs = () => withDb(async (db) => (await db.execute(sql`select scope, api_key_env from provider_configs`)).rows)
+
+  it('stores an env name and reports where the secret comes from', async () => {
+    const response = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      provider: 'openai',
+      configured: true,
+      secretSource: 'env',
+      secretPresent: true,
+      apiKeyEnv: 'OPENAI_KEY_FROM_ENV',
+    })
+    expect(await configs()).toEqual([{ scope: 'openai', api_key_env: 'OPENAI_KEY_FROM_ENV' }])
+  })
+
+  it.each([
+    [{ apiKey: 'sk-test-a', apiKeyEnv: 'B' }, 'provide apiKey or apiKeyEnv, not both'],
+    [{}, 'apiKey or apiKeyEnv is required'],
+    [{ apiKeyEnv: 'not a name' }, 'apiKeyEnv must be the name of a Worker secret or var'],
+  ])('rejects %j and writes nothing', async (body, message) => {
+    const response = await adminJson('POST', '/providers/openai/configure', body)
+    expect(response.status).toBe(422)
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message)
+    expect(await configs()).toEqual([])
+  })
+
+  it('rejects an unknown provider type', async () => {
+    const response = await adminJson('POST', '/providers/gpt/configure', { apiKey: 'sk-test-a' })
+    expect(response.status).toBe(422)
+    expect(await response.json()).toMatchObject({ error: { param: 'type' } })
+  })
+
+  it('needs upsert to replace a configuration', async () => {
+    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a' })
+    const again = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'X' })
+    expect(again.status).toBe(409)
+    expect((await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'X', upsert: true })).status).toBe(200)
+    expect(await configs()).toEqual([{ scope: 'openai', api_key_env: 'X' }])
+  })
+
+  it('refuses a literal key when it could not be stored encrypted', async () => {
+    const response = await fetchWith({ SECRETS_KEY: undefined }, '/providers/openai/configure', {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiKey: 'sk-test-a' }),
+    })
+    expect(response.status).toBe(422)
+    expect(await response.json()).toMatchObject({ error: { code: 'secrets_key_missing', param: 'apiKey' } })
+    expect(await configs()).toEqual([])
+  })
+
+  it('checks the backend a per-backend key is for', async () => {
+    const id = await createBackend('v', 'vllm', 'http://v:8000')
+    expect((await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: 'nope' })).status).toBe(404)
+    const wrongType = await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: id })
+    expect(wrongType.status).toBe(422)
+    expect(await wrongType.json()).toMatchObject({ error: { param: 'backendId' } })
+    expect((await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-a', backendId: id })).status).toBe(200)
+    expect(await configs()).toEqual([{ scope: `vllm:${id}`, api_key_env: null }])
+  })
+})
+
+describe('POST /setup/refresh', () => {
+  it('runs a cycle and returns its summary', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'r1'))
+    const response = await adminJson('POST', '/setup/refresh')
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      outcome: 'ok',
+      trigger: 'manual',
+      backends: 1,
+      byStatus: { healthy: 1 },
+      snapshotWritten: true,
+    })
+  })
+
+  it('answers 409 while another cycle holds the lease', async () => {
+    await withDb((db) =>
+      db.execute(sql`insert into reconcile_lease (name, run_id, expires_at) values ('reconcile', 'x', now() + interval '1 minute')`),
+    )
+    const response = await adminJson('POST', '/setup/refresh')
+    expect(response.status).toBe(409)
+    expect(await response.json()).toMatchObject({ error: { code: 'cycle_running' }, run: { outcome: 'skipped' } })
+  })
+
+  it('answers 503 with the reason when the database is down', async () => {
+    const response = await fetchWith({ NEON_WS_PROXY: '127.0.0.1:1' }, '/setup/refresh', { method: 'POST', headers: ADMIN })
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ error: { code: 'cycle_failed' }, run: { outcome: 'failed' } })
+  })
+})
