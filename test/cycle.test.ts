@@ -11,6 +11,7 @@ import {
   createBackend,
   fake,
   fakeCalls,
+  fakeMaxInFlight,
   readState,
   resetAll,
   runScheduled,
@@ -161,6 +162,31 @@ describe('one cycle over a mixed fleet', () => {
     const [state] = await readState<BackendRuntimeState[]>()
     expect(state!.models).toHaveLength(9)
     expect(await fakeCalls('/openai-paged/ok/p1')).toHaveLength(3)
+  })
+})
+
+describe('bounded concurrency', () => {
+  // Local workerd does not enforce production's 6 connections, so the bound is ours to keep.
+  it.each([
+    ['1', 1],
+    ['3', 3],
+    ['20', 6],
+  ])('keeps at most PROBE_CONCURRENCY=%s probes in flight (%i)', async (setting, expected) => {
+    for (let i = 0; i < 8; i++) await createBackend(`slow-${i}`, 'vllm', fake('vllm', 'delay-100', `c${i}`))
+    await runScheduled({ PROBE_CONCURRENCY: setting })
+    expect(await fakeMaxInFlight()).toBe(expected)
+    expect((await readState<BackendRuntimeState[]>()).every((s) => s.status === 'healthy')).toBe(true)
+  })
+
+  it('lets healthy backends finish while others hang', async () => {
+    await createBackend('hang-1', 'vllm', fake('vllm', 'hang', 'g1'))
+    await createBackend('hang-2', 'vllm', fake('vllm', 'hang', 'g2'))
+    await createBackend('fine', 'vllm', fake('vllm', 'ok', 'g3'))
+    await runScheduled({ PROBE_CONCURRENCY: '1' })
+    const states = byName(await readState<BackendRuntimeState[]>())
+    expect(states.fine).toMatchObject({ status: 'healthy' })
+    expect(states['hang-1']).toMatchObject({ errorKind: 'timeout' })
+    expect(states['hang-2']).toMatchObject({ errorKind: 'timeout' })
   })
 })
 

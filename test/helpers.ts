@@ -35,6 +35,11 @@ export async function fakeCalls(prefix = ''): Promise<{ method: string; path: st
   return calls.filter((c) => c.path.startsWith(prefix))
 }
 
+/** The most provider requests the fakes had in flight at once since the last reset. */
+export async function fakeMaxInFlight(): Promise<number> {
+  return ((await (await fetch(`${env.FAKE_PROVIDERS_URL}/__stats`)).json()) as { maxInFlight: number }).maxInFlight
+}
+
 /** Runs `fn` with the Worker's own database module, closing the pool afterwards. */
 export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
   const handle = openDatabase(env)

@@ -32,7 +32,9 @@ export function openDatabase(env: Env): DatabaseHandle {
     neonConfig.pipelineTLS = false
     neonConfig.pipelineConnect = false
   }
-  const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000 })
+  // idleTimeoutMillis 0: the driver's default (10 s) would drop the connection while a long
+  // cycle is probing, and the pool lives only for this invocation anyway.
+  const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 0 })
   let closed: Promise<void> | undefined
   // The driver reports the socket it just closed as lost after end(); that one is expected.
   // Without a listener workerd would report every pool error as uncaught.

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
  * id:        anything; makes base URLs distinct and lets tests count one backend's calls.
  *
  * `GET /__calls` lists the requests received (method, path, whether auth was sent);
- * `POST /__reset` forgets them.
+ * `GET /__stats` says how many were in flight at most at once; `POST /__reset` forgets both.
  */
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/providers')
 const fixture = (name: string) => readFileSync(path.join(fixtures, name), 'utf8')
@@ -86,16 +86,23 @@ function errorFixture(provider: string, status: number): string {
 export async function startFakeProviders(port = 0) {
   const calls: Call[] = []
   const hanging = new Set<http.ServerResponse>()
+  let inFlight = 0
+  let maxInFlight = 0
   const server = http.createServer((req, res) => {
     let body = ''
     req.on('data', (chunk) => (body += chunk))
     req.on('end', async () => {
       const url = req.url ?? '/'
       if (url === '/__calls') return send(res, { status: 200, body: JSON.stringify(calls) })
+      if (url === '/__stats') return send(res, { status: 200, body: JSON.stringify({ maxInFlight }) })
       if (url === '/__reset') {
         calls.length = 0
+        maxInFlight = 0
         return send(res, { status: 200, body: '{}' })
       }
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      res.on('close', () => inFlight--)
       const [, provider = '', behaviour = '', , ...restParts] = url.split('/')
       const rest = `/${restParts.join('/')}`
       const authorization = req.headers.authorization
