@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { desc, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { backends, reconcileLease, reconcileRuns } from '../src/db/schema'
+import { backends, declaredModels, reconcileLease, reconcileRuns } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import {
   READER,
@@ -162,6 +162,43 @@ describe('one cycle over a mixed fleet', () => {
     const [state] = await readState<BackendRuntimeState[]>()
     expect(state!.models).toHaveLength(9)
     expect(await fakeCalls('/openai-paged/ok/p1')).toHaveLength(3)
+  })
+})
+
+describe('declared models', () => {
+  it('filter vLLM and OpenAI with auto discovery off, and learn a context without touching flags', async () => {
+    await withDb((db) =>
+      db.insert(declaredModels).values([
+        { id: 'dm-qwen', model: 'qwen3-8b', canChat: true },
+        { id: 'dm-llama', model: 'llama3.2:latest', canEmbed: true },
+      ]),
+    )
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'dm1'))
+    await createBackend('ollama', 'ollama', fake('ollama', 'ok', 'dm2'))
+    await createBackend('openai', 'openai', `${fake('openai', 'ok', 'dm3')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY })
+    await runScheduled({ AUTO_DISCOVER: 'false' })
+
+    const states = byName(await readState<BackendRuntimeState[]>())
+    expect(states.vllm!.pulledModels).toMatchObject([
+      { name: 'dm-qwen', model: 'qwen3-8b', contextLength: 32768, canChat: true, canStream: false },
+    ])
+    expect(states.ollama!.models).toHaveLength(4)
+    expect(states.ollama!.pulledModels.find((m) => m.model === 'llama3.2:latest')).toMatchObject({
+      canEmbed: true,
+      canChat: true,
+      contextLength: 131072,
+    })
+    expect(states.openai).toMatchObject({ status: 'degraded', errorKind: 'no_declared_models', pulledModels: [] })
+    expect(states.openai!.error).toMatch(
+      /^None of the declared models are available in the OpenAI API: declared models: llama3\.2:dm-llama llama3\.2:latest, qwen3-8b:dm-qwen qwen3-8b \navailable models \[gpt-5 gpt-4o /,
+    )
+
+    const stored = await withDb((db) => db.select().from(declaredModels).orderBy(declaredModels.id))
+    expect(stored).toMatchObject([
+      { id: 'dm-llama', contextLength: 131072, canEmbed: true, canChat: false, canPrompt: false, canStream: false },
+      { id: 'dm-qwen', contextLength: 32768, canChat: true, canEmbed: false, canPrompt: false, canStream: false },
+    ])
   })
 })
 
