@@ -6,15 +6,10 @@ import qwen from '../../../fixtures/providers/ollama/show-qwen3.json'
 import tagsWithCapabilities from '../../../fixtures/providers/ollama/tags-with-capabilities.json'
 import tags from '../../../fixtures/providers/ollama/tags.json'
 import { row, tableFields } from '../expected-rows'
+import { OLLAMA_ROWS } from './expected-rows'
 import { contextFromModelInfo, observedFromTag, parseShow, parseTags, tagsCarryCapabilities } from './parse'
 
-// fixtures/providers/README.md, "ollama/" table.
-const expected = [
-  row('qwen3:8b                | 40960  | 0 | Y | N | Y | Y | Y | N | Y'),
-  row('gemma3:4b               | 131072 | 0 | Y | N | Y | Y | N | Y | N'),
-  row('llama3.2:latest         | 131072 | 0 | Y | N | Y | Y | N | N | Y'),
-  row('nomic-embed-text:latest | 2048   | 0 | N | Y | N | N | N | N | N'),
-]
+const expected = OLLAMA_ROWS
 const shows: Record<string, unknown> = {
   'qwen3:8b': qwen,
   'gemma3:4b': gemma,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/openai/models.json'
-import { row } from '../expected-rows'
+import { OPENAI_ROWS } from './expected-rows'
 import { openAIMaxOutputTokens, openAISupportsVision } from './name-rules'
 import { observedFromOpenAIId, parseOpenAIPage } from './parse'
 
@@ -8,17 +8,7 @@ describe('openai parse', () => {
   it('turns /v1/models into the README rows', () => {
     const page = parseOpenAIPage(models)
     expect(page.nextAfter).toBeUndefined()
-    expect(page.ids.map(observedFromOpenAIId)).toEqual([
-      row('gpt-5                  | 0 | 128000 | Y | N | Y | Y | N | Y | ?'),
-      row('gpt-4o                 | 0 | 0      | Y | N | Y | Y | N | Y | ?'),
-      row('gpt-4                  | 0 | 0      | Y | N | Y | Y | N | N | ?'),
-      row('o3-mini                | 0 | 0      | Y | N | Y | Y | N | N | ?'),
-      row('text-embedding-3-small | 0 | 0      | N | Y | N | N | N | N | ?'),
-      row('gpt-3.5-turbo-instruct | 0 | 0      | N | N | Y | N | N | N | ?'),
-      row('whisper-1              | 0 | 0      | N | N | N | N | N | N | ?'),
-      row('dall-e-3               | 0 | 0      | N | N | N | N | N | N | ?'),
-      row('ft:gpt-4o-mini-2024-07-18:acme::AbC12xYz | 0 | 0 | Y | N | Y | Y | N | N | ?'),
-    ])
+    expect(page.ids.map(observedFromOpenAIId)).toEqual(OPENAI_ROWS)
   })
 
   it('names the next page when has_more is set', () => {

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/vllm/models.json'
-import { row } from '../expected-rows'
+import { VLLM_ROWS } from './expected-rows'
 import { parseVllmModels } from './parse'
 
 describe('vllm parse', () => {
   it('turns /v1/models into the README rows, LoRA inheriting its base context', () => {
-    expect(parseVllmModels(models)).toEqual([
-      row('qwen3-8b | 32768 | 0 | Y | N | Y | Y | N | N | ?'),
-      row('sql-lora | 32768 | 0 | Y | N | Y | Y | N | N | ?'),
-    ])
+    expect(parseVllmModels(models)).toEqual(VLLM_ROWS)
   })
 
   it('gives 0 context to a LoRA whose parent is unknown', () => {
