@@ -54,8 +54,10 @@ export type DeclaredPolicy = 'overlay' | 'filter' | 'ignore'
 export interface ProviderAdapter {
   /** Name used in operator-facing messages, e.g. "OpenAI" or "vLLM". */
   label: string
-  /** `required`: no credential configured → `API key not configured`, no call made. */
+  /** `required`: no credential configured → `API key not configured` (or the message below), no call made. */
   credential: 'required' | 'optional'
+  /** What a missing required credential is called, when it is not an API key (e.g. a service account). */
+  missingCredentialMessage?: string
   /** Whether model lists are cached in KV (cloud APIs that bill or rate-limit listing). */
   cacheable: boolean
   declaredPolicy: DeclaredPolicy

@@ -35,7 +35,7 @@ export async function probeBackend(
 ): Promise<ProbeResult> {
   if (credential.kind === 'error') return failed(new ProviderError('unconfigured', credential.message))
   if (credential.kind === 'none' && adapter.credential === 'required') {
-    return failed(new ProviderError('unconfigured', 'API key not configured'))
+    return failed(new ProviderError('unconfigured', adapter.missingCredentialMessage ?? 'API key not configured'))
   }
   const secret = credential.kind === 'value' ? credential.value : undefined
   const fingerprint = adapter.cacheable
