@@ -2,6 +2,8 @@ import { Hono } from 'hono'
 import { type AppEnv, requestContext } from './context'
 import { ApiError, onError } from './errors'
 import { backendRoutes } from './routes/backends'
+import { cacheRoutes } from './routes/cache'
+import { modelRoutes, openAIRoutes } from './routes/models'
 import { providerRoutes } from './routes/providers'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
@@ -17,5 +19,8 @@ export const app = new Hono<AppEnv>()
   .route('/backends', backendRoutes)
   .route('/providers', providerRoutes)
   .route('/setup', setupRoutes)
+  .route('/models', modelRoutes)
+  .route('/v1', openAIRoutes)
+  .route('/cache', cacheRoutes)
 
 export type AppType = typeof app

@@ -52,4 +52,17 @@ export class ModelCache {
   async invalidate(backendId: string): Promise<void> {
     await this.kv.delete(modelCacheKey(backendId))
   }
+
+  /** Deletes every cached list (other keys untouched); returns how many there were. */
+  async clear(): Promise<number> {
+    let cleared = 0
+    let cursor: string | undefined
+    do {
+      const page = await this.kv.list({ prefix: PREFIX, cursor })
+      for (const key of page.keys) await this.kv.delete(key.name)
+      cleared += page.keys.length
+      cursor = page.list_complete ? undefined : page.cursor
+    } while (cursor)
+    return cleared
+  }
 }

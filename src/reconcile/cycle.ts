@@ -10,6 +10,7 @@ import { ModelCache } from '../kv/model-cache'
 import { SnapshotStore } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { resolveCredential } from './credentials'
+import { declaredSets } from './declared-sets'
 import { indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
 import type { BackendRuntimeState, BackendStatus, Snapshot } from './types'
@@ -125,13 +126,14 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
   const previousById = new Map(previous.backends.map((b) => [b.id, b]))
   const configs = new Map(declared.providerConfigs.map((c) => [configScope(c.type, c.backendId), c]))
   const overrides = indexOverrides(declared.overrides)
-  const cacheable = declared.backends.filter((b) => adapterFor(b.type)?.adapter.cacheable)
-  const cached = await cache.getMany(cacheable.map((b) => b.id))
+  const work = declaredSets(declared, deps.settings.GROUPS)
+  const cacheable = work.filter(({ backend }) => adapterFor(backend.type)?.adapter.cacheable)
+  const cached = await cache.getMany(cacheable.map(({ backend }) => backend.id))
   const checkedAt = deps.now().toISOString()
 
   const results = await pMap(
-    declared.backends,
-    async (backend) => {
+    work,
+    async ({ backend }) => {
       const found = adapterFor(backend.type)
       if (!found) {
         const error = new ProviderError('unsupported', `Unsupported backend type: ${backend.type}`)
@@ -153,13 +155,13 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
 
   const backends: BackendRuntimeState[] = []
   const learnedContexts: { id: string; contextLength: number }[] = []
-  declared.backends.forEach((backend, i) => {
+  work.forEach(({ backend, declared: declaredModels }, i) => {
     const result = results[i]!
     const merged = mergeBackend({
       backend,
       type: result.found?.type ?? backend.type,
       adapter: result.found?.adapter ?? { label: backend.type, declaredPolicy: 'ignore', stripLatest: false, learnsContext: false },
-      declared: declared.models,
+      declared: declaredModels,
       outcome: result.outcome,
       previous: previousById.get(backend.id),
       overrides,

@@ -3,9 +3,11 @@ import { z } from 'zod'
 import { configScope, getBackend, getProviderConfig, upsertProviderConfig } from '../../db/admin'
 import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { encryptSecret } from '../../secrets'
-import { requireAdmin } from '../auth'
+import { CAPABILITIES, providersFromSnapshot } from '../../views/providers'
+import { requireAdmin, requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
+import { snapshotResponse } from '../snapshot-read'
 import { validate } from '../validate'
 
 const configureInput = z
@@ -30,7 +32,30 @@ const typeParam = z.object({
     .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
 })
 
-export const providerRoutes = new Hono<AppEnv>().post(
+const asList = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat())
+
+const providerQuery = z.object({
+  type: z.union([z.string(), z.array(z.string())]).optional().transform(asList),
+  capability: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform(asList)
+    .pipe(z.array(z.enum(CAPABILITIES, { error: `capability must be one of ${CAPABILITIES.join(', ')}` }))),
+  minContext: z.coerce.number({ error: 'minContext must be a number' }).int('minContext must be an integer').min(0).optional(),
+})
+
+export const providerRoutes = new Hono<AppEnv>()
+  .get('/', requireRead, validate('query', providerQuery), (c) => {
+    const query = c.req.valid('query')
+    return snapshotResponse(c, (snapshot) =>
+      providersFromSnapshot(snapshot.backends, {
+        types: query.type,
+        capabilities: query.capability,
+        minContext: query.minContext,
+      }),
+    )
+  })
+  .post(
   '/:type/configure',
   requireAdmin,
   validate('param', typeParam),

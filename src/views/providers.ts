@@ -1,0 +1,78 @@
+import { canonicalBackendType } from '../providers'
+import type { BackendRuntimeState } from '../reconcile/types'
+
+export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
+export type Capability = (typeof CAPABILITIES)[number]
+
+const FLAG: Record<Capability, 'canChat' | 'canEmbed' | 'canPrompt' | 'canStream' | 'canThink' | 'canVision'> = {
+  chat: 'canChat',
+  embed: 'canEmbed',
+  prompt: 'canPrompt',
+  stream: 'canStream',
+  think: 'canThink',
+  vision: 'canVision',
+}
+
+/** One (usable backend, model) pair: what an app routes a request to (seed ProviderFromRuntimeState). */
+export interface ProviderEntry {
+  backendId: string
+  backendName: string
+  type: string
+  baseUrl: string
+  model: string
+  name: string
+  contextLength: number
+  maxOutputTokens: number
+  canChat: boolean
+  canEmbed: boolean
+  canPrompt: boolean
+  canStream: boolean
+  canThink: boolean
+  canVision: boolean
+  tools: boolean | null
+}
+
+export interface ProviderFilter {
+  /** Backend types; none (or only empty strings) = every type; an unknown type matches nothing. */
+  types: string[]
+  /** Every listed capability must hold. */
+  capabilities: Capability[]
+  /** Models whose context length is unknown (0) never satisfy a minimum. */
+  minContext?: number
+}
+
+/**
+ * Providers from a snapshot (seed-spec §10): backends with an error contribute nothing; the type
+ * filter keeps the seed's meaning but names each type once, so nothing is listed twice.
+ */
+export function providersFromSnapshot(backends: BackendRuntimeState[], filter: ProviderFilter): ProviderEntry[] {
+  const wanted = new Set(filter.types.map(canonicalBackendType).filter(Boolean))
+  const entries: ProviderEntry[] = []
+  for (const state of backends) {
+    if (state.error) continue
+    const type = canonicalBackendType(state.backend.type)
+    if (wanted.size > 0 && !wanted.has(type)) continue
+    for (const model of state.pulledModels) {
+      if (!filter.capabilities.every((c) => model[FLAG[c]])) continue
+      if (filter.minContext !== undefined && filter.minContext > 0 && model.contextLength < filter.minContext) continue
+      entries.push({
+        backendId: state.id,
+        backendName: state.name,
+        type,
+        baseUrl: state.backend.baseUrl,
+        model: model.model,
+        name: model.name,
+        contextLength: model.contextLength,
+        maxOutputTokens: model.maxOutputTokens,
+        canChat: model.canChat,
+        canEmbed: model.canEmbed,
+        canPrompt: model.canPrompt,
+        canStream: model.canStream,
+        canThink: model.canThink,
+        canVision: model.canVision,
+        tools: model.tools,
+      })
+    }
+  }
+  return entries
+}
