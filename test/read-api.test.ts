@@ -1,0 +1,160 @@
+import { env } from 'cloudflare:workers'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { capabilityOverrides, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
+import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { ProviderEntry } from '../src/views/providers'
+import { ADMIN, READER, adminJson, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, withDb } from './helpers'
+
+beforeEach(resetAll)
+
+const get = async <T>(path: string) => {
+  const response = await call(path, { headers: READER })
+  expect(response.status).toBe(200)
+  return (await response.json()) as T
+}
+
+async function mixedFleet() {
+  // The operator says nomic has an 8k window; Ollama's own model_info says 2k.
+  await withDb((db) =>
+    db.insert(declaredModels).values({ id: 'nomic', model: 'nomic-embed-text:latest', canEmbed: true, contextLength: 8192 }),
+  )
+  const ids = {
+    ollamaA: await createBackend('ollama-a', 'ollama', fake('ollama', 'ok', 'mf1')),
+    ollamaB: await createBackend('ollama-b', 'ollama', fake('ollama-caps', 'ok', 'mf2')),
+    ollamaDown: await createBackend('ollama-down', 'ollama', fake('ollama', 'status-500', 'mf3')),
+    vllm: await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'mf4')),
+    openai: await createBackend('openai', 'openai', `${fake('openai', 'ok', 'mf5')}/v1`),
+  }
+  await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-fleet-0000' })
+  await runScheduled()
+  return ids
+}
+
+describe('GET /providers', () => {
+  it('answers "embed on Ollama with 8k context" with exactly the usable models', async () => {
+    const ids = await mixedFleet()
+    const entries = await get<ProviderEntry[]>('/providers?type=ollama&capability=embed&minContext=8192')
+    expect(entries.map((e) => [e.backendId, e.model, e.contextLength]).sort()).toEqual(
+      [
+        [ids.ollamaA, 'nomic-embed-text:latest', 8192],
+        [ids.ollamaB, 'nomic-embed-text:latest', 8192],
+      ].sort(),
+    )
+    expect(entries[0]).toMatchObject({ type: 'ollama', canEmbed: true, canChat: false, baseUrl: expect.stringContaining('/ollama') })
+  })
+
+  it('lists every model of every usable backend without a filter, and nothing for an unknown type', async () => {
+    const ids = await mixedFleet()
+    const all = await get<ProviderEntry[]>('/providers')
+    expect(all).toHaveLength(4 + 4 + 2 + 9)
+    expect(all.some((e) => e.backendId === ids.ollamaDown)).toBe(false)
+    expect(await get('/providers?type=anthropic-ish')).toEqual([])
+    const twice = await get<ProviderEntry[]>('/providers?type=vllm&type=VLLM&type=openai')
+    expect(twice).toHaveLength(2 + 9)
+    const thinkers = await get<ProviderEntry[]>('/providers?capability=chat&capability=think')
+    expect(thinkers.map((e) => e.model).sort()).toEqual(['qwen3:8b', 'qwen3:8b'])
+  })
+
+  it('names a bad filter', async () => {
+    const bad = await call('/providers?capability=fly', { headers: READER })
+    expect(bad.status).toBe(422)
+    expect(await bad.json()).toMatchObject({ error: { param: 'capability.0' } })
+    expect((await call('/providers?minContext=lots', { headers: READER })).status).toBe(422)
+  })
+
+  it('revalidates with an ETag per query', async () => {
+    await mixedFleet()
+    const first = await call('/providers?type=vllm', { headers: READER })
+    const etag = first.headers.get('ETag')!
+    expect((await call('/providers?type=vllm', { headers: { ...READER, 'If-None-Match': etag } })).status).toBe(304)
+    const other = await call('/providers?type=openai', { headers: { ...READER, 'If-None-Match': etag } })
+    expect(other.status).toBe(200)
+  })
+})
+
+describe('GET /models and GET /v1/models', () => {
+  it('merges models across backends, sorted, with the largest context and OR-ed flags', async () => {
+    await mixedFleet()
+    const models = await get<{ id: string; contextLength: number; canEmbed: boolean }[]>('/models')
+    expect(models.map((m) => m.id)).toEqual([...models.map((m) => m.id)].sort())
+    expect(models.filter((m) => m.id === 'nomic-embed-text:latest')).toEqual([
+      { id: 'nomic-embed-text:latest', model: 'nomic-embed-text:latest', contextLength: 8192, canChat: false, canEmbed: true, canPrompt: false, canStream: false },
+    ])
+    expect(await get<unknown[]>('/models?limit=2')).toHaveLength(2)
+  })
+
+  it.each([
+    ['abc', 'invalid limit format, expected integer'],
+    ['0', 'limit must be positive'],
+  ])('rejects limit=%s', async (limit, message) => {
+    const response = await call(`/models?limit=${limit}`, { headers: READER })
+    expect(response.status).toBe(422)
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(message)
+  })
+
+  it('answers the OpenAI list shape', async () => {
+    await mixedFleet()
+    const list = await get<{ object: string; data: { id: string; object: string; created: number; owned_by: string }[] }>('/v1/models')
+    expect(list.object).toBe('list')
+    expect(list.data.map((m) => m.id)).toContain('gpt-5')
+    expect(list.data[0]).toMatchObject({ object: 'model', owned_by: 'runtime', created: expect.any(Number) })
+    const bad = await call('/v1/models?limit=x', { headers: READER })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: { message: 'invalid limit', type: 'invalid_request_error' } })
+  })
+})
+
+describe('DELETE /cache', () => {
+  it('clears every cached list and only those, or one backend\'s', async () => {
+    const a = await createBackend('a', 'openai', `${fake('openai', 'ok', 'cc1')}/v1`)
+    const b = await createBackend('b', 'openai', `${fake('openai', 'ok', 'cc2')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-cache-0000' })
+    await runScheduled()
+    expect(await adminJson('DELETE', `/cache/${a}`).then((r) => r.json())).toEqual({ invalidated: a })
+    expect(await env.KV.get(`prov:${a}`)).toBeNull()
+    expect(await adminJson('DELETE', '/cache').then((r) => r.json())).toEqual({ cleared: 1 })
+    expect(await env.KV.get(`prov:${b}`)).toBeNull()
+    expect(await env.KV.get('snapshot:meta')).not.toBeNull()
+    expect((await call('/cache', { method: 'DELETE', headers: READER })).status).toBe(403)
+    expect((await call('/cache', { method: 'DELETE', headers: ADMIN })).status).toBe(200)
+  })
+})
+
+describe('group-aware reconcile', () => {
+  it('probes only grouped backends, each against its groups models', async () => {
+    const grouped = await createBackend('grouped', 'vllm', fake('vllm', 'ok', 'gr1'))
+    await createBackend('loner', 'vllm', fake('vllm', 'ok', 'gr2'))
+    await withDb(async (db) => {
+      await db.insert(declaredModels).values([
+        { id: 'm-qwen', model: 'qwen3-8b', canChat: true },
+        { id: 'm-other', model: 'sql-lora', canChat: true },
+      ])
+      await db.insert(groups).values({ id: 'g', name: 'Chat', purposeType: 'Internal Chat' })
+      await db.insert(groupBackends).values({ groupId: 'g', backendId: grouped })
+      await db.insert(groupModels).values({ groupId: 'g', modelId: 'm-qwen' })
+    })
+    await runScheduled({ GROUPS: 'true', AUTO_DISCOVER: 'false' })
+    const states = await readState<BackendRuntimeState[]>()
+    expect(states.map((s) => s.name)).toEqual(['grouped'])
+    expect(states[0]!.models).toEqual(['qwen3-8b'])
+    expect(await fakeCalls('/vllm/ok/gr2')).toEqual([])
+  })
+})
+
+describe('capability overrides', () => {
+  it('flip think and vision on the models they name', async () => {
+    await createBackend('ollama', 'ollama', fake('ollama', 'ok', 'ov1'))
+    await withDb((db) =>
+      db.insert(capabilityOverrides).values([
+        { provider: 'ollama', model: 'qwen3:8b', canThink: false, canVision: true },
+        { provider: 'ollama', model: 'llama3.2:latest', canThink: true },
+      ]),
+    )
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    const byModel = Object.fromEntries(state!.pulledModels.map((m) => [m.model, m]))
+    expect(byModel['qwen3:8b']).toMatchObject({ canThink: false, canVision: true })
+    expect(byModel['llama3.2:latest']).toMatchObject({ canThink: true, canVision: false })
+    expect(byModel['gemma3:4b']).toMatchObject({ canThink: false, canVision: true })
+  })
+})
