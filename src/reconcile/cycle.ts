@@ -11,7 +11,7 @@ import { SnapshotStore } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { resolveCredential } from './credentials'
 import { declaredSets } from './declared-sets'
-import { indexOverrides, mergeBackend } from './merge'
+import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
 import type { BackendRuntimeState, BackendStatus, Snapshot } from './types'
 
@@ -126,18 +126,17 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
   const previousById = new Map(previous.backends.map((b) => [b.id, b]))
   const configs = new Map(declared.providerConfigs.map((c) => [configScope(c.type, c.backendId), c]))
   const overrides = indexOverrides(declared.overrides)
-  const work = declaredSets(declared, deps.settings.GROUPS)
-  const cacheable = work.filter(({ backend }) => adapterFor(backend.type)?.adapter.cacheable)
+  const work = declaredSets(declared, deps.settings.GROUPS).map((w) => ({ ...w, found: adapterFor(w.backend.type) }))
+  const cacheable = work.filter(({ found }) => found?.adapter.cacheable)
   const cached = await cache.getMany(cacheable.map(({ backend }) => backend.id))
   const checkedAt = deps.now().toISOString()
 
   const results = await pMap(
     work,
-    async ({ backend }) => {
-      const found = adapterFor(backend.type)
+    async ({ backend, found }) => {
       if (!found) {
         const error = new ProviderError('unsupported', `Unsupported backend type: ${backend.type}`)
-        return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0, found }
+        return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0 }
       }
       const config = configs.get(configScope(found.type, backend.id)) ?? configs.get(found.type)
       const credential = await resolveCredential(config, deps.env)
@@ -148,19 +147,19 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         cached,
         now: deps.now,
       })
-      return { ...result, found }
+      return result
     },
     { concurrency: deps.settings.PROBE_CONCURRENCY },
   )
 
   const backends: BackendRuntimeState[] = []
   const learnedContexts: { id: string; contextLength: number }[] = []
-  work.forEach(({ backend, declared: declaredModels }, i) => {
+  work.forEach(({ backend, declared: declaredModels, found }, i) => {
     const result = results[i]!
     const merged = mergeBackend({
       backend,
-      type: result.found?.type ?? backend.type,
-      adapter: result.found?.adapter ?? { label: backend.type, declaredPolicy: 'ignore', stripLatest: false, learnsContext: false },
+      type: found?.type ?? backend.type,
+      adapter: found?.adapter ?? UNSUPPORTED_POLICY,
       declared: declaredModels,
       outcome: result.outcome,
       previous: previousById.get(backend.id),
@@ -174,10 +173,15 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
     if (result.cacheHit) summary.cacheHits++
     summary.kvWrites += result.kvWrites
   })
-  backends.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+  // Code-point order, not locale order: the content hash must not depend on the runtime's locale.
+  backends.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id))
   summary.backends = backends.length
   const snapshot: Snapshot = { backends }
   return { snapshot, previousMeta, learnedContexts: dedupeLearned(learnedContexts) }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** Several backends may serve the same declared model; learn its context once. */

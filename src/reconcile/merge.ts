@@ -8,11 +8,21 @@ export type ProbeOutcome =
   | { ok: true; models: ObservedModel[]; warnings: string[]; fromCache: boolean; latencyMs: number }
   | { ok: false; error: ProviderError; latencyMs: number }
 
+export type MergePolicy = Pick<ProviderAdapter, 'label' | 'declaredPolicy' | 'stripLatest' | 'learnsContext'>
+
+/** A backend type without an adapter only ever fails; this policy is never consulted for models. */
+export const UNSUPPORTED_POLICY: MergePolicy = {
+  label: 'unsupported',
+  declaredPolicy: 'ignore',
+  stripLatest: false,
+  learnsContext: false,
+}
+
 export interface MergeInput {
   backend: BackendRecord
   /** Canonical backend type, the provider key of capability overrides. */
   type: string
-  adapter: Pick<ProviderAdapter, 'label' | 'declaredPolicy' | 'stripLatest' | 'learnsContext'>
+  adapter: MergePolicy
   declared: DeclaredModel[]
   outcome: ProbeOutcome
   previous: BackendRuntimeState | undefined
