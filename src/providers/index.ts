@@ -1,5 +1,8 @@
+import { anthropic } from './anthropic'
+import { mistral } from './mistral'
 import { ollama } from './ollama'
 import { openai } from './openai'
+import { openrouter } from './openrouter'
 import type { BackendType, ProviderAdapter } from './types'
 import { vllm } from './vllm'
 
@@ -8,6 +11,9 @@ export const adapters = {
   ollama,
   vllm,
   openai,
+  openrouter,
+  anthropic,
+  mistral,
 } satisfies Record<BackendType, ProviderAdapter>
 
 export const BACKEND_TYPES = Object.keys(adapters) as BackendType[]

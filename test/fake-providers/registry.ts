@@ -1,6 +1,9 @@
+import { anthropic, anthropicPage2Fails } from './anthropic'
 import type { FakeProvider } from './fixtures'
+import { mistral } from './mistral'
 import { ollama, ollamaCaps, ollamaPartial } from './ollama'
 import { openai, openaiPaged } from './openai'
+import { openrouter } from './openrouter'
 import { vllm } from './vllm'
 
 /**
@@ -14,4 +17,8 @@ export const fakeProviders: Record<string, FakeProvider> = {
   vllm,
   openai,
   'openai-paged': openaiPaged,
+  openrouter,
+  anthropic,
+  'anthropic-page2-fails': anthropicPage2Fails,
+  mistral,
 }

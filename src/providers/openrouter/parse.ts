@@ -1,0 +1,105 @@
+import { z } from 'zod'
+import { badPayload } from '../http'
+import type { ObservedModel } from '../types'
+import { firstIssue } from '../zod-issue'
+
+export const OPENROUTER_LABEL = 'openrouter catalog'
+export const OPENROUTER_EMBEDDINGS_LABEL = 'openrouter embeddings catalog'
+
+const modelSchema = z.object({
+  id: z.string(),
+  context_length: z.number().nullish(),
+  architecture: z
+    .object({
+      modality: z.string().nullish(),
+      input_modalities: z.array(z.string()).nullish(),
+      output_modalities: z.array(z.string()).nullish(),
+    })
+    .nullish(),
+  top_provider: z
+    .object({
+      context_length: z.number().nullish(),
+      max_completion_tokens: z.number().nullish(),
+    })
+    .nullish(),
+  supported_parameters: z.array(z.string()).nullish(),
+  /** "Omitted for non-reasoning models": its presence alone says the model reasons. */
+  reasoning: z.record(z.string(), z.unknown()).nullish(),
+})
+const listSchema = z.object({
+  data: z.array(modelSchema),
+  links: z.object({ next: z.string().nullish() }).nullish(),
+})
+
+type OpenRouterModel = z.infer<typeof modelSchema>
+
+export interface OpenRouterPage {
+  models: ObservedModel[]
+  /** `links.next` when the server says the list continues (never with offset/limit omitted). */
+  next: string | undefined
+}
+
+/**
+ * One OpenRouter list (`/models` or `/embeddings/models`; both share the `Model` schema) →
+ * observed models, in the provider's order. Models that output neither text nor embeddings
+ * (image/audio/video generators) are left out.
+ */
+export function parseOpenRouterModels(json: unknown, label = OPENROUTER_LABEL): OpenRouterPage {
+  const parsed = listSchema.safeParse(json)
+  if (!parsed.success) throw badPayload(label, firstIssue(parsed.error))
+  const models = parsed.data.data.flatMap((model) => {
+    const observed = observedFromOpenRouter(model)
+    return observed ? [observed] : []
+  })
+  return { models, next: parsed.data.links?.next?.trim() || undefined }
+}
+
+/** Several lists → one, by id; the first record of an id wins (the lists describe it alike). */
+export function mergeById(...lists: ObservedModel[][]): ObservedModel[] {
+  const byId = new Map<string, ObservedModel>()
+  for (const model of lists.flat()) if (!byId.has(model.name)) byId.set(model.name, model)
+  return [...byId.values()]
+}
+
+function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefined {
+  const architecture = model.architecture
+  const [inputSide = '', outputSide = ''] = (architecture?.modality ?? '').toLowerCase().split('->')
+  const outputs = modalities(architecture?.output_modalities, outputSide)
+  const inputs = modalities(architecture?.input_modalities, inputSide)
+  const parameters = model.supported_parameters
+  const base = {
+    name: model.id,
+    contextLength: positive(model.top_provider?.context_length) || positive(model.context_length),
+    maxOutputTokens: positive(model.top_provider?.max_completion_tokens),
+    canChat: false,
+    canEmbed: false,
+    canPrompt: false,
+    canStream: false,
+    canThink: false,
+    canVision: false,
+    tools: parameters ? parameters.includes('tools') : null,
+  }
+  // Embedding models claim `text->text` in `modality`: the output list (or the id) decides first.
+  if (outputs.includes('embeddings') || model.id.toLowerCase().includes('embed')) {
+    return { ...base, canEmbed: true }
+  }
+  if (!outputs.includes('text')) return undefined
+  return {
+    ...base,
+    canChat: true,
+    canPrompt: true,
+    canStream: true,
+    canThink: model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning')),
+    canVision: inputs.includes('image'),
+  }
+}
+
+/** The listed modalities, lower-cased and trimmed; else one side of `modality` ("text+image"). */
+function modalities(listed: string[] | null | undefined, side: string): string[] {
+  const values = listed && listed.length > 0 ? listed : side.split('+')
+  return values.map((v) => v.trim().toLowerCase()).filter(Boolean)
+}
+
+function positive(value: number | null | undefined): number {
+  return value && value > 0 ? value : 0
+}
