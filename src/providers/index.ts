@@ -1,4 +1,5 @@
 import { anthropic } from './anthropic'
+import { bedrock } from './bedrock'
 import { mistral } from './mistral'
 import { ollama } from './ollama'
 import { openai } from './openai'
@@ -14,6 +15,7 @@ export const adapters = {
   openrouter,
   anthropic,
   mistral,
+  bedrock,
 } satisfies Record<BackendType, ProviderAdapter>
 
 export const BACKEND_TYPES = Object.keys(adapters) as BackendType[]

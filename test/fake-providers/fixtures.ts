@@ -23,6 +23,8 @@ export interface FakeRequest {
   method: string
   /** The provider's own path, after `/<provider>/<behaviour>/<id>`, without the query. */
   path: string
+  /** The request target as received, `/<provider>/<behaviour>/<id>/…?…` (what a signature covers). */
+  url: string
   query: URLSearchParams
   headers: IncomingHttpHeaders
   body: string
@@ -32,6 +34,8 @@ export interface Reply {
   status: number
   body: string
   contentType?: string
+  /** Extra response headers, e.g. Bedrock's `x-amzn-ErrorType`. */
+  headers?: Record<string, string>
 }
 
 /** One fake provider: answers requests to its own paths from the fixtures. */

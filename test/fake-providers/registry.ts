@@ -1,4 +1,5 @@
 import { anthropic, anthropicPage2Fails } from './anthropic'
+import { bedrockFakes } from './bedrock'
 import type { FakeProvider } from './fixtures'
 import { mistral } from './mistral'
 import { ollama, ollamaCaps, ollamaPartial } from './ollama'
@@ -11,6 +12,7 @@ import { vllm } from './vllm'
  * bodies is the part before the first `-` (`openai-paged` → `openai/`).
  */
 export const fakeProviders: Record<string, FakeProvider> = {
+  ...bedrockFakes,
   ollama,
   'ollama-caps': ollamaCaps,
   'ollama-partial': ollamaPartial,

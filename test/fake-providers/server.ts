@@ -68,6 +68,7 @@ export async function startFakeProviders(port = 0) {
         const reply = await fakeProvider({
           method: req.method ?? 'GET',
           path: pathname,
+          url,
           query: new URLSearchParams(query),
           headers: req.headers,
           body,
@@ -93,6 +94,6 @@ export async function startFakeProviders(port = 0) {
 }
 
 function send(res: http.ServerResponse, reply: Reply) {
-  res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json' })
+  res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json', ...reply.headers })
   res.end(reply.body)
 }

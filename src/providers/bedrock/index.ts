@@ -1,0 +1,15 @@
+import type { ProviderAdapter } from '../types'
+import { MISSING_AWS_CREDENTIALS } from './config'
+import { listBedrockModels } from './list-models'
+
+export const bedrock: ProviderAdapter = {
+  label: 'Bedrock',
+  // Workers have no ambient AWS credential chain: without stored keys nothing can be signed.
+  credential: 'required',
+  missingCredentialMessage: MISSING_AWS_CREDENTIALS,
+  cacheable: true,
+  declaredPolicy: 'ignore',
+  stripLatest: false,
+  learnsContext: false,
+  listModels: listBedrockModels,
+}

@@ -1,0 +1,112 @@
+import { AwsClient } from 'aws4fetch'
+import { ProviderError, type ErrorKind, kindForStatus } from '../../errors/provider-error'
+import { joinUrl } from '../http'
+import type { ListContext, Observation } from '../types'
+import { parseBedrockCredential, resolveBedrockEndpoint } from './config'
+import {
+  FOUNDATION_MODELS_LABEL,
+  INFERENCE_PROFILES_LABEL,
+  type InferenceProfile,
+  bedrockError,
+  needsInferenceProfile,
+  observedFromBedrock,
+  parseFoundationModels,
+  parseInferenceProfilesPage,
+} from './parse'
+
+/** An account has a few hundred profiles at most; a service that keeps paging must not keep a probe busy. */
+const MAX_PROFILE_PAGES = 50
+
+/**
+ * `GET <base>/foundation-models`, then — only when some model needs one — every page of
+ * `GET <base>/inference-profiles?maxResults=1000&type=SYSTEM_DEFINED`, both SigV4-signed for
+ * service `bedrock` with the stored credentials, sent through the probe's fetch and deadline.
+ */
+export async function listBedrockModels(ctx: ListContext): Promise<Observation> {
+  const credential = parseBedrockCredential(ctx.credential)
+  const { base, region } = resolveBedrockEndpoint(ctx.baseUrl, credential.region)
+  const client = new AwsClient({
+    accessKeyId: credential.accessKeyId,
+    secretAccessKey: credential.secretAccessKey,
+    sessionToken: credential.sessionToken,
+    service: 'bedrock',
+    region,
+    // Unused (we sign and send ourselves), but never let the client retry on its own.
+    retries: 0,
+  })
+  const get = (url: string, label: string) => signedGetJson(ctx, client, url, label)
+
+  const summaries = parseFoundationModels(await get(joinUrl(base, 'foundation-models'), FOUNDATION_MODELS_LABEL))
+  const profiles: InferenceProfile[] = []
+  if (summaries.some(needsInferenceProfile)) {
+    let nextToken: string | undefined
+    let page = 0
+    do {
+      if (++page > MAX_PROFILE_PAGES) {
+        throw new ProviderError('bad_payload', `${INFERENCE_PROFILES_LABEL} still had more pages after ${MAX_PROFILE_PAGES}`)
+      }
+      const query = `maxResults=1000&type=SYSTEM_DEFINED${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`
+      const parsed = parseInferenceProfilesPage(await get(`${joinUrl(base, 'inference-profiles')}?${query}`, INFERENCE_PROFILES_LABEL))
+      profiles.push(...parsed.profiles)
+      nextToken = parsed.nextToken
+    } while (nextToken)
+  }
+  // Models nothing can invoke (provisioned-only, no profile in this region) are left out
+  // silently: that is how the account is set up, not a problem of the backend.
+  return { models: observedFromBedrock(summaries, profiles, region).models, warnings: [] }
+}
+
+const AUTH_ERRORS = new Set([
+  'AccessDeniedException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'IncompleteSignatureException',
+  'MissingAuthenticationTokenException',
+])
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'TooManyRequestsException'])
+
+/** The status decides, except that AWS names auth and throttling failures the same on any status. */
+export function bedrockErrorKind(status: number, errorType: string | undefined): ErrorKind {
+  if (errorType && AUTH_ERRORS.has(errorType)) return 'auth'
+  if (errorType && THROTTLING_ERRORS.has(errorType)) return 'rate_limited'
+  return kindForStatus(status)
+}
+
+/**
+ * One signed GET answering JSON, with the same failure kinds as `requestJson` (which cannot
+ * send a pre-signed Request nor read the `x-amzn-ErrorType` header Bedrock explains errors with).
+ */
+async function signedGetJson(ctx: ListContext, client: AwsClient, url: string, label: string): Promise<unknown> {
+  let response: Response
+  let text: string
+  try {
+    const signed = await client.sign(url, { method: 'GET', headers: { Accept: 'application/json' } })
+    response = await ctx.fetch(signed, { signal: ctx.signal })
+    text = await response.text()
+  } catch (error) {
+    if (ctx.signal.aborted) {
+      throw new ProviderError('timeout', `${label} did not answer before the probe timeout`, { cause: error })
+    }
+    throw new ProviderError('network', `${label} unreachable: ${messageOf(error)}`, { cause: error })
+  }
+  if (!response.ok) {
+    const { type, detail } = bedrockError(text, response.headers.get('x-amzn-ErrorType'))
+    throw new ProviderError(
+      bedrockErrorKind(response.status, type),
+      `${label} returned ${response.status}: ${detail || response.statusText || 'no body'}`,
+      { status: response.status },
+    )
+  }
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new ProviderError('bad_payload', `decode ${label} response: ${messageOf(error)}`, { cause: error })
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
