@@ -67,6 +67,9 @@ export interface DeclaredState {
 
 type Row = Record<string, unknown>
 
+/** json_agg renders timestamptz as `2026-11-27T11:11:28.3+00:00`; the API speaks `…28.300Z`. */
+const iso = (value: unknown) => new Date(String(value)).toISOString()
+
 /**
  * Loads the whole declared state in one statement (one database round trip): each table is
  * aggregated to JSON in a scalar subquery. Backends come newest first, as the seed lists them.
@@ -90,8 +93,8 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       name: String(r.name),
       baseUrl: String(r.base_url),
       type: String(r.type),
-      createdAt: String(r.created_at),
-      updatedAt: String(r.updated_at),
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
     })),
     models: row.models.map((r) => ({
       id: String(r.id),
@@ -101,8 +104,8 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       canPrompt: r.can_prompt === true,
       canStream: r.can_stream === true,
       contextLength: Number(r.context_length),
-      createdAt: String(r.created_at),
-      updatedAt: String(r.updated_at),
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
     })),
     groups: row.groups.map((r) => ({ id: String(r.id), name: String(r.name), purposeType: String(r.purpose_type) })),
     groupBackends: row.groupBackends.map((r) => ({ groupId: String(r.group_id), backendId: String(r.backend_id) })),
@@ -112,7 +115,7 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       backendId: (r.backend_id as string | null) ?? null,
       apiKeyCiphertext: (r.api_key_ciphertext as string | null) ?? null,
       apiKeyEnv: (r.api_key_env as string | null) ?? null,
-      updatedAt: String(r.updated_at),
+      updatedAt: iso(r.updated_at),
     })),
     overrides: row.overrides.map((r) => ({
       provider: String(r.provider),

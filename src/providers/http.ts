@@ -1,4 +1,4 @@
-import { ProviderError, kindForStatus } from '../errors/provider-error'
+import { type ErrorKind, ProviderError, kindForStatus } from '../errors/provider-error'
 import type { ListContext } from './types'
 
 const MAX_ERROR_BODY = 300
@@ -10,25 +10,35 @@ export interface RequestOptions {
   headers?: Record<string, string>
   body?: string
   /** Turns an error body into the text shown after the status; default: the trimmed body. */
-  errorDetail?: (body: string) => string | undefined
+  errorDetail?: (body: string, headers: Headers) => string | undefined
+  /** A provider that names its failures (e.g. AWS's x-amzn-ErrorType) decides the kind; default: by status. */
+  errorKind?: (status: number, body: string, headers: Headers) => ErrorKind | undefined
 }
 
 /**
- * One provider HTTP call that answers JSON. Every failure becomes a ProviderError of the right
+ * One provider HTTP call that answers JSON; `target` is a URL, or builds a ready Request (one
+ * that must be signed, say). Every failure becomes a ProviderError of the right
  * kind: timeout when the probe's deadline aborted it, network when no answer came, auth /
  * rate_limited / bad_status from the status, bad_payload when the body is not JSON.
  */
-export async function requestJson(ctx: ListContext, url: string, options: RequestOptions): Promise<unknown> {
+export async function requestJson(
+  ctx: ListContext,
+  target: string | (() => Promise<Request>),
+  options: RequestOptions,
+): Promise<unknown> {
   const { label } = options
   let text: string
   let response: Response
   try {
-    response = await ctx.fetch(url, {
-      method: options.method ?? 'GET',
-      headers: { Accept: 'application/json', ...options.headers },
-      body: options.body,
-      signal: ctx.signal,
-    })
+    response =
+      typeof target === 'string'
+        ? await ctx.fetch(target, {
+            method: options.method ?? 'GET',
+            headers: { Accept: 'application/json', ...options.headers },
+            body: options.body,
+            signal: ctx.signal,
+          })
+        : await ctx.fetch(await target(), { signal: ctx.signal })
     text = await response.text()
   } catch (error) {
     if (ctx.signal.aborted) {
@@ -37,10 +47,9 @@ export async function requestJson(ctx: ListContext, url: string, options: Reques
     throw new ProviderError('network', `${label} unreachable: ${messageOf(error)}`, { cause: error })
   }
   if (!response.ok) {
-    const detail = (options.errorDetail ?? trimmed)(text) || response.statusText || 'no body'
-    throw new ProviderError(kindForStatus(response.status), `${label} returned ${response.status}: ${detail}`, {
-      status: response.status,
-    })
+    const detail = (options.errorDetail ?? trimmed)(text, response.headers) || response.statusText || 'no body'
+    const kind = options.errorKind?.(response.status, text, response.headers) ?? kindForStatus(response.status)
+    throw new ProviderError(kind, `${label} returned ${response.status}: ${detail}`, { status: response.status })
   }
   try {
     return JSON.parse(text)

@@ -1,6 +1,6 @@
 import { AwsClient } from 'aws4fetch'
-import { ProviderError, type ErrorKind, kindForStatus } from '../../errors/provider-error'
-import { joinUrl } from '../http'
+import { type ErrorKind, ProviderError, kindForStatus } from '../../errors/provider-error'
+import { joinUrl, requestJson } from '../http'
 import type { ListContext, Observation } from '../types'
 import { parseBedrockCredential, resolveBedrockEndpoint } from './config'
 import {
@@ -75,38 +75,11 @@ export function bedrockErrorKind(status: number, errorType: string | undefined):
   return kindForStatus(status)
 }
 
-/**
- * One signed GET answering JSON, with the same failure kinds as `requestJson` (which cannot
- * send a pre-signed Request nor read the `x-amzn-ErrorType` header Bedrock explains errors with).
- */
-async function signedGetJson(ctx: ListContext, client: AwsClient, url: string, label: string): Promise<unknown> {
-  let response: Response
-  let text: string
-  try {
-    const signed = await client.sign(url, { method: 'GET', headers: { Accept: 'application/json' } })
-    response = await ctx.fetch(signed, { signal: ctx.signal })
-    text = await response.text()
-  } catch (error) {
-    if (ctx.signal.aborted) {
-      throw new ProviderError('timeout', `${label} did not answer before the probe timeout`, { cause: error })
-    }
-    throw new ProviderError('network', `${label} unreachable: ${messageOf(error)}`, { cause: error })
-  }
-  if (!response.ok) {
-    const { type, detail } = bedrockError(text, response.headers.get('x-amzn-ErrorType'))
-    throw new ProviderError(
-      bedrockErrorKind(response.status, type),
-      `${label} returned ${response.status}: ${detail || response.statusText || 'no body'}`,
-      { status: response.status },
-    )
-  }
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new ProviderError('bad_payload', `decode ${label} response: ${messageOf(error)}`, { cause: error })
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** One signed GET through the shared request path; Bedrock names its failures in a header. */
+function signedGetJson(ctx: ListContext, client: AwsClient, url: string, label: string): Promise<unknown> {
+  return requestJson(ctx, () => client.sign(url, { method: 'GET', headers: { Accept: 'application/json' } }), {
+    label,
+    errorDetail: (body, headers) => bedrockError(body, headers.get('x-amzn-ErrorType')).detail,
+    errorKind: (status, body, headers) => bedrockErrorKind(status, bedrockError(body, headers.get('x-amzn-ErrorType')).type),
+  })
 }
