@@ -14,6 +14,7 @@ describe('parseSettings', () => {
       LEASE_TTL_S: 900,
       AUTO_DISCOVER: true,
       GROUPS: false,
+      CORS_ORIGINS: [],
     })
   })
 
@@ -25,6 +26,13 @@ describe('parseSettings', () => {
   it('reads flags and treats empty values as unset', () => {
     const settings = parseSettings(env({ AUTO_DISCOVER: 'false', PUBLIC_READ: 'true', PROBE_TIMEOUT_MS: '' }))
     expect(settings).toMatchObject({ AUTO_DISCOVER: false, PUBLIC_READ: true, PROBE_TIMEOUT_MS: 10_000 })
+  })
+
+  it('splits CORS origins', () => {
+    expect(parseSettings(env({ CORS_ORIGINS: ' https://a.example , https://b.example,' })).CORS_ORIGINS).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ])
   })
 
   it('names the setting that is wrong', () => {

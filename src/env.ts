@@ -49,6 +49,11 @@ const settingsSchema = z.object({
   LEASE_TTL_S: positiveInt(900),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
+  /** Browser origins allowed to call the API; none by default. `*` allows any. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
 })
 
 export type Settings = z.infer<typeof settingsSchema>

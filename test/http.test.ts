@@ -42,7 +42,8 @@ describe('read routes', () => {
     expect(after.status).toBe(200)
     expect(after.headers.get('ETag')).not.toBe(before)
     const one = await call(`/state/${id}`, { headers: READER })
-    expect(await one.json()).toMatchObject({ id, name: 'vllm', status: 'healthy' })
+    const listed = ((await (await call('/backends', { headers: ADMIN })).json()) as unknown[])[0]
+    expect(await one.json()).toMatchObject({ id, name: 'vllm', status: 'healthy', backend: listed })
     const etag = one.headers.get('ETag')!
     expect((await call(`/state/${id}`, { headers: { ...READER, 'If-None-Match': etag } })).status).toBe(304)
   })
@@ -64,6 +65,20 @@ describe('read routes', () => {
     const response = await fetchWith({ PROBE_TIMEOUT_MS: 'soon' }, '/state', { headers: READER })
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ error: { code: 'invalid_setting' } })
+  })
+
+  it('sends CORS headers only for the configured origins', async () => {
+    const origin = { Origin: 'https://app.example' }
+    expect((await call('/state', { headers: { ...READER, ...origin } })).headers.get('Access-Control-Allow-Origin')).toBeNull()
+    const allowed = await fetchWith({ CORS_ORIGINS: 'https://app.example' }, '/state', { headers: { ...READER, ...origin } })
+    expect(allowed.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example')
+    expect(allowed.headers.get('Access-Control-Expose-Headers')).toBe('ETag')
+    const preflight = await fetchWith({ CORS_ORIGINS: 'https://app.example' }, '/state', {
+      method: 'OPTIONS',
+      headers: { ...origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('Access-Control-Allow-Headers')).toContain('Authorization')
   })
 
   it('answers unknown routes with the JSON error shape', async () => {

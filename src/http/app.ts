@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { type AppEnv, requestContext } from './context'
+import { corsFromSettings } from './cors'
 import { ApiError, onError } from './errors'
 import { backendRoutes } from './routes/backends'
 import { cacheRoutes } from './routes/cache'
@@ -15,6 +16,7 @@ export const app = new Hono<AppEnv>()
   })
   .get('/healthz', (c) => c.json({ ok: true }))
   .use(requestContext)
+  .use(corsFromSettings)
   .route('/state', stateRoutes)
   .route('/backends', backendRoutes)
   .route('/providers', providerRoutes)
