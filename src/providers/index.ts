@@ -1,10 +1,12 @@
 import { anthropic } from './anthropic'
 import { bedrock } from './bedrock'
+import { gemini } from './gemini'
 import { mistral } from './mistral'
 import { ollama } from './ollama'
 import { openai } from './openai'
 import { openrouter } from './openrouter'
 import type { BackendType, ProviderAdapter } from './types'
+import { vertexGoogle } from './vertex-google'
 import { vllm } from './vllm'
 
 /** Every backend type and its adapter; a type without one fails to compile. */
@@ -16,6 +18,8 @@ export const adapters = {
   anthropic,
   mistral,
   bedrock,
+  gemini,
+  'vertex-google': vertexGoogle,
 } satisfies Record<BackendType, ProviderAdapter>
 
 export const BACKEND_TYPES = Object.keys(adapters) as BackendType[]

@@ -1,10 +1,12 @@
 import { anthropic, anthropicPage2Fails } from './anthropic'
 import { bedrockFakes } from './bedrock'
 import type { FakeProvider } from './fixtures'
+import { gemini, geminiPage2Fail } from './gemini'
 import { mistral } from './mistral'
 import { ollama, ollamaCaps, ollamaPartial } from './ollama'
 import { openai, openaiPaged } from './openai'
 import { openrouter } from './openrouter'
+import { vertex, vertexNoProject, vertexPage2Fail, vertexPaged } from './vertex'
 import { vllm } from './vllm'
 
 /**
@@ -23,4 +25,10 @@ export const fakeProviders: Record<string, FakeProvider> = {
   anthropic,
   'anthropic-page2-fails': anthropicPage2Fails,
   mistral,
+  gemini,
+  'gemini-page2-fail': geminiPage2Fail,
+  vertex,
+  'vertex-paged': vertexPaged,
+  'vertex-page2-fail': vertexPage2Fail,
+  'vertex-noproject': vertexNoProject,
 }

@@ -1,0 +1,14 @@
+import type { ProviderAdapter } from '../types'
+import { listVertexModels } from './list-models'
+import { VERTEX_MISSING_CREDENTIAL } from './service-account'
+
+export const vertexGoogle: ProviderAdapter = {
+  label: 'Vertex AI',
+  credential: 'required',
+  missingCredentialMessage: VERTEX_MISSING_CREDENTIAL,
+  cacheable: true,
+  declaredPolicy: 'ignore',
+  stripLatest: false,
+  learnsContext: false,
+  listModels: listVertexModels,
+}
