@@ -163,6 +163,16 @@ describe('one cycle over a mixed fleet', () => {
     expect(state!.models).toHaveLength(9)
     expect(await fakeCalls('/openai-paged/ok/p1')).toHaveLength(3)
   })
+
+  it('fails the backend, never lists part of it, when a later OpenAI page fails', async () => {
+    await createBackend('paged', 'openai', `${fake('openai-page2-fails', 'ok', 'p2')}/v1`)
+    await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV' })
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    expect(state).toMatchObject({ status: 'down', errorKind: 'bad_status', pulledModels: [], models: [] })
+    expect(state!.error).toMatch(/^OpenAI catalog returned 500: /)
+    expect(await fakeCalls('/openai-page2-fails/ok/p2')).toHaveLength(2)
+  })
 })
 
 describe('declared models', () => {

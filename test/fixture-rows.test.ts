@@ -2,31 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { OLLAMA_ROWS } from '../src/providers/ollama/expected-rows'
 import { OPENAI_ROWS } from '../src/providers/openai/expected-rows'
 import { VLLM_ROWS } from '../src/providers/vllm/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, createBackend, fake, readState, resetAll, runScheduled } from './helpers'
+import { adminJson, asRow, createBackend, fake, resetAll, runScheduled, stateOf } from './helpers'
 
 beforeEach(resetAll)
 
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  return {
-    name: model.model,
-    contextLength: model.contextLength,
-    maxOutputTokens: model.maxOutputTokens,
-    canChat: model.canChat,
-    canEmbed: model.canEmbed,
-    canPrompt: model.canPrompt,
-    canStream: model.canStream,
-    canThink: model.canThink,
-    canVision: model.canVision,
-    tools: model.tools,
-  }
-}
-
 async function publishedRows(name: string) {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state?.status).toBe('healthy')
-  return state!.pulledModels.map(asRow)
+  const state = await stateOf(name)
+  expect(state.status).toBe('healthy')
+  return state.pulledModels.map(asRow)
 }
 
 // fixtures/providers/README.md, through a full cycle against the fake providers.

@@ -3,6 +3,7 @@ import { env, exports } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { openDatabase } from '../src/db/client'
 import type { Env } from '../src/env'
+import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
 import worker from '../src/index'
 
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` }
@@ -89,4 +90,36 @@ export async function readState<T = unknown>(): Promise<T> {
 export async function allKvValues(): Promise<string[]> {
   const page = await env.KV.list()
   return Promise.all(page.keys.map(async (k) => `${k.name}=${await env.KV.get(k.name)}`))
+}
+
+/** One backend's published state, by backend name. */
+export async function stateOf(name: string): Promise<BackendRuntimeState> {
+  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
+  if (!state) throw new Error(`no state for backend ${name}`)
+  return state
+}
+
+/** A published model in the shape of a fixtures README row, keyed by the model id to invoke. */
+export function asRow(model: ModelPullStatus) {
+  return rowOf(model, model.model)
+}
+
+/** The same, keyed by the display name, for tables that list models by another id (Bedrock). */
+export function asRowByName(model: ModelPullStatus) {
+  return rowOf(model, model.name)
+}
+
+function rowOf(model: ModelPullStatus, name: string) {
+  return {
+    name,
+    contextLength: model.contextLength,
+    maxOutputTokens: model.maxOutputTokens,
+    canChat: model.canChat,
+    canEmbed: model.canEmbed,
+    canPrompt: model.canPrompt,
+    canStream: model.canStream,
+    canThink: model.canThink,
+    canVision: model.canVision,
+    tools: model.tools,
+  }
 }

@@ -1,23 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ANTHROPIC_ROWS } from '../src/providers/anthropic/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, createBackend, fake, fakeCalls, readState, resetAll, runScheduled } from './helpers'
+import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
 
 const KEY = 'sk-test-ant-0000'
 
 beforeEach(resetAll)
-
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  const { name: _name, model: name, modifiedAt: _m, size: _s, digest: _d, ...fields } = model
-  return { name, ...fields }
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
-}
 
 async function withKey(): Promise<void> {
   expect((await adminJson('POST', '/providers/anthropic/configure', { apiKey: KEY })).status).toBe(200)

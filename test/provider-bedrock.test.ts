@@ -3,8 +3,8 @@ import accessDenied from '../fixtures/providers/bedrock/error-403-access-denied.
 import signature from '../fixtures/providers/bedrock/error-403-signature.json'
 import throttling from '../fixtures/providers/bedrock/error-429-throttling.json'
 import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../src/providers/bedrock/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, allKvValues, createBackend, fake, fakeCalls, readState, resetAll, runScheduled } from './helpers'
+import type { BackendRuntimeState } from '../src/reconcile/types'
+import { adminJson, allKvValues, asRowByName, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
 
 beforeEach(resetAll)
 
@@ -17,28 +17,6 @@ const credential = (fields: Record<string, string> = {}) =>
 async function configure(value: string) {
   const response = await adminJson('POST', '/providers/bedrock/configure', { apiKey: value, upsert: true })
   expect(response.status).toBe(200)
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
-}
-
-/** A published model as a README capability row: keyed by the foundation model id (`name`). */
-function asRow(model: ModelPullStatus) {
-  return {
-    name: model.name,
-    contextLength: model.contextLength,
-    maxOutputTokens: model.maxOutputTokens,
-    canChat: model.canChat,
-    canEmbed: model.canEmbed,
-    canPrompt: model.canPrompt,
-    canStream: model.canStream,
-    canThink: model.canThink,
-    canVision: model.canVision,
-    tools: model.tools,
-  }
 }
 
 /** Foundation model id → the id to invoke (`model`), as the README "Invocation id" table. */
@@ -54,7 +32,7 @@ describe('bedrock through a full cycle', () => {
     const state = await stateOf('bedrock')
     expect(state).toMatchObject({ status: 'healthy', consecutiveFailures: 0 })
     expect(state.error).toBeUndefined()
-    expect(state.pulledModels.map(asRow)).toEqual(BEDROCK_ROWS)
+    expect(state.pulledModels.map(asRowByName)).toEqual(BEDROCK_ROWS)
     expect(invocationIds(state)).toEqual(BEDROCK_INVOCATION_IDS)
     expect(state.models).toContain('us.anthropic.claude-sonnet-4-5-20250929-v1:0')
     expect(state.models).not.toContain('anthropic.claude-sonnet-4-5-20250929-v1:0')
@@ -75,7 +53,7 @@ describe('bedrock through a full cycle', () => {
 
     const state = await stateOf('bedrock-eu')
     expect(state.status).toBe('healthy')
-    expect(state.pulledModels.map(asRow)).toEqual(BEDROCK_ROWS)
+    expect(state.pulledModels.map(asRowByName)).toEqual(BEDROCK_ROWS)
   })
 
   it('follows inference-profile pages to the end', async () => {

@@ -1,25 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { GEMINI_ROWS } from '../src/providers/gemini/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, allKvValues, createBackend, fake, fakeCalls, readState, resetAll, runScheduled } from './helpers'
+import { adminJson, allKvValues, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
 
 /** The fake accepts keys starting with GEMINI_FAKE_KEY_PREFIX (test/fake-providers/gemini.ts). */
 const GEMINI_FAKE_KEY_PREFIX = 'gm-test-'
 const KEY = `${GEMINI_FAKE_KEY_PREFIX}0000`
 
 beforeEach(resetAll)
-
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  const { name: _name, model: name, modifiedAt: _m, size: _s, digest: _d, ...fields } = model
-  return { name, ...fields }
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
-}
 
 async function withKey(apiKey = KEY, upsert = false): Promise<void> {
   expect((await adminJson('POST', '/providers/gemini/configure', { apiKey, upsert })).status).toBe(200)

@@ -1,24 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { MISTRAL_ROWS } from '../src/providers/mistral/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, withDb } from './helpers'
+import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf, withDb } from './helpers'
 
 const KEY = 'sk-test-mistral-0000'
 
 beforeEach(resetAll)
-
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  const { name: _name, model: name, modifiedAt: _m, size: _s, digest: _d, ...fields } = model
-  return { name, ...fields }
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
-}
 
 /** A fake Mistral base including `/v1`, as the real default `https://api.mistral.ai/v1`. */
 const base = (behaviour: string, id: string) => `${fake('mistral', behaviour, id)}/v1`

@@ -1,24 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { OPENROUTER_ROWS } from '../src/providers/openrouter/expected-rows'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, withDb } from './helpers'
+import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf, withDb } from './helpers'
 
 const KEY = 'sk-test-or-0000'
 
 beforeEach(resetAll)
-
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  const { name: _name, model: name, modifiedAt: _m, size: _s, digest: _d, ...fields } = model
-  return { name, ...fields }
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
-}
 
 /** A fake OpenRouter base: the adapter appends `/models` and `/embeddings/models`. */
 const base = (behaviour: string, id: string) => `${fake('openrouter', behaviour, id)}/api/v1`

@@ -2,8 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { VERTEX_ROWS } from '../src/providers/vertex-google/expected-rows'
 import { VERTEX_MISSING_CREDENTIAL } from '../src/providers/vertex-google/service-account'
 import { type TestKey, generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
-import { adminJson, allKvValues, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, READER } from './helpers'
+import { READER, adminJson, allKvValues, asRow, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
 
 /** The project test/fake-providers/vertex.ts lets callers bill (x-goog-user-project). */
 const PROJECT = 'rs-test-project'
@@ -31,18 +30,6 @@ async function serviceAccount(id: string, signWith?: TestKey) {
 async function configure(credential: string): Promise<void> {
   const response = await adminJson('POST', '/providers/vertex-google/configure', { apiKey: credential, upsert: true })
   expect(response.status).toBe(200)
-}
-
-/** A published model in the shape of a fixtures README row. */
-function asRow(model: ModelPullStatus) {
-  const { name: _name, model: name, modifiedAt: _m, size: _s, digest: _d, ...fields } = model
-  return { name, ...fields }
-}
-
-async function stateOf(name: string): Promise<BackendRuntimeState> {
-  const state = (await readState<BackendRuntimeState[]>()).find((s) => s.name === name)
-  expect(state).toBeDefined()
-  return state!
 }
 
 const listCalls = async (prefix: string) => (await fakeCalls(prefix)).filter((c) => c.path.includes('/v1beta1/'))

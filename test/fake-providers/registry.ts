@@ -4,7 +4,7 @@ import type { FakeProvider } from './fixtures'
 import { gemini, geminiPage2Fail } from './gemini'
 import { mistral } from './mistral'
 import { ollama, ollamaCaps, ollamaPartial } from './ollama'
-import { openai, openaiPaged } from './openai'
+import { openai, openaiPage2Fails, openaiPaged } from './openai'
 import { openrouter } from './openrouter'
 import { vertex, vertexNoProject, vertexPage2Fail, vertexPaged } from './vertex'
 import { vllm } from './vllm'
@@ -21,6 +21,7 @@ export const fakeProviders: Record<string, FakeProvider> = {
   vllm,
   openai,
   'openai-paged': openaiPaged,
+  'openai-page2-fails': openaiPage2Fails,
   openrouter,
   anthropic,
   'anthropic-page2-fails': anthropicPage2Fails,
