@@ -1,7 +1,10 @@
+import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
+import { openAPIRouteHandler } from 'hono-openapi'
 import { type AppEnv, requestContext } from './context'
 import { corsFromSettings } from './cors'
 import { ApiError, onError } from './errors'
+import { OPENAPI_DOCUMENTATION } from './openapi'
 import { backendRoutes } from './routes/backends'
 import { cacheRoutes } from './routes/cache'
 import { modelRoutes, openAIRoutes } from './routes/models'
@@ -9,20 +12,25 @@ import { providerRoutes } from './routes/providers'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
 
+const api = new Hono<AppEnv>()
+  .route('/state', stateRoutes)
+  .route('/providers', providerRoutes)
+  .route('/models', modelRoutes)
+  .route('/v1', openAIRoutes)
+  .route('/backends', backendRoutes)
+  .route('/setup', setupRoutes)
+  .route('/cache', cacheRoutes)
+
 export const app = new Hono<AppEnv>()
   .onError(onError)
   .notFound((c) => {
     throw new ApiError(404, 'route_not_found', `no route ${c.req.method} ${c.req.path}`)
   })
   .get('/healthz', (c) => c.json({ ok: true }))
+  .get('/openapi.json', openAPIRouteHandler(api, { documentation: OPENAPI_DOCUMENTATION }))
+  .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'runtimestate API' }))
   .use(requestContext)
   .use(corsFromSettings)
-  .route('/state', stateRoutes)
-  .route('/backends', backendRoutes)
-  .route('/providers', providerRoutes)
-  .route('/setup', setupRoutes)
-  .route('/models', modelRoutes)
-  .route('/v1', openAIRoutes)
-  .route('/cache', cacheRoutes)
+  .route('/', api)
 
 export type AppType = typeof app

@@ -6,6 +6,8 @@ import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
+import { doc } from '../openapi'
+import { backendSchema } from '../schemas'
 import { validate } from '../validate'
 
 const backendInput = z.object({
@@ -31,7 +33,17 @@ function isHttpUrl(text: string): boolean {
 
 export const backendRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
-  .post('/', validate('json', backendInput), async (c) => {
+  .post(
+    '/',
+    doc({
+      tag: 'backends',
+      summary: 'Declare a backend',
+      access: 'admin',
+      ok: { 201: { description: 'declared', schema: backendSchema } },
+      errors: { 409: 'the name, or the type and base URL, are taken', 422: 'bad input; nothing written' },
+    }),
+    validate('json', backendInput),
+    async (c) => {
     const input = c.req.valid('json')
     try {
       const backend = await createBackend(c.get('db')(), input)
@@ -53,8 +65,26 @@ export const backendRoutes = new Hono<AppEnv>()
       throw error
     }
   })
-  .get('/', async (c) => c.json(await listBackends(c.get('db')())))
-  .delete('/:id', async (c) => {
+  .get(
+    '/',
+    doc({
+      tag: 'backends',
+      summary: 'Every declared backend, newest first',
+      access: 'admin',
+      ok: { 200: { description: 'the backends', schema: z.array(backendSchema) } },
+    }),
+    async (c) => c.json(await listBackends(c.get('db')())),
+  )
+  .delete(
+    '/:id',
+    doc({
+      tag: 'backends',
+      summary: 'Delete a backend, its group memberships, its own credentials and its cached model list',
+      access: 'admin',
+      ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.string() }) } },
+      errors: { 404: 'no such backend' },
+    }),
+    async (c) => {
     const id = c.req.param('id')
     if (!(await deleteBackend(c.get('db')(), id))) {
       throw new ApiError(404, 'backend_not_found', `no backend ${id}`, 'id')

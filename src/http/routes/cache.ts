@@ -1,19 +1,39 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
 import { ModelCache } from '../../kv/model-cache'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
+import { doc } from '../openapi'
 
 /** The model-list cache: ClearModelCache and InvalidateModelCache of the seed. */
 export const cacheRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
-  .delete('/', async (c) => {
-    const cleared = await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).clear()
-    console.log(JSON.stringify({ msg: 'admin change', action: 'cache.clear', cleared }))
-    return c.json({ cleared })
-  })
-  .delete('/:backendId', async (c) => {
-    const backendId = c.req.param('backendId')
-    await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(backendId)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'cache.invalidate', backendId }))
-    return c.json({ invalidated: backendId })
-  })
+  .delete(
+    '/',
+    doc({
+      tag: 'cache',
+      summary: "Clear every backend's cached model list (the next cycle lists again)",
+      access: 'admin',
+      ok: { 200: { description: 'how many lists were cleared', schema: z.object({ cleared: z.number() }) } },
+    }),
+    async (c) => {
+      const cleared = await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).clear()
+      console.log(JSON.stringify({ msg: 'admin change', action: 'cache.clear', cleared }))
+      return c.json({ cleared })
+    },
+  )
+  .delete(
+    '/:backendId',
+    doc({
+      tag: 'cache',
+      summary: "Clear one backend's cached model list",
+      access: 'admin',
+      ok: { 200: { description: 'cleared', schema: z.object({ invalidated: z.string() }) } },
+    }),
+    async (c) => {
+      const backendId = c.req.param('backendId')
+      await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(backendId)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'cache.invalidate', backendId }))
+      return c.json({ invalidated: backendId })
+    },
+  )

@@ -4,6 +4,8 @@ import { mergedModels, openAIModelList } from '../../views/models'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
+import { doc } from '../openapi'
+import { mergedModelSchema, openAIModelListSchema } from '../schemas'
 import { snapshotResponse } from '../snapshot-read'
 
 const DEFAULT_LIMIT = 100
@@ -16,23 +18,43 @@ function parseLimit(raw: string | undefined): number | null {
 }
 
 /** GET /models: every model merged across backends (seed §11.1). */
-export const modelRoutes = new Hono<AppEnv>().use(requireRead).get('/', (c) => {
-  const raw = c.req.query('limit')
-  const limit = parseLimit(raw)
-  if (limit === null) {
-    const message = /^-?\d+$/.test(raw ?? '') ? 'limit must be positive' : 'invalid limit format, expected integer'
-    throw new ApiError(422, 'invalid_field', message, 'limit')
-  }
-  return snapshotResponse(c, (snapshot) => mergedModels(snapshot.backends).slice(0, limit))
-})
+export const modelRoutes = new Hono<AppEnv>().use(requireRead).get(
+  '/',
+  doc({
+    tag: 'models',
+    summary: 'Models merged across backends by id: largest context, capability flags OR-ed, sorted (?limit=, default 100)',
+    access: 'read',
+    ok: { 200: { description: 'the models', schema: z.array(mergedModelSchema) } },
+    errors: { 422: 'limit is not a positive integer' },
+  }),
+  (c) => {
+    const raw = c.req.query('limit')
+    const limit = parseLimit(raw)
+    if (limit === null) {
+      const message = /^-?\d+$/.test(raw ?? '') ? 'limit must be positive' : 'invalid limit format, expected integer'
+      throw new ApiError(422, 'invalid_field', message, 'limit')
+    }
+    return snapshotResponse(c, (snapshot) => mergedModels(snapshot.backends).slice(0, limit))
+  },
+)
 
 /** GET /v1/models: the OpenAI list shape, for OpenAI-compatible clients. */
-export const openAIRoutes = new Hono<AppEnv>().use(requireRead).get('/models', (c) => {
-  const limit = parseLimit(c.req.query('limit'))
-  if (limit === null) throw new ApiError(400, 'invalid_limit', 'invalid limit', 'limit')
-  return snapshotResponse(c, (snapshot, meta) => {
-    // `created` is when the snapshot was published, so the body matches its ETag.
-    const list = openAIModelList(snapshot.backends, meta ? new Date(meta.writtenAt) : new Date(0))
-    return { ...list, data: list.data.slice(0, limit) }
-  })
-})
+export const openAIRoutes = new Hono<AppEnv>().use(requireRead).get(
+  '/models',
+  doc({
+    tag: 'models',
+    summary: 'The same models in the OpenAI list shape (works with OpenAI SDKs\' models.list())',
+    access: 'read',
+    ok: { 200: { description: 'the list', schema: openAIModelListSchema } },
+    errors: { 400: 'invalid limit' },
+  }),
+  (c) => {
+    const limit = parseLimit(c.req.query('limit'))
+    if (limit === null) throw new ApiError(400, 'invalid_limit', 'invalid limit', 'limit')
+    return snapshotResponse(c, (snapshot, meta) => {
+      // `created` is when the snapshot was published, so the body matches its ETag.
+      const list = openAIModelList(snapshot.backends, meta ? new Date(meta.writtenAt) : new Date(0))
+      return { ...list, data: list.data.slice(0, limit) }
+    })
+  },
+)

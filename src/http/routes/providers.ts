@@ -8,6 +8,8 @@ import { requireAdmin, requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { snapshotResponse } from '../snapshot-read'
+import { doc } from '../openapi'
+import { providerEntrySchema, providerStatusSchema } from '../schemas'
 import { validate } from '../validate'
 
 const configureInput = z
@@ -45,7 +47,21 @@ const providerQuery = z.object({
 })
 
 export const providerRoutes = new Hono<AppEnv>()
-  .get('/', requireRead, validate('query', providerQuery), (c) => {
+  .get(
+    '/',
+    doc({
+      tag: 'providers',
+      summary: 'One entry per (usable backend, model), filtered by type, capabilities and minimum context',
+      access: 'read',
+      ok: {
+        200: { description: 'the providers', schema: z.array(providerEntrySchema) },
+        304: { description: 'unchanged since the ETag sent in If-None-Match' },
+      },
+      errors: { 422: 'a bad filter' },
+    }),
+    requireRead,
+    validate('query', providerQuery),
+    (c) => {
     const query = c.req.valid('query')
     return snapshotResponse(c, (snapshot) =>
       providersFromSnapshot(snapshot.backends, {
@@ -57,6 +73,17 @@ export const providerRoutes = new Hono<AppEnv>()
   })
   .post(
   '/:type/configure',
+  doc({
+    tag: 'providers',
+    summary: 'Store the credential for every backend of a type, or for one backend (backendId)',
+    access: 'admin',
+    ok: { 200: { description: 'where the secret now comes from (never the secret)', schema: providerStatusSchema } },
+    errors: {
+      404: 'no such backend',
+      409: 'already configured and upsert is not set',
+      422: 'bad input, or a literal key while SECRETS_KEY is unset; nothing written',
+    },
+  }),
   requireAdmin,
   validate('param', typeParam),
   validate('json', configureInput),

@@ -5,7 +5,25 @@ import { runBackendCycle } from '../../reconcile/cycle'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, errorBody } from '../errors'
+import { doc } from '../openapi'
+import { runSummarySchema } from '../schemas'
 import { validate } from '../validate'
+
+const bootstrapResultSchema = z.object({
+  tenantId: z.string(),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), purposeType: z.string(), modelIds: z.array(z.string()) })),
+  models: z.array(
+    z.object({
+      id: z.string(),
+      model: z.string(),
+      contextLength: z.number(),
+      canChat: z.boolean(),
+      canEmbed: z.boolean(),
+      canPrompt: z.boolean(),
+      canStream: z.boolean(),
+    }),
+  ),
+})
 
 const modelName = (role: string) => z.string().trim().min(1, `init ${role} model: model name cannot be empty`).optional()
 
@@ -36,7 +54,16 @@ const bootstrapInput = z
 
 export const setupRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
-  .post('/refresh', async (c) => {
+  .post(
+    '/refresh',
+    doc({
+      tag: 'setup',
+      summary: 'Run one reconcile cycle now and return its summary',
+      access: 'admin',
+      ok: { 200: { description: 'the cycle ran', schema: runSummarySchema } },
+      errors: { 409: 'another cycle holds the lease', 503: 'the database is unavailable; the snapshot is unchanged' },
+    }),
+    async (c) => {
     const run = await runBackendCycle({
       env: c.env,
       settings: c.get('settings'),
@@ -54,7 +81,17 @@ export const setupRoutes = new Hono<AppEnv>()
     }
     return c.json(run)
   })
-  .post('/bootstrap', validate('json', bootstrapInput), async (c) => {
+  .post(
+    '/bootstrap',
+    doc({
+      tag: 'setup',
+      summary: "The seed's InitEmbeder / InitPromptExec / InitChatExec / EnsureModels: well-known groups and declared models with UUIDv5 ids (idempotent)",
+      access: 'admin',
+      ok: { 200: { description: 'the groups and models it ensured', schema: bootstrapResultSchema } },
+      errors: { 409: 'a well-known group name is taken by another group', 422: 'bad input; nothing written' },
+    }),
+    validate('json', bootstrapInput),
+    async (c) => {
     const input = c.req.valid('json')
     const tenantId = input.tenantId || c.env.TENANT_ID
     if (!tenantId) throw new ApiError(422, 'invalid_field', 'tenantId is required (or set TENANT_ID)', 'tenantId')

@@ -1,0 +1,128 @@
+import { z } from 'zod'
+
+/** Response shapes, for /openapi.json and the typed client. Requests are validated where they are used. */
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string(),
+      code: z.string(),
+      param: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'Error' })
+
+export const backendSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    baseUrl: z.string(),
+    type: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Backend' })
+
+const capabilityFlags = {
+  canChat: z.boolean(),
+  canEmbed: z.boolean(),
+  canPrompt: z.boolean(),
+  canStream: z.boolean(),
+  canThink: z.boolean(),
+  canVision: z.boolean(),
+  tools: z.boolean().nullable(),
+}
+
+export const modelPullStatusSchema = z
+  .object({
+    name: z.string(),
+    model: z.string(),
+    contextLength: z.number(),
+    maxOutputTokens: z.number(),
+    ...capabilityFlags,
+    modifiedAt: z.string().optional(),
+    size: z.number().optional(),
+    digest: z.string().optional(),
+  })
+  .meta({ id: 'ModelPullStatus' })
+
+export const backendStateSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    models: z.array(z.string()),
+    pulledModels: z.array(modelPullStatusSchema),
+    backend: backendSchema,
+    status: z.enum(['healthy', 'degraded', 'down', 'unconfigured', 'unsupported']),
+    error: z.string().optional(),
+    errorKind: z.string().optional(),
+    warnings: z.array(z.string()).optional(),
+    checkedAt: z.string(),
+    lastSuccessAt: z.string().nullable(),
+    consecutiveFailures: z.number(),
+    latencyMs: z.number(),
+  })
+  .meta({ id: 'BackendRuntimeState' })
+
+export const providerEntrySchema = z
+  .object({
+    backendId: z.string(),
+    backendName: z.string(),
+    type: z.string(),
+    baseUrl: z.string(),
+    model: z.string(),
+    name: z.string(),
+    contextLength: z.number(),
+    maxOutputTokens: z.number(),
+    ...capabilityFlags,
+  })
+  .meta({ id: 'Provider' })
+
+export const mergedModelSchema = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    contextLength: z.number(),
+    canChat: z.boolean(),
+    canEmbed: z.boolean(),
+    canPrompt: z.boolean(),
+    canStream: z.boolean(),
+  })
+  .meta({ id: 'Model' })
+
+export const openAIModelListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
+  })
+  .meta({ id: 'OpenAIModelList' })
+
+export const runSummarySchema = z
+  .object({
+    runId: z.string(),
+    outcome: z.enum(['ok', 'failed', 'skipped']),
+    error: z.string().optional(),
+    trigger: z.string(),
+    startedAt: z.string(),
+    durationMs: z.number(),
+    backends: z.number(),
+    byStatus: z.record(z.string(), z.number()),
+    cacheHits: z.number(),
+    kvWrites: z.number(),
+    snapshotWritten: z.boolean(),
+  })
+  .meta({ id: 'RunSummary' })
+
+export const providerStatusSchema = z
+  .object({
+    provider: z.string(),
+    backendId: z.string().optional(),
+    configured: z.boolean(),
+    secretSource: z.enum(['none', 'literal', 'env']),
+    secretConfigured: z.boolean(),
+    secretPresent: z.boolean(),
+    apiKeyEnv: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .meta({ id: 'ProviderStatus' })
