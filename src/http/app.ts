@@ -7,6 +7,9 @@ import { ApiError, onError } from './errors'
 import { OPENAPI_DOCUMENTATION } from './openapi'
 import { backendRoutes } from './routes/backends'
 import { cacheRoutes } from './routes/cache'
+import { capabilityOverrideRoutes } from './routes/capability-overrides'
+import { declaredModelRoutes } from './routes/declared-models'
+import { groupRoutes } from './routes/groups'
 import { modelRoutes, openAIRoutes } from './routes/models'
 import { providerRoutes } from './routes/providers'
 import { setupRoutes } from './routes/setup'
@@ -18,6 +21,9 @@ const api = new Hono<AppEnv>()
   .route('/models', modelRoutes)
   .route('/v1', openAIRoutes)
   .route('/backends', backendRoutes)
+  .route('/declared-models', declaredModelRoutes)
+  .route('/groups', groupRoutes)
+  .route('/capability-overrides', capabilityOverrideRoutes)
   .route('/setup', setupRoutes)
   .route('/cache', cacheRoutes)
 
