@@ -16,10 +16,10 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * request's identity: `If-None-Match` is answered 304 from the small meta record alone, without
  * reading the shards.
  */
-export async function snapshotResponse(
-  c: Context<AppEnv>,
-  render: (snapshot: Snapshot, meta: SnapshotMeta | null) => unknown,
-): Promise<Response> {
+export async function snapshotResponse<C extends Context<AppEnv>, T extends object>(
+  c: C,
+  render: (snapshot: Snapshot, meta: SnapshotMeta | null) => T,
+) {
   const store = new SnapshotStore(c.env.KV)
   const meta = await store.readMeta()
   const url = new URL(c.req.url)
@@ -29,5 +29,5 @@ export async function snapshotResponse(
   c.header('Cache-Control', CACHE_CONTROL)
   if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304)
   const { snapshot } = await store.read(meta)
-  return c.json(render(snapshot, meta) as object)
+  return c.json(render(snapshot, meta), 200)
 }
