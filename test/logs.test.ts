@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { adminJson, createBackend, fake, resetAll, runScheduled } from './helpers'
+
+const SECRET = 'sk-test-never-logged-7777'
+
+beforeEach(resetAll)
+afterEach(() => vi.restoreAllMocks())
+
+/** Everything the Worker wrote to its log while `run` ran, as parsed JSON lines where they are JSON. */
+async function logsDuring(run: () => Promise<unknown>) {
+  const lines: string[] = []
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(' '))
+    })
+  }
+  await run()
+  vi.restoreAllMocks()
+  return lines
+}
+
+describe('structured logs', () => {
+  it('write one JSON line per cycle and per admin change, never a credential', async () => {
+    const lines = await logsDuring(async () => {
+      await createBackend('openai', 'openai', `${fake('openai', 'status-401', 'lg1')}/v1`)
+      await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'lg2'))
+      await adminJson('POST', '/providers/openai/configure', { apiKey: SECRET })
+      await runScheduled()
+    })
+    expect(lines.join('\n')).not.toContain(SECRET)
+
+    const records = lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>]
+      } catch {
+        return []
+      }
+    })
+    const cycles = records.filter((r) => r.msg === 'reconcile cycle')
+    expect(cycles).toHaveLength(1)
+    expect(cycles[0]).toMatchObject({
+      outcome: 'ok',
+      backends: 2,
+      byStatus: { healthy: 1, down: 1, degraded: 0, unconfigured: 0, unsupported: 0 },
+      cacheHits: 0,
+      snapshotWritten: true,
+    })
+    expect(cycles[0]!.durationMs).toEqual(expect.any(Number))
+    expect(cycles[0]!.kvWrites).toBeGreaterThan(0)
+
+    const changes = records.filter((r) => r.msg === 'admin change').map((r) => r.action)
+    expect(changes).toEqual(['backend.create', 'backend.create', 'provider.configure'])
+  })
+})
