@@ -1,5 +1,170 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
+import { BootstrapError, modelId } from '../../db/bootstrap'
+import {
+  createDeclaredModel,
+  deleteDeclaredModel,
+  getDeclaredModel,
+  listDeclaredModels,
+  updateDeclaredModel,
+} from '../../db/declared-models'
+import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
+import { ApiError, uniqueViolation } from '../errors'
+import { doc } from '../openapi'
+import { validate } from '../validate'
 
-/** Declared models: filled in by the admin API work (issue 4). */
+const declaredModelSchema = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    contextLength: z.number(),
+    canChat: z.boolean(),
+    canEmbed: z.boolean(),
+    canPrompt: z.boolean(),
+    canStream: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'DeclaredModel' })
+
+/** The local tenant, as wrangler.toml sets it, when TENANT_ID is unset. */
+const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000001'
+const MAX_INT = 2_147_483_647
+
+const flag = (name: string) =>
+  z.boolean({ error: `${name} must be true or false` }).optional().default(false)
+
+/** The seed's store validation (seed-spec §2.2), for both create and update. */
+const declaredModelInput = z
+  .object({
+    model: z
+      .string({ error: (issue) => (issue.input === undefined ? 'model cannot be empty' : 'model must be a string') })
+      .trim()
+      .min(1, 'model cannot be empty')
+      .max(512, 'model must be at most 512 characters'),
+    contextLength: z
+      .number({ error: 'contextLength must be an integer ≥ 0' })
+      .int('contextLength must be an integer ≥ 0')
+      .min(0, 'contextLength must be an integer ≥ 0')
+      .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
+      .optional()
+      .default(0),
+    canChat: flag('canChat'),
+    canEmbed: flag('canEmbed'),
+    canPrompt: flag('canPrompt'),
+    canStream: flag('canStream'),
+  })
+  .refine((v) => v.canChat || v.canEmbed || v.canPrompt || v.canStream, {
+    message: 'model must have at least one capability',
+    path: ['canChat'],
+  })
+
+const idParam = z.object({ id: z.string().min(1) })
+
+/** The id a model name derives (UUIDv5 in the tenant's namespace), as /setup/bootstrap derives it. */
+function idDeriver(tenantId: string | undefined) {
+  const tenant = tenantId?.trim() || DEFAULT_TENANT_ID
+  return (model: string) => {
+    try {
+      return modelId(tenant, model)
+    } catch (error) {
+      if (error instanceof BootstrapError) throw new ApiError(500, 'invalid_setting', `invalid setting TENANT_ID: ${error.message}`)
+      throw error
+    }
+  }
+}
+
+function conflict(error: unknown, model: string): never {
+  if (uniqueViolation(error)) throw new ApiError(409, 'model_exists', `model "${model}" is already declared`, 'model')
+  throw error
+}
+
+const notFound = (id: string) => new ApiError(404, 'declared_model_not_found', `no declared model ${id}`, 'id')
+
 export const declaredModelRoutes = new Hono<AppEnv>()
+  .use(requireAdmin)
+  .post(
+    '/',
+    doc({
+      tag: 'declared-models',
+      summary: 'Declare a model; its id is the UUIDv5 of its name in the tenant namespace, as /setup/bootstrap derives it',
+      access: 'admin',
+      ok: { 201: { description: 'declared', schema: declaredModelSchema } },
+      errors: { 409: 'the model name is already declared', 422: 'bad input; nothing written' },
+    }),
+    validate('json', declaredModelInput),
+    async (c) => {
+      const input = c.req.valid('json')
+      const id = idDeriver(c.env.TENANT_ID)(input.model)
+      const model = await createDeclaredModel(c.get('db')(), id, input).catch((error) => conflict(error, input.model))
+      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.create', id, model: model.model }))
+      return c.json(model, 201)
+    },
+  )
+  .get(
+    '/',
+    doc({
+      tag: 'declared-models',
+      summary: 'Every declared model, by model name',
+      access: 'admin',
+      ok: { 200: { description: 'the declared models', schema: z.array(declaredModelSchema) } },
+    }),
+    async (c) => c.json(await listDeclaredModels(c.get('db')())),
+  )
+  .get(
+    '/:id',
+    doc({
+      tag: 'declared-models',
+      summary: 'One declared model',
+      access: 'admin',
+      ok: { 200: { description: 'the declared model', schema: declaredModelSchema } },
+      errors: { 404: 'no such declared model' },
+    }),
+    validate('param', idParam),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const model = await getDeclaredModel(c.get('db')(), id)
+      if (!model) throw notFound(id)
+      return c.json(model)
+    },
+  )
+  .put(
+    '/:id',
+    doc({
+      tag: 'declared-models',
+      summary:
+        'Replace a declared model (omitted flags become false, an omitted contextLength 0); a rename moves it, with its group memberships, to the id its new name derives',
+      access: 'admin',
+      ok: { 200: { description: 'the updated model', schema: declaredModelSchema } },
+      errors: { 404: 'no such declared model', 409: 'the new name is already declared', 422: 'bad input; nothing written' },
+    }),
+    validate('param', idParam),
+    validate('json', declaredModelInput),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const input = c.req.valid('json')
+      const derive = idDeriver(c.env.TENANT_ID)
+      const model = await updateDeclaredModel(c.get('db')(), id, input, derive).catch((error) => conflict(error, input.model))
+      if (!model) throw notFound(id)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.update', id, newId: model.id, model: model.model }))
+      return c.json(model)
+    },
+  )
+  .delete(
+    '/:id',
+    doc({
+      tag: 'declared-models',
+      summary: 'Delete a declared model and its group memberships',
+      access: 'admin',
+      ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.string() }) } },
+      errors: { 404: 'no such declared model' },
+    }),
+    validate('param', idParam),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      if (!(await deleteDeclaredModel(c.get('db')(), id))) throw notFound(id)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.delete', id }))
+      return c.json({ deleted: id })
+    },
+  )
