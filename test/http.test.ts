@@ -15,8 +15,6 @@ async function fetchWith(overrides: Partial<Env>, path: string, init: RequestIni
   return response
 }
 
-const backendCount = () => withDb(async (db) => (await db.execute(sql`select count(*)::int as n from backends`)).rows[0]!.n)
-
 describe('read routes', () => {
   it('answers /healthz without credentials or database', async () => {
     const response = await fetchWith({ DATABASE_URL: undefined }, '/healthz')
@@ -101,114 +99,6 @@ describe('admin auth', () => {
     const response = await fetchWith({ ADMIN_TOKEN: undefined }, '/backends', { headers: ADMIN })
     expect(response.status).toBe(503)
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/ADMIN_TOKEN is not set/)
-  })
-})
-
-describe('POST /backends', () => {
-  it('creates a backend, canonicalising its type', async () => {
-    const response = await adminJson('POST', '/backends', { name: 'gpu-1', type: ' Ollama ', baseUrl: 'http://gpu-1:11434' })
-    expect(response.status).toBe(201)
-    const body = (await response.json()) as Record<string, string>
-    expect(body).toMatchObject({ name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
-    expect(body.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(await (await call('/backends', { headers: ADMIN })).json()).toEqual([body])
-  })
-
-  it('names every bad field and writes nothing', async () => {
-    const response = await adminJson('POST', '/backends', { name: '', type: 'gpt', baseUrl: 'ftp://x' })
-    expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
-    expect(error.message).toContain('name: name is required')
-    expect(error.message).toContain('type: type must be one of ollama, vllm, openai')
-    expect(error.message).toContain('baseUrl: baseUrl must be an http(s) URL')
-    expect(error.param).toBe('name')
-    expect(await backendCount()).toBe(0)
-  })
-
-  it('rejects a body that is not JSON', async () => {
-    const response = await call('/backends', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: '{' })
-    expect(response.status).toBe(400)
-    expect(await backendCount()).toBe(0)
-  })
-
-  it('answers 409 for a taken name or a taken type and base URL', async () => {
-    await createBackend('a', 'vllm', 'http://v:8000')
-    const sameName = await adminJson('POST', '/backends', { name: 'a', type: 'vllm', baseUrl: 'http://w:8000' })
-    expect(sameName.status).toBe(409)
-    expect(await sameName.json()).toMatchObject({ error: { message: 'backend named "a" already exists', param: 'name' } })
-    const sameUrl = await adminJson('POST', '/backends', { name: 'b', type: 'vllm', baseUrl: 'http://v:8000' })
-    expect(sameUrl.status).toBe(409)
-    expect(await sameUrl.json()).toMatchObject({
-      error: { message: 'backend already exists for type "vllm" and base URL "http://v:8000"' },
-    })
-    expect(await backendCount()).toBe(1)
-  })
-
-  it('answers 404 when deleting an unknown backend', async () => {
-    expect((await adminJson('DELETE', '/backends/nope')).status).toBe(404)
-  })
-})
-
-describe('POST /providers/:type/configure', () => {
-  const configs = () => withDb(async (db) => (await db.execute(sql`select scope, api_key_env from provider_configs`)).rows)
-
-  it('stores an env name and reports where the secret comes from', async () => {
-    const response = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV' })
-    expect(response.status).toBe(200)
-    expect(await response.json()).toMatchObject({
-      provider: 'openai',
-      configured: true,
-      secretSource: 'env',
-      secretPresent: true,
-      apiKeyEnv: 'OPENAI_KEY_FROM_ENV',
-    })
-    expect(await configs()).toEqual([{ scope: 'openai', api_key_env: 'OPENAI_KEY_FROM_ENV' }])
-  })
-
-  it.each([
-    [{ apiKey: 'sk-test-a', apiKeyEnv: 'B' }, 'provide apiKey or apiKeyEnv, not both'],
-    [{}, 'apiKey or apiKeyEnv is required'],
-    [{ apiKeyEnv: 'not a name' }, 'apiKeyEnv must be the name of a Worker secret or var'],
-  ])('rejects %j and writes nothing', async (body, message) => {
-    const response = await adminJson('POST', '/providers/openai/configure', body)
-    expect(response.status).toBe(422)
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message)
-    expect(await configs()).toEqual([])
-  })
-
-  it('rejects an unknown provider type', async () => {
-    const response = await adminJson('POST', '/providers/gpt/configure', { apiKey: 'sk-test-a' })
-    expect(response.status).toBe(422)
-    expect(await response.json()).toMatchObject({ error: { param: 'type' } })
-  })
-
-  it('needs upsert to replace a configuration', async () => {
-    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a' })
-    const again = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'X' })
-    expect(again.status).toBe(409)
-    expect((await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'X', upsert: true })).status).toBe(200)
-    expect(await configs()).toEqual([{ scope: 'openai', api_key_env: 'X' }])
-  })
-
-  it('refuses a literal key when it could not be stored encrypted', async () => {
-    const response = await fetchWith({ SECRETS_KEY: undefined }, '/providers/openai/configure', {
-      method: 'POST',
-      headers: { ...ADMIN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ apiKey: 'sk-test-a' }),
-    })
-    expect(response.status).toBe(422)
-    expect(await response.json()).toMatchObject({ error: { code: 'secrets_key_missing', param: 'apiKey' } })
-    expect(await configs()).toEqual([])
-  })
-
-  it('checks the backend a per-backend key is for', async () => {
-    const id = await createBackend('v', 'vllm', 'http://v:8000')
-    expect((await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: 'nope' })).status).toBe(404)
-    const wrongType = await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: id })
-    expect(wrongType.status).toBe(422)
-    expect(await wrongType.json()).toMatchObject({ error: { param: 'backendId' } })
-    expect((await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-a', backendId: id })).status).toBe(200)
-    expect(await configs()).toEqual([{ scope: `vllm:${id}`, api_key_env: null }])
   })
 })
 

@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm'
+import { count, desc, eq, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { BackendRecord } from './declared'
 import { backends, providerConfigs } from './schema'
@@ -64,4 +64,41 @@ export async function upsertProviderConfig(
     })
     .returning()
   return row!
+}
+
+/** Replaces name, type and base URL; `createdAt` is kept, `updatedAt` becomes now. */
+export async function updateBackend(
+  db: Database,
+  id: string,
+  input: { name: string; type: string; baseUrl: string },
+): Promise<BackendRecord | undefined> {
+  const [row] = await db
+    .update(backends)
+    .set({ ...input, updatedAt: new Date() })
+    .where(eq(backends.id, id))
+    .returning()
+  return row && backendRecord(row)
+}
+
+export async function deleteProviderConfig(db: Database, scope: string): Promise<boolean> {
+  const rows = await db.delete(providerConfigs).where(eq(providerConfigs.scope, scope)).returning({ scope: providerConfigs.scope })
+  return rows.length > 0
+}
+
+/** Every stored provider config, type-wide ones before their per-backend ones. */
+export async function listProviderConfigs(db: Database) {
+  return db
+    .select()
+    .from(providerConfigs)
+    .orderBy(sql`${providerConfigs.type} collate "C"`, sql`${providerConfigs.backendId} collate "C" nulls first`)
+}
+
+/** How many backends each type has declared; types with none are absent. */
+export async function backendCountsByType(db: Database, type?: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ type: backends.type, count: count() })
+    .from(backends)
+    .where(type === undefined ? undefined : eq(backends.type, type))
+    .groupBy(backends.type)
+  return new Map(rows.map((r) => [r.type, r.count]))
 }

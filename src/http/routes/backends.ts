@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { createBackend, deleteBackend, listBackends } from '../../db/admin'
+import { createBackend, deleteBackend, getBackend, listBackends, updateBackend } from '../../db/admin'
 import { ModelCache } from '../../kv/model-cache'
 import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { requireAdmin } from '../auth'
@@ -31,6 +31,29 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** A taken name or (type, base URL) → 409 naming what is taken; anything else is rethrown. */
+function conflictError(input: z.infer<typeof backendInput>) {
+  return (error: unknown): never => {
+    const conflict = uniqueViolation(error)
+    if (conflict?.constraint.includes('name')) {
+      throw new ApiError(409, 'backend_exists', `backend named "${input.name}" already exists`, 'name')
+    }
+    if (conflict) {
+      throw new ApiError(
+        409,
+        'backend_exists',
+        `backend already exists for type "${input.type}" and base URL "${input.baseUrl}"`,
+        'baseUrl',
+      )
+    }
+    throw error
+  }
+}
+
+const idParam = z.object({ id: z.string().min(1) })
+
+const notFound = (id: string) => new ApiError(404, 'backend_not_found', `no backend ${id}`, 'id')
+
 export const backendRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
   .post(
@@ -44,27 +67,12 @@ export const backendRoutes = new Hono<AppEnv>()
     }),
     validate('json', backendInput),
     async (c) => {
-    const input = c.req.valid('json')
-    try {
-      const backend = await createBackend(c.get('db')(), input)
+      const input = c.req.valid('json')
+      const backend = await createBackend(c.get('db')(), input).catch(conflictError(input))
       console.log(JSON.stringify({ msg: 'admin change', action: 'backend.create', id: backend.id, type: backend.type }))
       return c.json(backend, 201)
-    } catch (error) {
-      const conflict = uniqueViolation(error)
-      if (conflict?.constraint.includes('name')) {
-        throw new ApiError(409, 'backend_exists', `backend named "${input.name}" already exists`, 'name')
-      }
-      if (conflict) {
-        throw new ApiError(
-          409,
-          'backend_exists',
-          `backend already exists for type "${input.type}" and base URL "${input.baseUrl}"`,
-          'baseUrl',
-        )
-      }
-      throw error
-    }
-  })
+    },
+  )
   .get(
     '/',
     doc({
@@ -75,6 +83,48 @@ export const backendRoutes = new Hono<AppEnv>()
     }),
     async (c) => c.json(await listBackends(c.get('db')())),
   )
+  .get(
+    '/:id',
+    doc({
+      tag: 'backends',
+      summary: 'One declared backend',
+      access: 'admin',
+      ok: { 200: { description: 'the backend', schema: backendSchema } },
+      errors: { 404: 'no such backend' },
+    }),
+    validate('param', idParam),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const backend = await getBackend(c.get('db')(), id)
+      if (!backend) throw notFound(id)
+      return c.json(backend)
+    },
+  )
+  .put(
+    '/:id',
+    doc({
+      tag: 'backends',
+      summary: "Replace a backend's name, type and base URL (createdAt kept) and drop its cached model list",
+      access: 'admin',
+      ok: { 200: { description: 'the updated backend', schema: backendSchema } },
+      errors: {
+        404: 'no such backend',
+        409: 'the name, or the type and base URL, are taken by another backend',
+        422: 'bad input; nothing written',
+      },
+    }),
+    validate('param', idParam),
+    validate('json', backendInput),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const input = c.req.valid('json')
+      const backend = await updateBackend(c.get('db')(), id, input).catch(conflictError(input))
+      if (!backend) throw notFound(id)
+      await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'backend.update', id, type: backend.type }))
+      return c.json(backend)
+    },
+  )
   .delete(
     '/:id',
     doc({
@@ -84,12 +134,12 @@ export const backendRoutes = new Hono<AppEnv>()
       ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.string() }) } },
       errors: { 404: 'no such backend' },
     }),
+    validate('param', idParam),
     async (c) => {
-    const id = c.req.param('id')
-    if (!(await deleteBackend(c.get('db')(), id))) {
-      throw new ApiError(404, 'backend_not_found', `no backend ${id}`, 'id')
-    }
-    await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'backend.delete', id }))
-    return c.json({ deleted: id })
-  })
+      const { id } = c.req.valid('param')
+      if (!(await deleteBackend(c.get('db')(), id))) throw notFound(id)
+      await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'backend.delete', id }))
+      return c.json({ deleted: id })
+    },
+  )

@@ -1,7 +1,24 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { configScope, getBackend, getProviderConfig, upsertProviderConfig } from '../../db/admin'
-import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
+import {
+  backendCountsByType,
+  configScope,
+  deleteProviderConfig,
+  getBackend,
+  getProviderConfig,
+  listProviderConfigs,
+  upsertProviderConfig,
+} from '../../db/admin'
+import type { Database } from '../../db/client'
+import type { providerConfigs } from '../../db/schema'
+import type { Env } from '../../env'
+import { ANTHROPIC_DEFAULT_BASE } from '../../providers/anthropic/list-models'
+import { GEMINI_DEFAULT_BASE } from '../../providers/gemini/list-models'
+import { BACKEND_TYPES, adapters, canonicalBackendType } from '../../providers'
+import { MISTRAL_DEFAULT_BASE } from '../../providers/mistral/list-models'
+import { OPENAI_DEFAULT_BASE } from '../../providers/openai/list-models'
+import { OPENROUTER_DEFAULT_BASE } from '../../providers/openrouter/list-models'
+import type { BackendType } from '../../providers/types'
 import { encryptSecret } from '../../secrets'
 import { CAPABILITIES, providersFromSnapshot } from '../../views/providers'
 import { requireAdmin, requireRead } from '../auth'
@@ -9,8 +26,146 @@ import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { snapshotResponse } from '../snapshot-read'
 import { doc } from '../openapi'
-import { providerEntrySchema, providerStatusSchema } from '../schemas'
+import { providerEntrySchema, providerStatusSchema as sharedProviderStatusSchema } from '../schemas'
 import { validate } from '../validate'
+
+const CREDENTIAL_FORMATS = ['api-key', 'service-account-json', 'aws-credentials-json'] as const
+
+interface ProviderFacts {
+  /** Where the provider's public API lives; absent when every deployment has its own URL. */
+  defaultBaseUrl?: string
+  /** No useful default: a backend of this type must name its base URL. */
+  requiresBaseUrl: boolean
+  /** The Worker secret name we suggest for `apiKeyEnv`. */
+  recommendedApiKeyEnv: string
+  /** What the credential (`apiKey`, or the value of `apiKeyEnv`) holds. */
+  credentialFormat: (typeof CREDENTIAL_FORMATS)[number]
+}
+
+/**
+ * Provider-specific facts for operators, in one place: a new backend type fails to compile until
+ * it has a row. Whether a credential is required comes from the adapter, not from here.
+ */
+const PROVIDER_FACTS = {
+  ollama: {
+    defaultBaseUrl: 'http://127.0.0.1:11434',
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'OLLAMA_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  vllm: { requiresBaseUrl: true, recommendedApiKeyEnv: 'VLLM_API_KEY', credentialFormat: 'api-key' },
+  openai: {
+    defaultBaseUrl: OPENAI_DEFAULT_BASE,
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'OPENAI_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  openrouter: {
+    defaultBaseUrl: OPENROUTER_DEFAULT_BASE,
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'OPENROUTER_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  anthropic: {
+    defaultBaseUrl: ANTHROPIC_DEFAULT_BASE,
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  mistral: {
+    defaultBaseUrl: MISTRAL_DEFAULT_BASE,
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'MISTRAL_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  // The region is part of the host (bedrock.<region>.amazonaws.com): there is no one default.
+  bedrock: { requiresBaseUrl: true, recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON', credentialFormat: 'aws-credentials-json' },
+  gemini: {
+    defaultBaseUrl: GEMINI_DEFAULT_BASE,
+    requiresBaseUrl: false,
+    recommendedApiKeyEnv: 'GEMINI_API_KEY',
+    credentialFormat: 'api-key',
+  },
+  // The project and location are part of the URL.
+  'vertex-google': {
+    requiresBaseUrl: true,
+    recommendedApiKeyEnv: 'VERTEX_SERVICE_ACCOUNT_JSON',
+    credentialFormat: 'service-account-json',
+  },
+} satisfies Record<BackendType, ProviderFacts>
+
+const supportedProviderSchema = z
+  .object({
+    provider: z.string(),
+    defaultBaseUrl: z.string().optional(),
+    requiresBaseUrl: z.boolean(),
+    requiresSecretConfig: z.boolean(),
+    recommendedApiKeyEnv: z.string().optional(),
+    credentialFormat: z.enum(CREDENTIAL_FORMATS),
+  })
+  .meta({ id: 'SupportedProvider' })
+
+const providerStatusSchema = sharedProviderStatusSchema
+  .extend({
+    recommendedApiKeyEnv: z.string().optional(),
+    /** How many backends of this type are declared. */
+    backends: z.number(),
+  })
+  .meta({ id: 'ProviderStatus' })
+
+type ProviderStatus = z.infer<typeof providerStatusSchema>
+type ConfigRow = typeof providerConfigs.$inferSelect
+
+function factsFor(type: string): { facts?: ProviderFacts; requiresSecret: boolean } {
+  const known = type in adapters ? (type as BackendType) : undefined
+  return {
+    facts: known && PROVIDER_FACTS[known],
+    requiresSecret: known ? adapters[known].credential === 'required' : true,
+  }
+}
+
+/**
+ * Where a scope's secret comes from, never the secret. `configured`: a credential is stored, or
+ * the type needs none and has a backend to use (the scope's own backend, for a per-backend status).
+ */
+function providerStatus(
+  env: Env,
+  scope: { type: string; backendId: string | null },
+  row: ConfigRow | undefined,
+  backendsOfType: number,
+): ProviderStatus {
+  const { facts, requiresSecret } = factsFor(scope.type)
+  const secretSource = row?.apiKeyCiphertext ? 'literal' : row?.apiKeyEnv ? 'env' : 'none'
+  const envValue = row?.apiKeyEnv ? env[row.apiKeyEnv] : undefined
+  const secretConfigured = secretSource !== 'none'
+  const hasBackend = scope.backendId !== null || backendsOfType > 0
+  return {
+    provider: scope.type,
+    ...(scope.backendId ? { backendId: scope.backendId } : {}),
+    configured: secretConfigured || (!requiresSecret && hasBackend),
+    secretSource,
+    secretConfigured,
+    secretPresent: secretSource === 'literal' || (typeof envValue === 'string' && envValue.length > 0),
+    ...(secretSource === 'env' ? { apiKeyEnv: row!.apiKeyEnv! } : {}),
+    ...(facts ? { recommendedApiKeyEnv: facts.recommendedApiKeyEnv } : {}),
+    backends: backendsOfType,
+    ...(row ? { updatedAt: row.updatedAt.toISOString() } : {}),
+  }
+}
+
+async function statusOf(db: Database, env: Env, type: string, backendId: string | null): Promise<ProviderStatus> {
+  const [row, counts] = await Promise.all([getProviderConfig(db, configScope(type, backendId)), backendCountsByType(db, type)])
+  return providerStatus(env, { type, backendId }, row, counts.get(type) ?? 0)
+}
+
+/** A per-backend scope names an existing backend of that type. */
+async function checkBackendScope(db: Database, type: string, backendId: string): Promise<void> {
+  const backend = await getBackend(db, backendId)
+  if (!backend) throw new ApiError(404, 'backend_not_found', `no backend ${backendId}`, 'backendId')
+  if (backend.type !== type) {
+    throw new ApiError(422, 'invalid_field', `backendId: backend ${backendId} is of type ${backend.type}, not ${type}`, 'backendId')
+  }
+}
 
 const configureInput = z
   .object({
@@ -33,6 +188,9 @@ const typeParam = z.object({
     .transform(canonicalBackendType)
     .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
 })
+
+/** `?backendId=`: one backend's own config instead of the type-wide one. */
+const scopeQuery = z.object({ backendId: z.string().trim().min(1, 'backendId must not be empty').optional() })
 
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat())
 
@@ -62,73 +220,143 @@ export const providerRoutes = new Hono<AppEnv>()
     requireRead,
     validate('query', providerQuery),
     (c) => {
-    const query = c.req.valid('query')
-    return snapshotResponse(c, (snapshot) =>
-      providersFromSnapshot(snapshot.backends, {
-        types: query.type,
-        capabilities: query.capability,
-        minContext: query.minContext,
-      }),
-    )
-  })
-  .post(
-  '/:type/configure',
-  doc({
-    tag: 'providers',
-    summary: 'Store the credential for every backend of a type, or for one backend (backendId)',
-    access: 'admin',
-    ok: { 200: { description: 'where the secret now comes from (never the secret)', schema: providerStatusSchema } },
-    errors: {
-      404: 'no such backend',
-      409: 'already configured and upsert is not set',
-      422: 'bad input, or a literal key while SECRETS_KEY is unset; nothing written',
+      const query = c.req.valid('query')
+      return snapshotResponse(c, (snapshot) =>
+        providersFromSnapshot(snapshot.backends, {
+          types: query.type,
+          capabilities: query.capability,
+          minContext: query.minContext,
+        }),
+      )
     },
-  }),
-  requireAdmin,
-  validate('param', typeParam),
-  validate('json', configureInput),
-  async (c) => {
-    const { type } = c.req.valid('param')
-    const input = c.req.valid('json')
-    const db = c.get('db')()
-    const backendId = input.backendId ?? null
-    if (backendId) {
-      const backend = await getBackend(db, backendId)
-      if (!backend) throw new ApiError(404, 'backend_not_found', `no backend ${backendId}`, 'backendId')
-      if (backend.type !== type) {
-        throw new ApiError(422, 'invalid_field', `backendId: backend ${backendId} is of type ${backend.type}, not ${type}`, 'backendId')
+  )
+  // The two fixed paths come before the `/:type/…` patterns.
+  .get(
+    '/configs',
+    doc({
+      tag: 'providers',
+      summary: 'The status of every stored provider config, type-wide and per backend (never a secret)',
+      access: 'admin',
+      ok: { 200: { description: 'one status per stored config, by type then backend', schema: z.array(providerStatusSchema) } },
+    }),
+    requireAdmin,
+    async (c) => {
+      const db = c.get('db')()
+      const [rows, counts] = await Promise.all([listProviderConfigs(db), backendCountsByType(db)])
+      return c.json(rows.map((row) => providerStatus(c.env, row, row, counts.get(row.type) ?? 0)))
+    },
+  )
+  .get(
+    '/supported',
+    doc({
+      tag: 'providers',
+      summary: 'Every backend type this service can observe, with its default base URL and the credential it takes',
+      access: 'admin',
+      ok: { 200: { description: 'the types, sorted', schema: z.array(supportedProviderSchema) } },
+    }),
+    requireAdmin,
+    (c) =>
+      c.json(
+        [...BACKEND_TYPES].sort().map((type) => {
+          const { defaultBaseUrl, ...facts } = PROVIDER_FACTS[type] as ProviderFacts
+          return {
+            provider: type,
+            ...(defaultBaseUrl ? { defaultBaseUrl } : {}),
+            requiresBaseUrl: facts.requiresBaseUrl,
+            requiresSecretConfig: adapters[type].credential === 'required',
+            recommendedApiKeyEnv: facts.recommendedApiKeyEnv,
+            credentialFormat: facts.credentialFormat,
+          }
+        }),
+      ),
+  )
+  .get(
+    '/:type/status',
+    doc({
+      tag: 'providers',
+      summary: "Where a type's credential comes from (or one backend's own, with backendId); never the secret",
+      access: 'admin',
+      ok: { 200: { description: 'the status; configured:false and secretSource:none when nothing is stored', schema: providerStatusSchema } },
+      errors: { 404: 'no such backend', 422: 'unknown type, or the backend is of another type' },
+    }),
+    requireAdmin,
+    validate('param', typeParam),
+    validate('query', scopeQuery),
+    async (c) => {
+      const { type } = c.req.valid('param')
+      const backendId = c.req.valid('query').backendId ?? null
+      const db = c.get('db')()
+      if (backendId) await checkBackendScope(db, type, backendId)
+      return c.json(await statusOf(db, c.env, type, backendId))
+    },
+  )
+  .delete(
+    '/:type/config',
+    doc({
+      tag: 'providers',
+      summary: "Delete a type's stored credential (or one backend's own, with backendId); backends stay",
+      access: 'admin',
+      ok: { 200: { description: 'deleted; answers the scope', schema: z.object({ deleted: z.string() }) } },
+      errors: { 404: 'no config stored for that scope', 422: 'unknown type' },
+    }),
+    requireAdmin,
+    validate('param', typeParam),
+    validate('query', scopeQuery),
+    async (c) => {
+      const { type } = c.req.valid('param')
+      const backendId = c.req.valid('query').backendId ?? null
+      const scope = configScope(type, backendId)
+      if (!(await deleteProviderConfig(c.get('db')(), scope))) {
+        const what = backendId ? `backend ${backendId} (${type})` : `provider ${type}`
+        throw new ApiError(404, 'provider_config_not_found', `no config stored for ${what}`, backendId ? 'backendId' : 'type')
       }
-    }
-    const scope = configScope(type, backendId)
-    if (!input.upsert && (await getProviderConfig(db, scope))) {
-      const what = backendId ? `backend ${backendId}` : `provider ${type}`
-      throw new ApiError(409, 'provider_configured', `${what} is already configured; set upsert=true to update`, 'upsert')
-    }
-    let apiKeyCiphertext: string | null = null
-    if (input.apiKey) {
-      if (!c.env.SECRETS_KEY) {
-        throw new ApiError(
-          422,
-          'secrets_key_missing',
-          'literal keys are stored encrypted and SECRETS_KEY is not set: set it, or pass apiKeyEnv instead',
-          'apiKey',
-        )
+      console.log(JSON.stringify({ msg: 'admin change', action: 'provider.config.delete', type, backendId }))
+      return c.json({ deleted: scope })
+    },
+  )
+  .post(
+    '/:type/configure',
+    doc({
+      tag: 'providers',
+      summary: 'Store the credential for every backend of a type, or for one backend (backendId)',
+      access: 'admin',
+      ok: { 200: { description: 'where the secret now comes from (never the secret)', schema: providerStatusSchema } },
+      errors: {
+        404: 'no such backend',
+        409: 'already configured and upsert is not set',
+        422: 'bad input, or a literal key while SECRETS_KEY is unset; nothing written',
+      },
+    }),
+    requireAdmin,
+    validate('param', typeParam),
+    validate('json', configureInput),
+    async (c) => {
+      const { type } = c.req.valid('param')
+      const input = c.req.valid('json')
+      const db = c.get('db')()
+      const backendId = input.backendId ?? null
+      if (backendId) await checkBackendScope(db, type, backendId)
+      const scope = configScope(type, backendId)
+      if (!input.upsert && (await getProviderConfig(db, scope))) {
+        const what = backendId ? `backend ${backendId}` : `provider ${type}`
+        throw new ApiError(409, 'provider_configured', `${what} is already configured; set upsert=true to update`, 'upsert')
       }
-      apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
-    }
-    const row = await upsertProviderConfig(db, { type, backendId, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
-    const source = input.apiKey ? 'literal' : 'env'
-    console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, backendId, source }))
-    const envValue = input.apiKeyEnv ? c.env[input.apiKeyEnv] : undefined
-    return c.json({
-      provider: type,
-      ...(backendId ? { backendId } : {}),
-      configured: true,
-      secretSource: input.apiKey ? 'literal' : 'env',
-      secretConfigured: true,
-      secretPresent: input.apiKey ? true : typeof envValue === 'string' && envValue.length > 0,
-      ...(input.apiKeyEnv ? { apiKeyEnv: input.apiKeyEnv } : {}),
-      updatedAt: row.updatedAt.toISOString(),
-    })
-  },
-)
+      let apiKeyCiphertext: string | null = null
+      if (input.apiKey) {
+        if (!c.env.SECRETS_KEY) {
+          throw new ApiError(
+            422,
+            'secrets_key_missing',
+            'literal keys are stored encrypted and SECRETS_KEY is not set: set it, or pass apiKeyEnv instead',
+            'apiKey',
+          )
+        }
+        apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
+      }
+      const row = await upsertProviderConfig(db, { type, backendId, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
+      const source = input.apiKey ? 'literal' : 'env'
+      console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, backendId, source }))
+      const counts = await backendCountsByType(db, type)
+      return c.json(providerStatus(c.env, { type, backendId }, row, counts.get(type) ?? 0))
+    },
+  )
