@@ -162,6 +162,17 @@ describe('PUT /backends/:id', () => {
     expect(await getBackend(id)).toEqual(before)
   })
 
+  it("drops the backend's own credential when its type changes, and keeps it otherwise", async () => {
+    const id = await createBackend('b', 'vllm', 'http://b:8000')
+    await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-own-0000', backendId: id })
+    const scopes = () => withDb(async (db) => (await db.execute(sql`select scope from provider_configs`)).rows)
+    await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'vllm', baseUrl: 'http://b:8001' })
+    expect(await scopes()).toEqual([{ scope: `vllm:${id}` }])
+    const moved = await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'openai', baseUrl: 'http://b:8001/v1' })
+    expect(moved.status).toBe(200)
+    expect(await scopes()).toEqual([])
+  })
+
   it('drops the cached model list of the edited backend only', async () => {
     const id = await cachedOpenAIBackend('oa', 'put-cache-1')
     const other = await createBackend('oa-2', 'openai', `${fake('openai', 'ok', 'put-cache-2')}/v1`)

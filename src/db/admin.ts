@@ -1,4 +1,4 @@
-import { count, desc, eq, sql } from 'drizzle-orm'
+import { and, count, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { BackendRecord } from './declared'
 import { backends, providerConfigs } from './schema'
@@ -67,17 +67,27 @@ export async function upsertProviderConfig(
 }
 
 /** Replaces name, type and base URL; `createdAt` is kept, `updatedAt` becomes now. */
+/**
+ * Replaces a backend's fields. A credential stored for this one backend under another type no
+ * longer applies once the type changes, so it goes in the same transaction.
+ */
 export async function updateBackend(
   db: Database,
   id: string,
   input: { name: string; type: string; baseUrl: string },
 ): Promise<BackendRecord | undefined> {
-  const [row] = await db
-    .update(backends)
-    .set({ ...input, updatedAt: new Date() })
-    .where(eq(backends.id, id))
-    .returning()
-  return row && backendRecord(row)
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(backends)
+      .set({ ...input, updatedAt: new Date() })
+      .where(eq(backends.id, id))
+      .returning()
+    if (!row) return undefined
+    await tx
+      .delete(providerConfigs)
+      .where(and(eq(providerConfigs.backendId, id), ne(providerConfigs.type, input.type)))
+    return backendRecord(row)
+  })
 }
 
 export async function deleteProviderConfig(db: Database, scope: string): Promise<boolean> {

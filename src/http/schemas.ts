@@ -123,6 +123,9 @@ export const providerStatusSchema = z
     secretConfigured: z.boolean(),
     secretPresent: z.boolean(),
     apiKeyEnv: z.string().optional(),
+    recommendedApiKeyEnv: z.string().optional(),
+    /** How many backends of this type are declared. */
+    backends: z.number(),
     updatedAt: z.string().optional(),
   })
   .meta({ id: 'ProviderStatus' })

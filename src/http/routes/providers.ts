@@ -26,7 +26,7 @@ import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { snapshotResponse } from '../snapshot-read'
 import { doc } from '../openapi'
-import { providerEntrySchema, providerStatusSchema as sharedProviderStatusSchema } from '../schemas'
+import { providerEntrySchema, providerStatusSchema } from '../schemas'
 import { validate } from '../validate'
 
 const CREDENTIAL_FORMATS = ['api-key', 'service-account-json', 'aws-credentials-json'] as const
@@ -104,14 +104,6 @@ const supportedProviderSchema = z
     credentialFormat: z.enum(CREDENTIAL_FORMATS),
   })
   .meta({ id: 'SupportedProvider' })
-
-const providerStatusSchema = sharedProviderStatusSchema
-  .extend({
-    recommendedApiKeyEnv: z.string().optional(),
-    /** How many backends of this type are declared. */
-    backends: z.number(),
-  })
-  .meta({ id: 'ProviderStatus' })
 
 type ProviderStatus = z.infer<typeof providerStatusSchema>
 type ConfigRow = typeof providerConfigs.$inferSelect
