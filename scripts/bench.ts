@@ -352,7 +352,9 @@ async function main() {
     printTable(rows)
   } catch (error) {
     failed = true
-    console.error(`\nbench FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : error}`)
+    console.error(
+      `\nbench FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : error}`,
+    )
     if (workerOutput.length > 0) {
       console.error('\nlast Worker output:')
       for (const line of workerOutput.slice(-40)) console.error(`  ${line}`)

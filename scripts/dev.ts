@@ -148,7 +148,10 @@ async function databaseThread(options: DatabaseOptions) {
     const { databaseUrl, wsProxy, kind } = database
     channel.postMessage({ type: 'ready', databaseUrl, wsProxy, kind } satisfies ThreadMessage)
   } catch (error) {
-    channel.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies ThreadMessage)
+    channel.postMessage({
+      type: 'error',
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies ThreadMessage)
     channel.close()
   }
 }
@@ -218,10 +221,17 @@ async function shutdown(reason: string, exitCode: number) {
 
 async function main() {
   const started = Date.now()
-  const wranglerBin = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler')
+  const wranglerBin = path.join(
+    root,
+    'node_modules',
+    '.bin',
+    process.platform === 'win32' ? 'wrangler.cmd' : 'wrangler',
+  )
   if (!existsSync(wranglerBin)) fail(`${wranglerBin} not found: run \`npm install\` first`)
   if (!(await portIsFree(port))) {
-    fail(`port ${port} is already in use (another \`npm run dev\`?). Stop it, or pick another port: PORT=${port + 1} npm run dev`)
+    fail(
+      `port ${port} is already in use (another \`npm run dev\`?). Stop it, or pick another port: PORT=${port + 1} npm run dev`,
+    )
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
@@ -238,7 +248,9 @@ async function main() {
   if (added.length > 0) log(`added local defaults to ${DEV_VARS}: ${added.join(', ')}`)
   for (const key of MANAGED_KEYS) {
     if (values.has(key)) {
-      log(`note: ${key} in ${DEV_VARS} is ignored; this script sets it (export DATABASE_URL=... to use your own Postgres)`)
+      log(
+        `note: ${key} in ${DEV_VARS} is ignored; this script sets it (export DATABASE_URL=... to use your own Postgres)`,
+      )
     }
   }
 
@@ -248,8 +260,9 @@ async function main() {
       ? `migrating the Postgres at DATABASE_URL (${redact(externalUrl)})...`
       : `opening embedded PGlite in ${PGLITE_DIR}/ and migrating...`,
   )
-  const starting = startDatabaseThread(externalUrl ? { databaseUrl: externalUrl } : { pgliteDir: PGLITE_DIR }, (reason) =>
-    void shutdown(reason, 1),
+  const starting = startDatabaseThread(
+    externalUrl ? { databaseUrl: externalUrl } : { pgliteDir: PGLITE_DIR },
+    (reason) => void shutdown(reason, 1),
   )
   database = starting.catch(() => undefined)
   let db: LocalDatabase

@@ -53,7 +53,12 @@ const settingsSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -67,9 +72,7 @@ export class SettingsError extends Error {
 
 /** Every knob with its default, parsed once per invocation; a bad value names the setting. */
 export function parseSettings(env: Env): Settings {
-  const raw = Object.fromEntries(
-    Object.keys(settingsSchema.shape).map((key) => [key, emptyToUndefined(env[key])]),
-  )
+  const raw = Object.fromEntries(Object.keys(settingsSchema.shape).map((key) => [key, emptyToUndefined(env[key])]))
   const parsed = settingsSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

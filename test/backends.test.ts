@@ -15,14 +15,17 @@ interface Backend {
   updatedAt: string
 }
 
-const backendCount = () => withDb(async (db) => (await db.execute(sql`select count(*)::int as n from backends`)).rows[0]!.n)
+const backendCount = () =>
+  withDb(async (db) => (await db.execute(sql`select count(*)::int as n from backends`)).rows[0]!.n)
 
 const getBackend = async (id: string) => (await (await call(`/backends/${id}`, { headers: ADMIN })).json()) as Backend
 
 /** An OpenAI backend on the fake with a key, after one cycle: its model list is cached in KV. */
 async function cachedOpenAIBackend(name: string, fakeId: string): Promise<string> {
   const id = await createBackend(name, 'openai', `${fake('openai', 'ok', fakeId)}/v1`)
-  expect((await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', upsert: true })).status).toBe(200)
+  expect(
+    (await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', upsert: true })).status,
+  ).toBe(200)
   await runScheduled()
   expect(await env.KV.get(`prov:${id}`)).not.toBeNull()
   return id
@@ -30,7 +33,11 @@ async function cachedOpenAIBackend(name: string, fakeId: string): Promise<string
 
 describe('POST /backends', () => {
   it('creates a backend, canonicalising its type', async () => {
-    const response = await adminJson('POST', '/backends', { name: 'gpu-1', type: ' Ollama ', baseUrl: 'http://gpu-1:11434' })
+    const response = await adminJson('POST', '/backends', {
+      name: 'gpu-1',
+      type: ' Ollama ',
+      baseUrl: 'http://gpu-1:11434',
+    })
     expect(response.status).toBe(201)
     const body = (await response.json()) as Record<string, string>
     expect(body).toMatchObject({ name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
@@ -50,7 +57,11 @@ describe('POST /backends', () => {
   })
 
   it('rejects a body that is not JSON', async () => {
-    const response = await call('/backends', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: '{' })
+    const response = await call('/backends', {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: '{',
+    })
     expect(response.status).toBe(400)
     expect(await backendCount()).toBe(0)
   })
@@ -59,7 +70,9 @@ describe('POST /backends', () => {
     await createBackend('a', 'vllm', 'http://v:8000')
     const sameName = await adminJson('POST', '/backends', { name: 'a', type: 'vllm', baseUrl: 'http://w:8000' })
     expect(sameName.status).toBe(409)
-    expect(await sameName.json()).toMatchObject({ error: { message: 'backend named "a" already exists', param: 'name' } })
+    expect(await sameName.json()).toMatchObject({
+      error: { message: 'backend named "a" already exists', param: 'name' },
+    })
     const sameUrl = await adminJson('POST', '/backends', { name: 'b', type: 'vllm', baseUrl: 'http://v:8000' })
     expect(sameUrl.status).toBe(409)
     expect(await sameUrl.json()).toMatchObject({
@@ -82,7 +95,9 @@ describe('GET /backends/:id', () => {
   it('answers 404 for an unknown id', async () => {
     const response = await call('/backends/nope', { headers: ADMIN })
     expect(response.status).toBe(404)
-    expect(await response.json()).toMatchObject({ error: { code: 'backend_not_found', param: 'id', message: 'no backend nope' } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'backend_not_found', param: 'id', message: 'no backend nope' },
+    })
   })
 
   it('needs the admin token', async () => {
@@ -98,17 +113,29 @@ describe('PUT /backends/:id', () => {
   async function oldBackend(name: string, type: string, baseUrl: string): Promise<string> {
     const id = await createBackend(name, type, baseUrl)
     await withDb((db) =>
-      db.execute(sql`update backends set created_at = '2020-01-02T03:04:05Z', updated_at = '2020-01-02T03:04:05Z' where id = ${id}`),
+      db.execute(
+        sql`update backends set created_at = '2020-01-02T03:04:05Z', updated_at = '2020-01-02T03:04:05Z' where id = ${id}`,
+      ),
     )
     return id
   }
 
   it('replaces name, type and base URL, keeps createdAt and sets updatedAt', async () => {
     const id = await oldBackend('gpu-1', 'ollama', 'http://gpu-1:11434')
-    const response = await adminJson('PUT', `/backends/${id}`, { name: 'gpu-2', type: ' VLLM ', baseUrl: 'http://gpu-2:8000' })
+    const response = await adminJson('PUT', `/backends/${id}`, {
+      name: 'gpu-2',
+      type: ' VLLM ',
+      baseUrl: 'http://gpu-2:8000',
+    })
     expect(response.status).toBe(200)
     const body = (await response.json()) as Backend
-    expect(body).toMatchObject({ id, name: 'gpu-2', type: 'vllm', baseUrl: 'http://gpu-2:8000', createdAt: '2020-01-02T03:04:05.000Z' })
+    expect(body).toMatchObject({
+      id,
+      name: 'gpu-2',
+      type: 'vllm',
+      baseUrl: 'http://gpu-2:8000',
+      createdAt: '2020-01-02T03:04:05.000Z',
+    })
     expect(body.updatedAt).not.toBe('2020-01-02T03:04:05.000Z')
     expect(Date.parse(body.updatedAt)).toBeGreaterThan(Date.parse(body.createdAt))
     expect(await getBackend(id)).toEqual(body)
@@ -117,7 +144,11 @@ describe('PUT /backends/:id', () => {
 
   it('accepts the backend keeping its own name and base URL', async () => {
     const id = await oldBackend('gpu-1', 'ollama', 'http://gpu-1:11434')
-    const response = await adminJson('PUT', `/backends/${id}`, { name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
+    const response = await adminJson('PUT', `/backends/${id}`, {
+      name: 'gpu-1',
+      type: 'ollama',
+      baseUrl: 'http://gpu-1:11434',
+    })
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ id, name: 'gpu-1', createdAt: '2020-01-02T03:04:05.000Z' })
   })
@@ -180,8 +211,12 @@ describe('PUT /backends/:id', () => {
     expect(await env.KV.get(`prov:${other}`)).not.toBeNull()
 
     // Failed edits leave the cache alone.
-    expect((await adminJson('PUT', `/backends/${id}`, { name: 'oa-2', type: 'openai', baseUrl: 'http://x/v1' })).status).toBe(409)
-    expect((await adminJson('PUT', `/backends/${id}`, { name: '', type: 'openai', baseUrl: 'http://x/v1' })).status).toBe(422)
+    expect(
+      (await adminJson('PUT', `/backends/${id}`, { name: 'oa-2', type: 'openai', baseUrl: 'http://x/v1' })).status,
+    ).toBe(409)
+    expect(
+      (await adminJson('PUT', `/backends/${id}`, { name: '', type: 'openai', baseUrl: 'http://x/v1' })).status,
+    ).toBe(422)
     expect(await env.KV.get(`prov:${id}`)).not.toBeNull()
 
     const response = await adminJson('PUT', `/backends/${id}`, {
@@ -209,7 +244,10 @@ describe('DELETE /backends/:id', () => {
   it('deletes the backend, its group memberships, its own credentials and its cached model list', async () => {
     const id = await cachedOpenAIBackend('oa', 'del-cache-1')
     const kept = await createBackend('kept', 'vllm', 'http://kept:8000')
-    expect((await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', backendId: id })).status).toBe(200)
+    expect(
+      (await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', backendId: id }))
+        .status,
+    ).toBe(200)
     await withDb(async (db) => {
       await db.insert(groups).values({ id: 'g', name: 'Chat', purposeType: 'Internal Chat' })
       await db.insert(groupBackends).values([

@@ -20,7 +20,10 @@ const rows = () =>
       })
       .from(declaredModels)
       .orderBy(asc(declaredModels.model)),
-    groups: await db.select({ id: groups.id, name: groups.name, purposeType: groups.purposeType }).from(groups).orderBy(asc(groups.id)),
+    groups: await db
+      .select({ id: groups.id, name: groups.name, purposeType: groups.purposeType })
+      .from(groups)
+      .orderBy(asc(groups.id)),
     memberships: await db
       .select({ groupId: groupModels.groupId, modelId: groupModels.modelId })
       .from(groupModels)
@@ -41,9 +44,33 @@ describe('POST /setup/bootstrap', () => {
     expect(first.status).toBe(200)
     const after = await rows()
     expect(after.models).toEqual([
-      { id: '347c1649-1179-5149-bd46-88e78103e316', model: 'gpt-5-mini', contextLength: 0, canChat: true, canEmbed: false, canPrompt: true, canStream: false },
-      { id: '0f345aa4-5df3-59c2-b378-8c5b48615bb3', model: 'nomic-embed-text:latest', contextLength: 32768, canChat: false, canEmbed: true, canPrompt: false, canStream: false },
-      { id: '2283c759-c373-56e6-8559-e7bfed0a450c', model: 'qwen2.5:7b', contextLength: 32768, canChat: true, canEmbed: false, canPrompt: true, canStream: false },
+      {
+        id: '347c1649-1179-5149-bd46-88e78103e316',
+        model: 'gpt-5-mini',
+        contextLength: 0,
+        canChat: true,
+        canEmbed: false,
+        canPrompt: true,
+        canStream: false,
+      },
+      {
+        id: '0f345aa4-5df3-59c2-b378-8c5b48615bb3',
+        model: 'nomic-embed-text:latest',
+        contextLength: 32768,
+        canChat: false,
+        canEmbed: true,
+        canPrompt: false,
+        canStream: false,
+      },
+      {
+        id: '2283c759-c373-56e6-8559-e7bfed0a450c',
+        model: 'qwen2.5:7b',
+        contextLength: 32768,
+        canChat: true,
+        canEmbed: false,
+        canPrompt: true,
+        canStream: false,
+      },
     ])
     expect(after.groups).toEqual([
       { id: 'internal_chat_group', name: 'Chat', purposeType: 'Internal Chat' },
@@ -61,18 +88,36 @@ describe('POST /setup/bootstrap', () => {
   })
 
   it('adds a capability to an existing model but keeps its id and context length', async () => {
-    await withDb((db) => db.insert(declaredModels).values({ id: 'mine', model: 'qwen2.5:7b', canChat: true, contextLength: 4096 }))
-    const response = await adminJson('POST', '/setup/bootstrap', { tenantId: LOCAL_TENANT, embedModel: 'qwen2.5:7b', contextLength: 999 })
+    await withDb((db) =>
+      db.insert(declaredModels).values({ id: 'mine', model: 'qwen2.5:7b', canChat: true, contextLength: 4096 }),
+    )
+    const response = await adminJson('POST', '/setup/bootstrap', {
+      tenantId: LOCAL_TENANT,
+      embedModel: 'qwen2.5:7b',
+      contextLength: 999,
+    })
     expect(response.status).toBe(200)
     expect((await rows()).models).toEqual([
-      { id: 'mine', model: 'qwen2.5:7b', contextLength: 4096, canChat: true, canEmbed: true, canPrompt: false, canStream: false },
+      {
+        id: 'mine',
+        model: 'qwen2.5:7b',
+        contextLength: 4096,
+        canChat: true,
+        canEmbed: true,
+        canPrompt: false,
+        canStream: false,
+      },
     ])
   })
 
   it.each([
     [{ tenantId: 'tenant-1', chatModel: 'm' }, 'invalid tenant_id: invalid UUID format "tenant-1"', 'tenantId'],
     [{ tenantId: LOCAL_TENANT, chatModel: '' }, 'chatModel: init chat model: model name cannot be empty', 'chatModel'],
-    [{ tenantId: LOCAL_TENANT, extraModels: [{ name: ' ', canChat: true }] }, 'extra_models entry has empty name', 'extraModels.0.name'],
+    [
+      { tenantId: LOCAL_TENANT, extraModels: [{ name: ' ', canChat: true }] },
+      'extra_models entry has empty name',
+      'extraModels.0.name',
+    ],
     [{ tenantId: LOCAL_TENANT }, 'nothing to bootstrap', 'embedModel'],
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
     const response = await adminJson('POST', '/setup/bootstrap', body)
@@ -97,6 +142,8 @@ describe('POST /setup/bootstrap', () => {
     const after = await rows()
     expect(after.models).toEqual([])
     expect(after.groups.map((g) => g.id)).toEqual(['someone-else'])
-    expect(await withDb(async (db) => (await db.execute(sql`select count(*)::int as n from group_models`)).rows[0]!.n)).toBe(0)
+    expect(
+      await withDb(async (db) => (await db.execute(sql`select count(*)::int as n from group_models`)).rows[0]!.n),
+    ).toBe(0)
   })
 })

@@ -68,7 +68,11 @@ describe('PUT /capability-overrides/:provider/:model', () => {
     expect(await stored()).toHaveLength(2)
     // A client that percent-encodes the slash (as OpenAPI path parameters are) names the same model.
     const encoded = await put('openrouter/anthropic%2FClaude-Sonnet-4.5', { canThink: true })
-    expect(await encoded.json()).toMatchObject({ model: 'anthropic/Claude-Sonnet-4.5', canThink: true, canVision: true })
+    expect(await encoded.json()).toMatchObject({
+      model: 'anthropic/Claude-Sonnet-4.5',
+      canThink: true,
+      canVision: true,
+    })
     expect(await stored()).toHaveLength(2)
   })
 
@@ -127,7 +131,9 @@ describe('DELETE /capability-overrides/:provider/:model', () => {
     const response = await adminJson('DELETE', '/capability-overrides/OpenRouter/anthropic/claude-sonnet-4.5')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ deleted: true })
-    expect(await stored()).toEqual([{ provider: 'openrouter', model: 'anthropic/claude-opus-4.1', can_think: true, can_vision: null }])
+    expect(await stored()).toEqual([
+      { provider: 'openrouter', model: 'anthropic/claude-opus-4.1', can_think: true, can_vision: null },
+    ])
   })
 
   it('answers 404 for an override that does not exist (the model keeps its case)', async () => {

@@ -46,7 +46,12 @@ describe('OpenAI compatibility', () => {
   })
 
   it('reports a wrong key the way the openai package expects', async () => {
-    const openai = new OpenAI({ apiKey: 'sk-test-wrong', baseURL: 'http://runtimestate.test/v1', fetch: workerFetch, maxRetries: 0 })
+    const openai = new OpenAI({
+      apiKey: 'sk-test-wrong',
+      baseURL: 'http://runtimestate.test/v1',
+      fetch: workerFetch,
+      maxRetries: 0,
+    })
     await expect(openai.models.list()).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError)
   })
 })

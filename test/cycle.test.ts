@@ -39,7 +39,9 @@ describe('one cycle over a mixed fleet', () => {
       db.insert(backends).values({ id: 'legacy', name: 'legacy-modeld', type: 'modeld', baseUrl: 'local' }),
     )
     // A key for one OpenAI backend only: the other has none at all.
-    expect((await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY, backendId: keyed })).status).toBe(200)
+    expect(
+      (await adminJson('POST', '/providers/openai/configure', { apiKey: LITERAL_KEY, backendId: keyed })).status,
+    ).toBe(200)
 
     const started = Date.now()
     await runScheduled()
@@ -48,8 +50,16 @@ describe('one cycle over a mixed fleet', () => {
 
     const states = byName(await readState<BackendRuntimeState[]>())
     expect(Object.keys(states).sort()).toEqual([
-      'html', 'legacy-modeld', 'malformed', 'never-answers', 'nobody-listens', 'ollama', 'openai-keyed',
-      'openai-no-key', 'unauthorized', 'vllm',
+      'html',
+      'legacy-modeld',
+      'malformed',
+      'never-answers',
+      'nobody-listens',
+      'ollama',
+      'openai-keyed',
+      'openai-no-key',
+      'unauthorized',
+      'vllm',
     ])
 
     expect(states.ollama).toMatchObject({ status: 'healthy', consecutiveFailures: 0 })
@@ -129,7 +139,10 @@ describe('one cycle over a mixed fleet', () => {
     await runScheduled()
     const [state] = await readState<BackendRuntimeState[]>()
     expect(state).toMatchObject({ status: 'healthy' })
-    expect(state!.pulledModels.find((m) => m.model === 'gemma3:4b')).toMatchObject({ canVision: true, contextLength: 131072 })
+    expect(state!.pulledModels.find((m) => m.model === 'gemma3:4b')).toMatchObject({
+      canVision: true,
+      contextLength: 131072,
+    })
     expect((await fakeCalls('/ollama-caps/ok/c1')).map((c) => c.path)).toEqual(['/ollama-caps/ok/c1/api/tags'])
   })
 
@@ -335,7 +348,9 @@ describe('the cycle lease', () => {
   it('skips while a live lease is held and takes over an expired one', async () => {
     await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'l1'))
     await withDb((db) =>
-      db.insert(reconcileLease).values({ name: 'reconcile', runId: 'other', expiresAt: sql`now() + interval '1 minute'` }),
+      db
+        .insert(reconcileLease)
+        .values({ name: 'reconcile', runId: 'other', expiresAt: sql`now() + interval '1 minute'` }),
     )
     await runScheduled()
     expect(await runs()).toHaveLength(0)

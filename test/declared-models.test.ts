@@ -32,7 +32,11 @@ interface ErrorResponse {
 
 async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(new Request(`http://runtimestate.test${path}`, init), { ...env, ...overrides } as Env, ctx)
+  const response = await worker.fetch(
+    new Request(`http://runtimestate.test${path}`, init),
+    { ...env, ...overrides } as Env,
+    ctx,
+  )
   await waitOnExecutionContext(ctx)
   return response
 }
@@ -53,7 +57,12 @@ const rows = () =>
       .orderBy(asc(declaredModels.model)),
   )
 const memberships = () =>
-  withDb((db) => db.select({ groupId: groupModels.groupId, modelId: groupModels.modelId }).from(groupModels).orderBy(asc(groupModels.groupId)))
+  withDb((db) =>
+    db
+      .select({ groupId: groupModels.groupId, modelId: groupModels.modelId })
+      .from(groupModels)
+      .orderBy(asc(groupModels.groupId)),
+  )
 
 async function declare(body: Record<string, unknown>): Promise<Model> {
   const response = await adminJson('POST', '/declared-models', body)
@@ -89,7 +98,11 @@ describe('declared-model auth', () => {
     const path = template.replace(':id', existing.id)
     const body = method === 'POST' || method === 'PUT' ? JSON.stringify({ model: 'other', canEmbed: true }) : undefined
     const json = { 'Content-Type': 'application/json' }
-    for (const [auth, status] of [[{}, 401], [{ Authorization: 'Bearer nope' }, 403], [READER, 403]] as const) {
+    for (const [auth, status] of [
+      [{}, 401],
+      [{ Authorization: 'Bearer nope' }, 403],
+      [READER, 403],
+    ] as const) {
       expect((await call(path, { method, headers: { ...json, ...auth }, body })).status).toBe(status)
     }
     expect(await rows()).toEqual(before)
@@ -115,7 +128,15 @@ describe('POST /declared-models', () => {
     expect(new Date(body.createdAt).toISOString()).toBe(body.createdAt)
     expect(body.id).toBe(modelId(LOCAL_TENANT, 'qwen2.5:7b'))
     expect(await rows()).toEqual([
-      { id: QWEN_ID, model: 'qwen2.5:7b', contextLength: 0, canChat: true, canEmbed: false, canPrompt: false, canStream: false },
+      {
+        id: QWEN_ID,
+        model: 'qwen2.5:7b',
+        contextLength: 0,
+        canChat: true,
+        canEmbed: false,
+        canPrompt: false,
+        canStream: false,
+      },
     ])
   })
 
@@ -124,7 +145,15 @@ describe('POST /declared-models', () => {
     const boot = await adminJson('POST', '/setup/bootstrap', { tenantId: LOCAL_TENANT, chatModel: 'qwen2.5:7b' })
     expect(boot.status).toBe(200)
     expect(await rows()).toEqual([
-      { id: declared.id, model: 'qwen2.5:7b', contextLength: 8192, canChat: true, canEmbed: false, canPrompt: false, canStream: true },
+      {
+        id: declared.id,
+        model: 'qwen2.5:7b',
+        contextLength: 8192,
+        canChat: true,
+        canEmbed: false,
+        canPrompt: false,
+        canStream: true,
+      },
     ])
     expect(await memberships()).toEqual([{ groupId: 'internal_chat_group', modelId: declared.id }])
   })
@@ -149,7 +178,9 @@ describe('POST /declared-models', () => {
       body: JSON.stringify({ model: 'qwen2.5:7b', canEmbed: true }),
     })
     expect(response.status).toBe(500)
-    expect(await response.json()).toMatchObject({ error: { code: 'invalid_setting', message: expect.stringContaining('TENANT_ID') } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_setting', message: expect.stringContaining('TENANT_ID') },
+    })
     expect(await rows()).toEqual([])
   })
 
@@ -159,11 +190,31 @@ describe('POST /declared-models', () => {
     [{ canChat: true }, 'model: model cannot be empty', 'model'],
     [{ model: 7, canChat: true }, 'model: model must be a string', 'model'],
     [{ model: 'm' }, 'model must have at least one capability', 'canChat'],
-    [{ model: 'm', canChat: false, canEmbed: false, canPrompt: false, canStream: false }, 'model must have at least one capability', 'canChat'],
-    [{ model: 'm', canChat: true, contextLength: -1 }, 'contextLength: contextLength must be an integer ≥ 0', 'contextLength'],
-    [{ model: 'm', canChat: true, contextLength: 1.5 }, 'contextLength: contextLength must be an integer ≥ 0', 'contextLength'],
-    [{ model: 'm', canChat: true, contextLength: '4096' }, 'contextLength: contextLength must be an integer ≥ 0', 'contextLength'],
-    [{ model: 'm', canChat: true, contextLength: 2 ** 31 }, 'contextLength: contextLength must be at most 2147483647', 'contextLength'],
+    [
+      { model: 'm', canChat: false, canEmbed: false, canPrompt: false, canStream: false },
+      'model must have at least one capability',
+      'canChat',
+    ],
+    [
+      { model: 'm', canChat: true, contextLength: -1 },
+      'contextLength: contextLength must be an integer ≥ 0',
+      'contextLength',
+    ],
+    [
+      { model: 'm', canChat: true, contextLength: 1.5 },
+      'contextLength: contextLength must be an integer ≥ 0',
+      'contextLength',
+    ],
+    [
+      { model: 'm', canChat: true, contextLength: '4096' },
+      'contextLength: contextLength must be an integer ≥ 0',
+      'contextLength',
+    ],
+    [
+      { model: 'm', canChat: true, contextLength: 2 ** 31 },
+      'contextLength: contextLength must be at most 2147483647',
+      'contextLength',
+    ],
     [{ model: 'm', canChat: 'yes' }, 'canChat: canChat must be true or false', 'canChat'],
     [{ model: 'x'.repeat(513), canChat: true }, 'model: model must be at most 512 characters', 'model'],
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
@@ -186,7 +237,11 @@ describe('POST /declared-models', () => {
   })
 
   it('rejects a body that is not JSON', async () => {
-    const response = await call('/declared-models', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: '{' })
+    const response = await call('/declared-models', {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: '{',
+    })
     expect(response.status).toBe(400)
     expect(await rows()).toEqual([])
   })
@@ -196,14 +251,21 @@ describe('POST /declared-models', () => {
     const again = await adminJson('POST', '/declared-models', { model: 'gpt-5-mini', canEmbed: true })
     expect(again.status).toBe(409)
     expect(await again.json()).toEqual({
-      error: { message: 'model "gpt-5-mini" is already declared', type: 'conflict_error', code: 'model_exists', param: 'model' },
+      error: {
+        message: 'model "gpt-5-mini" is already declared',
+        type: 'conflict_error',
+        code: 'model_exists',
+        param: 'model',
+      },
     })
     expect(await rows()).toMatchObject([{ model: 'gpt-5-mini', contextLength: 1000, canChat: true, canEmbed: false }])
   })
 
   it('logs the change', async () => {
     const changes = await adminChanges(() => declare({ model: 'qwen2.5:7b', canChat: true }))
-    expect(changes).toEqual([{ msg: 'admin change', action: 'declared-model.create', id: QWEN_ID, model: 'qwen2.5:7b' }])
+    expect(changes).toEqual([
+      { msg: 'admin change', action: 'declared-model.create', id: QWEN_ID, model: 'qwen2.5:7b' },
+    ])
   })
 })
 
@@ -226,7 +288,12 @@ describe('GET /declared-models', () => {
     const missing = await call('/declared-models/nope', { headers: ADMIN })
     expect(missing.status).toBe(404)
     expect(await missing.json()).toEqual({
-      error: { message: 'no declared model nope', type: 'not_found_error', code: 'declared_model_not_found', param: 'id' },
+      error: {
+        message: 'no declared model nope',
+        type: 'not_found_error',
+        code: 'declared_model_not_found',
+        param: 'id',
+      },
     })
   })
 })
@@ -234,7 +301,11 @@ describe('GET /declared-models', () => {
 describe('PUT /declared-models/:id', () => {
   it('replaces flags and context length under the same id', async () => {
     const model = await declare({ model: 'qwen2.5:7b', canChat: true, canStream: true, contextLength: 4096 })
-    const response = await adminJson('PUT', `/declared-models/${model.id}`, { model: 'qwen2.5:7b', canEmbed: true, contextLength: 8192 })
+    const response = await adminJson('PUT', `/declared-models/${model.id}`, {
+      model: 'qwen2.5:7b',
+      canEmbed: true,
+      contextLength: 8192,
+    })
     expect(response.status).toBe(200)
     const body = (await response.json()) as Model
     expect(body).toMatchObject({
@@ -278,7 +349,9 @@ describe('PUT /declared-models/:id', () => {
     const b = await declare({ model: 'b-model', canEmbed: true })
     const response = await adminJson('PUT', `/declared-models/${b.id}`, { model: 'a-model', canEmbed: true })
     expect(response.status).toBe(409)
-    expect(await response.json()).toMatchObject({ error: { code: 'model_exists', message: 'model "a-model" is already declared', param: 'model' } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'model_exists', message: 'model "a-model" is already declared', param: 'model' },
+    })
     expect(await (await call('/declared-models', { headers: ADMIN })).json()).toEqual([a, b])
   })
 
@@ -292,7 +365,11 @@ describe('PUT /declared-models/:id', () => {
   it.each([
     [{ model: '', canChat: true }, 'model: model cannot be empty', 'model'],
     [{ model: 'qwen2.5:7b' }, 'model must have at least one capability', 'canChat'],
-    [{ model: 'qwen2.5:7b', canChat: true, contextLength: -1 }, 'contextLength must be an integer ≥ 0', 'contextLength'],
+    [
+      { model: 'qwen2.5:7b', canChat: true, contextLength: -1 },
+      'contextLength must be an integer ≥ 0',
+      'contextLength',
+    ],
   ])('rejects %j with 422 and changes nothing', async (body, message, param) => {
     const model = await declare({ model: 'qwen2.5:7b', canChat: true, contextLength: 4096 })
     const response = await adminJson('PUT', `/declared-models/${model.id}`, body)
@@ -305,9 +382,17 @@ describe('PUT /declared-models/:id', () => {
 
   it('logs the change with the old and new id', async () => {
     const model = await declare({ model: 'qwen2.5:7b', canChat: true })
-    const changes = await adminChanges(() => adminJson('PUT', `/declared-models/${model.id}`, { model: 'qwen3:8b', canChat: true }))
+    const changes = await adminChanges(() =>
+      adminJson('PUT', `/declared-models/${model.id}`, { model: 'qwen3:8b', canChat: true }),
+    )
     expect(changes).toEqual([
-      { msg: 'admin change', action: 'declared-model.update', id: model.id, newId: modelId(LOCAL_TENANT, 'qwen3:8b'), model: 'qwen3:8b' },
+      {
+        msg: 'admin change',
+        action: 'declared-model.update',
+        id: model.id,
+        newId: modelId(LOCAL_TENANT, 'qwen3:8b'),
+        model: 'qwen3:8b',
+      },
     ])
   })
 })
@@ -331,7 +416,9 @@ describe('DELETE /declared-models/:id', () => {
     expect(changes).toEqual([{ msg: 'admin change', action: 'declared-model.delete', id: gone.id }])
     expect((await rows()).map((r) => r.id)).toEqual([kept.id])
     expect(await memberships()).toEqual([{ groupId: 'g1', modelId: kept.id }])
-    const groupCount = await withDb(async (db) => (await db.execute(sql`select count(*)::int as n from groups`)).rows[0]!.n)
+    const groupCount = await withDb(
+      async (db) => (await db.execute(sql`select count(*)::int as n from groups`)).rows[0]!.n,
+    )
     expect(groupCount).toBe(1)
   })
 
@@ -347,19 +434,32 @@ describe('DELETE /declared-models/:id', () => {
 describe('/openapi.json', () => {
   it('documents every declared-model route with the DeclaredModel schema', async () => {
     const doc = (await (await call('/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>>
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>
+      >
       components: { schemas: Record<string, { properties: Record<string, unknown> }> }
     }
     const methods = Object.fromEntries(
-      Object.entries(doc.paths).filter(([p]) => p.startsWith('/declared-models')).map(([p, ops]) => [p, Object.keys(ops).sort()]),
+      Object.entries(doc.paths)
+        .filter(([p]) => p.startsWith('/declared-models'))
+        .map(([p, ops]) => [p, Object.keys(ops).sort()]),
     )
     expect(methods).toEqual({ '/declared-models': ['get', 'post'], '/declared-models/{id}': ['delete', 'get', 'put'] })
     expect(doc.paths['/declared-models']!.post!.responses['201']!.content!['application/json'].schema).toEqual({
       $ref: '#/components/schemas/DeclaredModel',
     })
     expect(doc.paths['/declared-models/{id}']!.put!.responses['409']).toBeDefined()
-    expect(Object.keys(doc.components.schemas.DeclaredModel!.properties).sort()).toEqual(
-      ['canChat', 'canEmbed', 'canPrompt', 'canStream', 'contextLength', 'createdAt', 'id', 'model', 'updatedAt'],
-    )
+    expect(Object.keys(doc.components.schemas.DeclaredModel!.properties).sort()).toEqual([
+      'canChat',
+      'canEmbed',
+      'canPrompt',
+      'canStream',
+      'contextLength',
+      'createdAt',
+      'id',
+      'model',
+      'updatedAt',
+    ])
   })
 })

@@ -2,7 +2,20 @@ import { asc } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backends, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/reconcile/types'
-import { ADMIN, READER, adminJson, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf, withDb } from './helpers'
+import {
+  ADMIN,
+  READER,
+  adminJson,
+  call,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
 afterEach(() => vi.restoreAllMocks())
@@ -24,9 +37,18 @@ interface ErrorResponse {
 
 const tables = () =>
   withDb(async (db) => ({
-    groups: await db.select({ id: groups.id, name: groups.name, purposeType: groups.purposeType }).from(groups).orderBy(asc(groups.name)),
-    backends: await db.select({ groupId: groupBackends.groupId, backendId: groupBackends.backendId }).from(groupBackends).orderBy(asc(groupBackends.backendId)),
-    models: await db.select({ groupId: groupModels.groupId, modelId: groupModels.modelId }).from(groupModels).orderBy(asc(groupModels.modelId)),
+    groups: await db
+      .select({ id: groups.id, name: groups.name, purposeType: groups.purposeType })
+      .from(groups)
+      .orderBy(asc(groups.name)),
+    backends: await db
+      .select({ groupId: groupBackends.groupId, backendId: groupBackends.backendId })
+      .from(groupBackends)
+      .orderBy(asc(groupBackends.backendId)),
+    models: await db
+      .select({ groupId: groupModels.groupId, modelId: groupModels.modelId })
+      .from(groupModels)
+      .orderBy(asc(groupModels.modelId)),
   }))
 
 async function createGroup(name: string, purposeType = 'Internal Chat'): Promise<Group> {
@@ -79,10 +101,19 @@ describe('group auth', () => {
     }
     const before = await tables()
     const path = template.replace(':g', group.id).replace(':b', b).replace(':m', m)
-    const body = template === '/groups' || template === '/groups/:g' ? JSON.stringify({ name: 'n', purposeType: 'p' }) : undefined
+    const body =
+      template === '/groups' || template === '/groups/:g' ? JSON.stringify({ name: 'n', purposeType: 'p' }) : undefined
     const json = { 'Content-Type': 'application/json' }
-    for (const [auth, status] of [[{}, 401], [{ Authorization: 'Bearer nope' }, 403], [READER, 403]] as const) {
-      const response = await call(path, { method, headers: { ...json, ...auth }, body: method === 'GET' ? undefined : body })
+    for (const [auth, status] of [
+      [{}, 401],
+      [{ Authorization: 'Bearer nope' }, 403],
+      [READER, 403],
+    ] as const) {
+      const response = await call(path, {
+        method,
+        headers: { ...json, ...auth },
+        body: method === 'GET' ? undefined : body,
+      })
       expect(response.status).toBe(status)
     }
     expect(await tables()).toEqual(before)
@@ -137,7 +168,11 @@ describe('POST /groups', () => {
   })
 
   it('rejects a body that is not JSON', async () => {
-    const response = await call('/groups', { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' }, body: 'nope' })
+    const response = await call('/groups', {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: 'nope',
+    })
     expect(response.status).toBe(400)
     expect((await tables()).groups).toEqual([])
   })
@@ -147,7 +182,12 @@ describe('POST /groups', () => {
     const response = await adminJson('POST', '/groups', { name: 'Chat', purposeType: 'Other' })
     expect(response.status).toBe(409)
     expect(await response.json()).toEqual({
-      error: { message: 'group named "Chat" already exists', type: 'conflict_error', code: 'group_exists', param: 'name' },
+      error: {
+        message: 'group named "Chat" already exists',
+        type: 'conflict_error',
+        code: 'group_exists',
+        param: 'name',
+      },
     })
     expect((await tables()).groups).toMatchObject([{ name: 'Chat', purposeType: 'Internal Chat' }])
   })
@@ -161,7 +201,11 @@ describe('GET /groups', () => {
     const b1 = await createBackend('b1', 'vllm', 'http://b1:8000')
     const b2 = await createBackend('b2', 'vllm', 'http://b2:8000')
     const m = await declare('qwen3-8b')
-    for (const path of [`/groups/${chat.id}/backends/${b2}`, `/groups/${chat.id}/backends/${b1}`, `/groups/${chat.id}/models/${m}`]) {
+    for (const path of [
+      `/groups/${chat.id}/backends/${b2}`,
+      `/groups/${chat.id}/backends/${b1}`,
+      `/groups/${chat.id}/models/${m}`,
+    ]) {
       expect((await adminJson('PUT', path)).status).toBe(200)
     }
     const response = await call('/groups', { headers: ADMIN })
@@ -177,7 +221,9 @@ describe('GET /groups', () => {
   it('answers 404 for an unknown group', async () => {
     const response = await call('/groups/nope', { headers: ADMIN })
     expect(response.status).toBe(404)
-    expect(await response.json()).toEqual({ error: { message: 'no group nope', type: 'not_found_error', code: 'group_not_found', param: 'id' } })
+    expect(await response.json()).toEqual({
+      error: { message: 'no group nope', type: 'not_found_error', code: 'group_not_found', param: 'id' },
+    })
   })
 })
 
@@ -190,7 +236,14 @@ describe('PUT /groups/:id', () => {
       const response = await adminJson('PUT', `/groups/${group.id}`, { name: 'Talk', purposeType: 'Chat UI' })
       expect(response.status).toBe(200)
       const body = (await response.json()) as Group
-      expect(body).toMatchObject({ id: group.id, name: 'Talk', purposeType: 'Chat UI', backendIds: [b], modelIds: [], createdAt: group.createdAt })
+      expect(body).toMatchObject({
+        id: group.id,
+        name: 'Talk',
+        purposeType: 'Chat UI',
+        backendIds: [b],
+        modelIds: [],
+        createdAt: group.createdAt,
+      })
       expect(Date.parse(body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(group.updatedAt))
     })
     expect(changes).toEqual([{ msg: 'admin change', action: 'group.update', id: group.id, name: 'Talk' }])
@@ -202,7 +255,9 @@ describe('PUT /groups/:id', () => {
     const tasks = await createGroup('Tasks', 'Internal Tasks')
     const response = await adminJson('PUT', `/groups/${tasks.id}`, { name: 'Chat', purposeType: 'x' })
     expect(response.status).toBe(409)
-    expect(await response.json()).toMatchObject({ error: { code: 'group_exists', message: 'group named "Chat" already exists', param: 'name' } })
+    expect(await response.json()).toMatchObject({
+      error: { code: 'group_exists', message: 'group named "Chat" already exists', param: 'name' },
+    })
     expect((await tables()).groups.map((g) => [g.name, g.purposeType])).toEqual([
       ['Chat', 'Internal Chat'],
       ['Tasks', 'Internal Tasks'],
@@ -220,7 +275,9 @@ describe('PUT /groups/:id', () => {
     const group = await createGroup('Chat')
     const response = await adminJson('PUT', `/groups/${group.id}`, { name: 'Talk', purposeType: '' })
     expect(response.status).toBe(422)
-    expect(await response.json()).toMatchObject({ error: { param: 'purposeType', message: 'purposeType: purposeType is required' } })
+    expect(await response.json()).toMatchObject({
+      error: { param: 'purposeType', message: 'purposeType: purposeType is required' },
+    })
     expect(await getGroup(group.id)).toEqual(group)
   })
 })
@@ -271,9 +328,17 @@ describe('group memberships', () => {
       expect(await putModel.json()).toMatchObject({ id: group.id, backendIds: [b], modelIds: [m] })
       expect((await adminJson('PUT', `/groups/${group.id}/models/${m}`)).status).toBe(200)
     })
-    expect(changes.map((c) => c.action)).toEqual(['group.add-backend', 'group.add-backend', 'group.add-model', 'group.add-model'])
+    expect(changes.map((c) => c.action)).toEqual([
+      'group.add-backend',
+      'group.add-backend',
+      'group.add-model',
+      'group.add-model',
+    ])
     expect(changes[0]).toEqual({ msg: 'admin change', action: 'group.add-backend', id: group.id, backendId: b })
-    expect(await tables()).toMatchObject({ backends: [{ groupId: group.id, backendId: b }], models: [{ groupId: group.id, modelId: m }] })
+    expect(await tables()).toMatchObject({
+      backends: [{ groupId: group.id, backendId: b }],
+      models: [{ groupId: group.id, modelId: m }],
+    })
 
     const removeBackend = await adminJson('DELETE', `/groups/${group.id}/backends/${b}`)
     expect(removeBackend.status).toBe(200)
@@ -291,34 +356,42 @@ describe('group memberships', () => {
     const backend = await adminJson('DELETE', `/groups/${group.id}/backends/${b}`)
     expect(backend.status).toBe(404)
     expect(await backend.json()).toEqual({
-      error: { message: `backend ${b} is not in group ${group.id}`, type: 'not_found_error', code: 'membership_not_found', param: 'backendId' },
+      error: {
+        message: `backend ${b} is not in group ${group.id}`,
+        type: 'not_found_error',
+        code: 'membership_not_found',
+        param: 'backendId',
+      },
     })
     const model = await adminJson('DELETE', `/groups/${group.id}/models/${m}`)
     expect(model.status).toBe(404)
     expect(await model.json()).toMatchObject({ error: { code: 'membership_not_found', param: 'modelId' } })
   })
 
-  it.each(['PUT', 'DELETE'])('%s answers 404 naming the unknown group, backend or model, and writes nothing', async (method) => {
-    const group = await createGroup('Chat')
-    const b = await createBackend('b1', 'vllm', 'http://b1:8000')
-    const m = await declare('qwen3-8b')
-    const cases = [
-      [`/groups/nope/backends/${b}`, 'group_not_found', 'id', 'no group nope'],
-      [`/groups/nope/models/${m}`, 'group_not_found', 'id', 'no group nope'],
-      [`/groups/nope/backends/nope`, 'group_not_found', 'id', 'no group nope'],
-      [`/groups/${group.id}/backends/nope`, 'backend_not_found', 'backendId', 'no backend nope'],
-      [`/groups/${group.id}/models/nope`, 'declared_model_not_found', 'modelId', 'no declared model nope'],
-      // A model id is not a backend id, nor the other way round.
-      [`/groups/${group.id}/backends/${m}`, 'backend_not_found', 'backendId', `no backend ${m}`],
-      [`/groups/${group.id}/models/${b}`, 'declared_model_not_found', 'modelId', `no declared model ${b}`],
-    ]
-    for (const [path, code, param, message] of cases) {
-      const response = await adminJson(method, path!)
-      expect(response.status, path).toBe(404)
-      expect(await response.json(), path).toEqual({ error: { message, type: 'not_found_error', code, param } })
-    }
-    expect(await tables()).toMatchObject({ backends: [], models: [] })
-  })
+  it.each(['PUT', 'DELETE'])(
+    '%s answers 404 naming the unknown group, backend or model, and writes nothing',
+    async (method) => {
+      const group = await createGroup('Chat')
+      const b = await createBackend('b1', 'vllm', 'http://b1:8000')
+      const m = await declare('qwen3-8b')
+      const cases = [
+        [`/groups/nope/backends/${b}`, 'group_not_found', 'id', 'no group nope'],
+        [`/groups/nope/models/${m}`, 'group_not_found', 'id', 'no group nope'],
+        [`/groups/nope/backends/nope`, 'group_not_found', 'id', 'no group nope'],
+        [`/groups/${group.id}/backends/nope`, 'backend_not_found', 'backendId', 'no backend nope'],
+        [`/groups/${group.id}/models/nope`, 'declared_model_not_found', 'modelId', 'no declared model nope'],
+        // A model id is not a backend id, nor the other way round.
+        [`/groups/${group.id}/backends/${m}`, 'backend_not_found', 'backendId', `no backend ${m}`],
+        [`/groups/${group.id}/models/${b}`, 'declared_model_not_found', 'modelId', `no declared model ${b}`],
+      ]
+      for (const [path, code, param, message] of cases) {
+        const response = await adminJson(method, path!)
+        expect(response.status, path).toBe(404)
+        expect(await response.json(), path).toEqual({ error: { message, type: 'not_found_error', code, param } })
+      }
+      expect(await tables()).toMatchObject({ backends: [], models: [] })
+    },
+  )
 
   it('lose a backend or model that is deleted', async () => {
     const group = await createGroup('Chat')
@@ -337,9 +410,16 @@ describe('well-known groups', () => {
     const boot = { tenantId: LOCAL_TENANT, embedModel: 'nomic-embed-text:latest' }
     expect((await adminJson('POST', '/setup/bootstrap', boot)).status).toBe(200)
     const embed = await getGroup('internal_embed_group')
-    expect(embed).toMatchObject({ name: 'Embedder', purposeType: 'Internal Embeddings', modelIds: [expect.any(String)] })
+    expect(embed).toMatchObject({
+      name: 'Embedder',
+      purposeType: 'Internal Embeddings',
+      modelIds: [expect.any(String)],
+    })
 
-    const renamed = await adminJson('PUT', '/groups/internal_embed_group', { name: 'Embeddings', purposeType: 'Internal Embeddings' })
+    const renamed = await adminJson('PUT', '/groups/internal_embed_group', {
+      name: 'Embeddings',
+      purposeType: 'Internal Embeddings',
+    })
     expect(renamed.status).toBe(200)
     const removed = await adminJson('DELETE', `/groups/internal_embed_group/models/${embed.modelIds[0]}`)
     expect(removed.status).toBe(200)
@@ -375,7 +455,13 @@ describe('groups drive the cycle (GROUPS=true)', () => {
     expect(state).toMatchObject({ id: grouped, status: 'healthy', models: ['qwen3-8b'] })
     expect(state.error).toBeUndefined()
     expect(state.pulledModels).toHaveLength(1)
-    expect(state.pulledModels[0]).toMatchObject({ name: qwen, model: 'qwen3-8b', canChat: true, canStream: true, canPrompt: false })
+    expect(state.pulledModels[0]).toMatchObject({
+      name: qwen,
+      model: 'qwen3-8b',
+      canChat: true,
+      canStream: true,
+      canPrompt: false,
+    })
     expect((await readState<BackendRuntimeState[]>()).map((s) => s.name)).toEqual(['grouped'])
     expect((await fakeCalls('/vllm/ok/grp-route-1')).length).toBeGreaterThan(0)
     expect(await fakeCalls('/vllm/ok/grp-route-2')).toEqual([])
@@ -389,20 +475,38 @@ describe('groups drive the cycle (GROUPS=true)', () => {
 describe('/openapi.json', () => {
   it('documents every group route with the Group schema', async () => {
     const doc = (await (await call('/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { tags: string[]; responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>>
+      paths: Record<
+        string,
+        Record<
+          string,
+          { tags: string[]; responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }
+        >
+      >
       components: { schemas: Record<string, { properties: Record<string, unknown> }> }
     }
-    const methods = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => p.startsWith('/groups')).map(([p, ops]) => [p, Object.keys(ops).sort()]))
+    const methods = Object.fromEntries(
+      Object.entries(doc.paths)
+        .filter(([p]) => p.startsWith('/groups'))
+        .map(([p, ops]) => [p, Object.keys(ops).sort()]),
+    )
     expect(methods).toEqual({
       '/groups': ['get', 'post'],
       '/groups/{id}': ['delete', 'get', 'put'],
       '/groups/{id}/backends/{backendId}': ['delete', 'put'],
       '/groups/{id}/models/{modelId}': ['delete', 'put'],
     })
-    expect(doc.paths['/groups']!.post!.responses['201']!.content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/Group' })
+    expect(doc.paths['/groups']!.post!.responses['201']!.content!['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Group',
+    })
     expect(doc.paths['/groups/{id}/backends/{backendId}']!.put!.responses['404']).toBeDefined()
-    expect(Object.keys(doc.components.schemas.Group!.properties).sort()).toEqual(
-      ['backendIds', 'createdAt', 'id', 'modelIds', 'name', 'purposeType', 'updatedAt'],
-    )
+    expect(Object.keys(doc.components.schemas.Group!.properties).sort()).toEqual([
+      'backendIds',
+      'createdAt',
+      'id',
+      'modelIds',
+      'name',
+      'purposeType',
+      'updatedAt',
+    ])
   })
 })

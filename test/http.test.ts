@@ -10,7 +10,11 @@ beforeEach(resetAll)
 
 async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(new Request(`http://runtimestate.test${path}`, init), { ...env, ...overrides } as Env, ctx)
+  const response = await worker.fetch(
+    new Request(`http://runtimestate.test${path}`, init),
+    { ...env, ...overrides } as Env,
+    ctx,
+  )
   await waitOnExecutionContext(ctx)
   return response
 }
@@ -67,8 +71,12 @@ describe('read routes', () => {
 
   it('sends CORS headers only for the configured origins', async () => {
     const origin = { Origin: 'https://app.example' }
-    expect((await call('/state', { headers: { ...READER, ...origin } })).headers.get('Access-Control-Allow-Origin')).toBeNull()
-    const allowed = await fetchWith({ CORS_ORIGINS: 'https://app.example' }, '/state', { headers: { ...READER, ...origin } })
+    expect(
+      (await call('/state', { headers: { ...READER, ...origin } })).headers.get('Access-Control-Allow-Origin'),
+    ).toBeNull()
+    const allowed = await fetchWith({ CORS_ORIGINS: 'https://app.example' }, '/state', {
+      headers: { ...READER, ...origin },
+    })
     expect(allowed.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example')
     expect(allowed.headers.get('Access-Control-Expose-Headers')).toBe('ETag')
     const preflight = await fetchWith({ CORS_ORIGINS: 'https://app.example' }, '/state', {
@@ -118,7 +126,9 @@ describe('POST /setup/refresh', () => {
 
   it('answers 409 while another cycle holds the lease', async () => {
     await withDb((db) =>
-      db.execute(sql`insert into reconcile_lease (name, run_id, expires_at) values ('reconcile', 'x', now() + interval '1 minute')`),
+      db.execute(
+        sql`insert into reconcile_lease (name, run_id, expires_at) values ('reconcile', 'x', now() + interval '1 minute')`,
+      ),
     )
     const response = await adminJson('POST', '/setup/refresh')
     expect(response.status).toBe(409)
@@ -126,7 +136,10 @@ describe('POST /setup/refresh', () => {
   })
 
   it('answers 503 with the reason when the database is down', async () => {
-    const response = await fetchWith({ NEON_WS_PROXY: '127.0.0.1:1' }, '/setup/refresh', { method: 'POST', headers: ADMIN })
+    const response = await fetchWith({ NEON_WS_PROXY: '127.0.0.1:1' }, '/setup/refresh', {
+      method: 'POST',
+      headers: ADMIN,
+    })
     expect(response.status).toBe(503)
     expect(await response.json()).toMatchObject({ error: { code: 'cycle_failed' }, run: { outcome: 'failed' } })
   })

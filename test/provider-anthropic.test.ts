@@ -91,7 +91,10 @@ describe('anthropic through a full cycle', () => {
     expect(await fakeCalls('/anthropic/ok/an-cache/')).toHaveLength(2)
     expect((await stateOf('anthropic')).pulledModels.map(asRow)).toEqual(ANTHROPIC_ROWS)
 
-    const rotated = await adminJson('POST', '/providers/anthropic/configure', { apiKey: 'sk-test-ant-rotated', upsert: true })
+    const rotated = await adminJson('POST', '/providers/anthropic/configure', {
+      apiKey: 'sk-test-ant-rotated',
+      upsert: true,
+    })
     expect(rotated.status).toBe(200)
     await runScheduled()
     expect(await fakeCalls('/anthropic/ok/an-cache/')).toHaveLength(4)

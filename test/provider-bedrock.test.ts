@@ -4,7 +4,18 @@ import signature from '../fixtures/providers/bedrock/error-403-signature.json'
 import throttling from '../fixtures/providers/bedrock/error-429-throttling.json'
 import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../src/providers/bedrock/expected-rows'
 import type { BackendRuntimeState } from '../src/reconcile/types'
-import { adminJson, allKvValues, asRowByName, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
+import {
+  adminJson,
+  allKvValues,
+  asRowByName,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+} from './helpers'
 
 beforeEach(resetAll)
 

@@ -27,12 +27,17 @@ afterEach(() => vi.restoreAllMocks())
 
 async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
   const ctx = createExecutionContext()
-  const response = await worker.fetch(new Request(`http://runtimestate.test${path}`, init), { ...env, ...overrides } as Env, ctx)
+  const response = await worker.fetch(
+    new Request(`http://runtimestate.test${path}`, init),
+    { ...env, ...overrides } as Env,
+    ctx,
+  )
   await waitOnExecutionContext(ctx)
   return response
 }
 
-const configs = () => withDb(async (db) => (await db.execute(sql`select scope, api_key_env from provider_configs order by scope`)).rows)
+const configs = () =>
+  withDb(async (db) => (await db.execute(sql`select scope, api_key_env from provider_configs order by scope`)).rows)
 
 const status = async (path: string) => {
   const response = await call(path, { headers: ADMIN })
@@ -103,11 +108,15 @@ describe('POST /providers/:type/configure', () => {
 
   it('checks the backend a per-backend key is for', async () => {
     const id = await createBackend('v', 'vllm', 'http://v:8000')
-    expect((await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: 'nope' })).status).toBe(404)
+    expect(
+      (await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: 'nope' })).status,
+    ).toBe(404)
     const wrongType = await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-a', backendId: id })
     expect(wrongType.status).toBe(422)
     expect(await wrongType.json()).toMatchObject({ error: { param: 'backendId' } })
-    expect((await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-a', backendId: id })).status).toBe(200)
+    expect((await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-a', backendId: id })).status).toBe(
+      200,
+    )
     expect(await configs()).toEqual([{ scope: `vllm:${id}`, api_key_env: null }])
   })
 
@@ -138,13 +147,25 @@ describe('GET /providers/:type/status', () => {
   })
 
   it('counts the declared backends of the type, and calls a type that needs no key configured once it has one', async () => {
-    expect(await status('/providers/ollama/status')).toMatchObject({ configured: false, secretSource: 'none', backends: 0 })
+    expect(await status('/providers/ollama/status')).toMatchObject({
+      configured: false,
+      secretSource: 'none',
+      backends: 0,
+    })
     await createBackend('o1', 'ollama', 'http://o1:11434')
     await createBackend('o2', 'ollama', 'http://o2:11434')
     await createBackend('oa', 'openai', 'https://api.openai.com/v1')
-    expect(await status('/providers/ollama/status')).toMatchObject({ configured: true, secretSource: 'none', backends: 2 })
+    expect(await status('/providers/ollama/status')).toMatchObject({
+      configured: true,
+      secretSource: 'none',
+      backends: 2,
+    })
     // OpenAI needs a key: a backend alone does not make it configured.
-    expect(await status('/providers/openai/status')).toMatchObject({ configured: false, secretSource: 'none', backends: 1 })
+    expect(await status('/providers/openai/status')).toMatchObject({
+      configured: false,
+      secretSource: 'none',
+      backends: 1,
+    })
   })
 
   it('reports a literal key as present, never the key', async () => {
@@ -201,7 +222,10 @@ describe('GET /providers/:type/status', () => {
       configured: false,
       secretSource: 'none',
     })
-    expect(await status('/providers/openai/status')).toMatchObject({ secretSource: 'env', apiKeyEnv: 'OPENAI_KEY_FROM_ENV' })
+    expect(await status('/providers/openai/status')).toMatchObject({
+      secretSource: 'env',
+      apiKeyEnv: 'OPENAI_KEY_FROM_ENV',
+    })
   })
 
   it('answers 404 for an unknown backend and 422 for a backend of another type', async () => {
@@ -299,7 +323,13 @@ describe('GET /providers/configs', () => {
     expect(body).toEqual([
       expect.objectContaining({ provider: 'anthropic', secretSource: 'env', secretPresent: false, backends: 0 }),
       expect.objectContaining({ provider: 'openai', secretSource: 'literal', secretPresent: true, backends: 2 }),
-      expect.objectContaining({ provider: 'openai', backendId: id, secretSource: 'env', secretPresent: true, backends: 2 }),
+      expect.objectContaining({
+        provider: 'openai',
+        backendId: id,
+        secretSource: 'env',
+        secretPresent: true,
+        backends: 2,
+      }),
     ])
     expect(body[1]).not.toHaveProperty('backendId')
     expect(body.every((s) => s.configured === true && typeof s.updatedAt === 'string')).toBe(true)
@@ -364,7 +394,10 @@ describe('a literal key is never given back', () => {
     const shared = await createBackend('openai-shared', 'openai', `${fake('openai', 'ok', 'secret-1')}/v1`)
     const own = await createBackend('openai-own', 'openai', `${fake('openai', 'ok', 'secret-2')}/v1`)
     await record('configure', await adminJson('POST', '/providers/openai/configure', { apiKey: KEY }))
-    await record('configure own', await adminJson('POST', '/providers/openai/configure', { apiKey: OWN_KEY, backendId: own }))
+    await record(
+      'configure own',
+      await adminJson('POST', '/providers/openai/configure', { apiKey: OWN_KEY, backendId: own }),
+    )
     await record('re-configure', await adminJson('POST', '/providers/openai/configure', { apiKey: KEY, upsert: true }))
     await record('refresh', await adminJson('POST', '/setup/refresh'))
     await runScheduled()
@@ -381,7 +414,15 @@ describe('a literal key is never given back', () => {
       expect(calls.every((c) => c.authorized)).toBe(true)
     }
 
-    const reads = ['/state', `/state/${shared}`, `/state/${own}`, '/providers', '/providers?type=openai', '/models', '/v1/models']
+    const reads = [
+      '/state',
+      `/state/${shared}`,
+      `/state/${own}`,
+      '/providers',
+      '/providers?type=openai',
+      '/models',
+      '/v1/models',
+    ]
     const admin = [
       '/backends',
       `/backends/${shared}`,
@@ -395,13 +436,22 @@ describe('a literal key is never given back', () => {
       '/providers/supported',
     ]
     for (const path of reads) expect((await record(path, await call(path, { headers: READER }))).status).toBe(200)
-    for (const path of [...reads, ...admin]) expect((await record(path, await call(path, { headers: ADMIN }))).status).toBe(200)
-    for (const path of ['/openapi.json', '/docs', '/healthz']) expect((await record(path, await call(path))).status).toBe(200)
+    for (const path of [...reads, ...admin])
+      expect((await record(path, await call(path, { headers: ADMIN }))).status).toBe(200)
+    for (const path of ['/openapi.json', '/docs', '/healthz'])
+      expect((await record(path, await call(path))).status).toBe(200)
 
     const kv = await allKvValues()
     expect(kv.some((v) => v.startsWith('prov:'))).toBe(true)
     const rows = await withDb(async (db) => {
-      const tables = ['backends', 'provider_configs', 'reconcile_runs', 'reconcile_lease', 'declared_models', 'capability_overrides']
+      const tables = [
+        'backends',
+        'provider_configs',
+        'reconcile_runs',
+        'reconcile_lease',
+        'declared_models',
+        'capability_overrides',
+      ]
       const dump: string[] = []
       for (const table of tables) {
         const result = await db.execute(sql`select row_to_json(t)::text as row from ${sql.identifier(table)} t`)

@@ -1,6 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { GEMINI_ROWS } from '../src/providers/gemini/expected-rows'
-import { adminJson, allKvValues, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
+import {
+  adminJson,
+  allKvValues,
+  asRow,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+} from './helpers'
 
 /** The fake accepts keys starting with GEMINI_FAKE_KEY_PREFIX (test/fake-providers/gemini.ts). */
 const GEMINI_FAKE_KEY_PREFIX = 'gm-test-'
@@ -68,7 +79,9 @@ describe('gemini through a full cycle', () => {
 
     const limited = await stateOf('limited')
     expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited' })
-    expect(limited.error).toBe('Gemini catalog returned 429: Resource has been exhausted (e.g. check quota). (RESOURCE_EXHAUSTED)')
+    expect(limited.error).toBe(
+      'Gemini catalog returned 429: Resource has been exhausted (e.g. check quota). (RESOURCE_EXHAUSTED)',
+    )
     expect(await stateOf('bad-request')).toMatchObject({ status: 'down', errorKind: 'bad_status' })
   })
 

@@ -1,7 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { MISTRAL_ROWS } from '../src/providers/mistral/expected-rows'
-import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf, withDb } from './helpers'
+import {
+  adminJson,
+  asRow,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+  withDb,
+} from './helpers'
 
 const KEY = 'sk-test-mistral-0000'
 
@@ -73,14 +84,19 @@ describe('mistral through a full cycle', () => {
     expect(await fakeCalls('/mistral/ok/mi-cache/')).toHaveLength(1)
     expect((await stateOf('mistral')).pulledModels.map(asRow)).toEqual(MISTRAL_ROWS)
 
-    const rotated = await adminJson('POST', '/providers/mistral/configure', { apiKey: 'sk-test-mistral-rotated', upsert: true })
+    const rotated = await adminJson('POST', '/providers/mistral/configure', {
+      apiKey: 'sk-test-mistral-rotated',
+      upsert: true,
+    })
     expect(rotated.status).toBe(200)
     await runScheduled()
     expect(await fakeCalls('/mistral/ok/mi-cache/')).toHaveLength(2)
   })
 
   it('names Mistral when none of the declared models is listed', async () => {
-    await withDb((db) => db.insert(declaredModels).values([{ id: 'dm-mi', model: 'mistral-large-9999', canChat: true }]))
+    await withDb((db) =>
+      db.insert(declaredModels).values([{ id: 'dm-mi', model: 'mistral-large-9999', canChat: true }]),
+    )
     await createBackend('mistral', 'mistral', base('ok', 'mi-dm'))
     await withKey()
     await runScheduled({ AUTO_DISCOVER: 'false' })

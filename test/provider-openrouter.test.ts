@@ -1,7 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { OPENROUTER_ROWS } from '../src/providers/openrouter/expected-rows'
-import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf, withDb } from './helpers'
+import {
+  adminJson,
+  asRow,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+  withDb,
+} from './helpers'
 
 const KEY = 'sk-test-or-0000'
 
@@ -51,7 +62,9 @@ describe('openrouter through a full cycle', () => {
 
     const unauthorized = await stateOf('unauthorized')
     expect(unauthorized).toMatchObject({ status: 'down', errorKind: 'auth', pulledModels: [] })
-    expect(unauthorized.error).toMatch(/^openrouter (embeddings )?catalog returned 401: .*Missing Authentication header/s)
+    expect(unauthorized.error).toMatch(
+      /^openrouter (embeddings )?catalog returned 401: .*Missing Authentication header/s,
+    )
     const limited = await stateOf('limited')
     expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited', pulledModels: [] })
     expect(limited.error).toMatch(/^openrouter (embeddings )?catalog returned 429: .*Rate limit exceeded/s)
@@ -76,14 +89,19 @@ describe('openrouter through a full cycle', () => {
     expect(await fakeCalls('/openrouter/ok/or-cache/')).toHaveLength(2)
     expect((await stateOf('openrouter')).pulledModels.map(asRow)).toEqual(OPENROUTER_ROWS)
 
-    const rotated = await adminJson('POST', '/providers/openrouter/configure', { apiKey: 'sk-test-or-rotated', upsert: true })
+    const rotated = await adminJson('POST', '/providers/openrouter/configure', {
+      apiKey: 'sk-test-or-rotated',
+      upsert: true,
+    })
     expect(rotated.status).toBe(200)
     await runScheduled()
     expect(await fakeCalls('/openrouter/ok/or-cache/')).toHaveLength(4)
   })
 
   it('names OpenRouter when none of the declared models is listed', async () => {
-    await withDb((db) => db.insert(declaredModels).values([{ id: 'dm-or', model: 'openai/gpt-4o:latest', canChat: true }]))
+    await withDb((db) =>
+      db.insert(declaredModels).values([{ id: 'dm-or', model: 'openai/gpt-4o:latest', canChat: true }]),
+    )
     await createBackend('served', 'openrouter', base('ok', 'or-dm1'))
     await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
     await runScheduled({ AUTO_DISCOVER: 'false' })

@@ -2,7 +2,20 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { VERTEX_ROWS } from '../src/providers/vertex-google/expected-rows'
 import { VERTEX_MISSING_CREDENTIAL } from '../src/providers/vertex-google/service-account'
 import { type TestKey, generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
-import { READER, adminJson, allKvValues, asRow, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
+import {
+  READER,
+  adminJson,
+  allKvValues,
+  asRow,
+  call,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+} from './helpers'
 
 /** The project test/fake-providers/vertex.ts lets callers bill (x-goog-user-project). */
 const PROJECT = 'rs-test-project'
@@ -24,7 +37,11 @@ async function serviceAccount(id: string, signWith?: TestKey) {
   const key = await generateTestKey()
   const tokenPath = `/vertex/ok/tok-${id}/`
   const json = testServiceAccount(signWith ?? key, `${fake('vertex', 'ok', `tok-${id}`)}/token/${key.publicSpki}`)
-  return { json, key: signWith ?? key, tokenRequests: async () => (await fakeCalls(tokenPath)).filter((c) => c.method === 'POST') }
+  return {
+    json,
+    key: signWith ?? key,
+    tokenRequests: async () => (await fakeCalls(tokenPath)).filter((c) => c.method === 'POST'),
+  }
 }
 
 async function configure(credential: string): Promise<void> {
@@ -174,7 +191,9 @@ describe('vertex-google through a full cycle', () => {
     const state = await stateOf('vertex')
     expect(state.status).toBe('degraded')
     expect(state.pulledModels.map(asRow)).toEqual(VERTEX_ROWS)
-    expect(state.warnings).toEqual([expect.stringContaining(`x-goog-user-project ${PROJECT} was refused (USER_PROJECT_DENIED`)])
+    expect(state.warnings).toEqual([
+      expect.stringContaining(`x-goog-user-project ${PROJECT} was refused (USER_PROJECT_DENIED`),
+    ])
     expect(await fakeCalls('/vertex-noproject/ok/vx-noproj/')).toHaveLength(2)
   })
 
@@ -191,8 +210,12 @@ describe('vertex-google through a full cycle', () => {
     const notJson = 'sk-test-vertex-not-json-0000'
     await createBackend('not-json', 'vertex-google', vertexBase('vertex', 'ok', 'vx-notjson'))
     await createBackend('no-key', 'vertex-google', vertexBase('vertex', 'ok', 'vx-nokey'))
-    const notJsonId = (await (await adminJson('GET', '/backends')).json() as { id: string; name: string }[]).find((b) => b.name === 'not-json')!.id
-    expect((await adminJson('POST', '/providers/vertex-google/configure', { apiKey: notJson, backendId: notJsonId })).status).toBe(200)
+    const notJsonId = ((await (await adminJson('GET', '/backends')).json()) as { id: string; name: string }[]).find(
+      (b) => b.name === 'not-json',
+    )!.id
+    expect(
+      (await adminJson('POST', '/providers/vertex-google/configure', { apiKey: notJson, backendId: notJsonId })).status,
+    ).toBe(200)
     const { json } = await serviceAccount('nokey')
     const withoutKey = JSON.stringify({ ...(JSON.parse(json) as object), private_key: undefined })
     await configure(withoutKey)
@@ -200,11 +223,15 @@ describe('vertex-google through a full cycle', () => {
 
     const bad = await stateOf('not-json')
     expect(bad).toMatchObject({ status: 'unconfigured', errorKind: 'unconfigured' })
-    expect(bad.error).toMatch(/^vertex-google list models: vertex AI service account credentials: the configured credential is not JSON/)
+    expect(bad.error).toMatch(
+      /^vertex-google list models: vertex AI service account credentials: the configured credential is not JSON/,
+    )
     expect(bad.error).not.toContain('sk-test-vertex')
     const noKey = await stateOf('no-key')
     expect(noKey).toMatchObject({ status: 'unconfigured', errorKind: 'unconfigured' })
-    expect(noKey.error).toBe('vertex-google list models: vertex AI service account credentials: private_key is missing or empty')
+    expect(noKey.error).toBe(
+      'vertex-google list models: vertex AI service account credentials: private_key is missing or empty',
+    )
     expect(await fakeCalls('/vertex/ok/vx-notjson/')).toEqual([])
     expect(await fakeCalls('/vertex/ok/vx-nokey/')).toEqual([])
   })

@@ -3,7 +3,19 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { capabilityOverrides, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import type { ProviderEntry } from '../src/views/providers'
-import { ADMIN, READER, adminJson, call, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, withDb } from './helpers'
+import {
+  ADMIN,
+  READER,
+  adminJson,
+  call,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
 
@@ -16,7 +28,9 @@ const get = async <T>(path: string) => {
 async function mixedFleet() {
   // The operator says nomic has an 8k window; Ollama's own model_info says 2k.
   await withDb((db) =>
-    db.insert(declaredModels).values({ id: 'nomic', model: 'nomic-embed-text:latest', canEmbed: true, contextLength: 8192 }),
+    db
+      .insert(declaredModels)
+      .values({ id: 'nomic', model: 'nomic-embed-text:latest', canEmbed: true, contextLength: 8192 }),
   )
   const ids = {
     ollamaA: await createBackend('ollama-a', 'ollama', fake('ollama', 'ok', 'mf1')),
@@ -40,7 +54,12 @@ describe('GET /providers', () => {
         [ids.ollamaB, 'nomic-embed-text:latest', 8192],
       ].sort(),
     )
-    expect(entries[0]).toMatchObject({ type: 'ollama', canEmbed: true, canChat: false, baseUrl: expect.stringContaining('/ollama') })
+    expect(entries[0]).toMatchObject({
+      type: 'ollama',
+      canEmbed: true,
+      canChat: false,
+      baseUrl: expect.stringContaining('/ollama'),
+    })
   })
 
   it('lists every model of every usable backend without a filter, and nothing for an unknown type', async () => {
@@ -78,7 +97,15 @@ describe('GET /models and GET /v1/models', () => {
     const models = await get<{ id: string; contextLength: number; canEmbed: boolean }[]>('/models')
     expect(models.map((m) => m.id)).toEqual([...models.map((m) => m.id)].sort())
     expect(models.filter((m) => m.id === 'nomic-embed-text:latest')).toEqual([
-      { id: 'nomic-embed-text:latest', model: 'nomic-embed-text:latest', contextLength: 8192, canChat: false, canEmbed: true, canPrompt: false, canStream: false },
+      {
+        id: 'nomic-embed-text:latest',
+        model: 'nomic-embed-text:latest',
+        contextLength: 8192,
+        canChat: false,
+        canEmbed: true,
+        canPrompt: false,
+        canStream: false,
+      },
     ])
     expect(await get<unknown[]>('/models?limit=2')).toHaveLength(2)
   })
@@ -94,7 +121,10 @@ describe('GET /models and GET /v1/models', () => {
 
   it('answers the OpenAI list shape', async () => {
     await mixedFleet()
-    const list = await get<{ object: string; data: { id: string; object: string; created: number; owned_by: string }[] }>('/v1/models')
+    const list = await get<{
+      object: string
+      data: { id: string; object: string; created: number; owned_by: string }[]
+    }>('/v1/models')
     expect(list.object).toBe('list')
     expect(list.data.map((m) => m.id)).toContain('gpt-5')
     expect(list.data[0]).toMatchObject({ object: 'model', owned_by: 'runtime', created: expect.any(Number) })
@@ -105,7 +135,7 @@ describe('GET /models and GET /v1/models', () => {
 })
 
 describe('DELETE /cache', () => {
-  it('clears every cached list and only those, or one backend\'s', async () => {
+  it("clears every cached list and only those, or one backend's", async () => {
     const a = await createBackend('a', 'openai', `${fake('openai', 'ok', 'cc1')}/v1`)
     const b = await createBackend('b', 'openai', `${fake('openai', 'ok', 'cc2')}/v1`)
     await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-cache-0000' })

@@ -83,15 +83,16 @@ export async function updateBackend(
       .where(eq(backends.id, id))
       .returning()
     if (!row) return undefined
-    await tx
-      .delete(providerConfigs)
-      .where(and(eq(providerConfigs.backendId, id), ne(providerConfigs.type, input.type)))
+    await tx.delete(providerConfigs).where(and(eq(providerConfigs.backendId, id), ne(providerConfigs.type, input.type)))
     return backendRecord(row)
   })
 }
 
 export async function deleteProviderConfig(db: Database, scope: string): Promise<boolean> {
-  const rows = await db.delete(providerConfigs).where(eq(providerConfigs.scope, scope)).returning({ scope: providerConfigs.scope })
+  const rows = await db
+    .delete(providerConfigs)
+    .where(eq(providerConfigs.scope, scope))
+    .returning({ scope: providerConfigs.scope })
   return rows.length > 0
 }
 

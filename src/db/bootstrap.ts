@@ -73,7 +73,9 @@ export async function bootstrap(db: Database, input: BootstrapInput) {
       if (name === undefined) continue
       const group = WELL_KNOWN_GROUPS[role]
       await step(`init ${role} group`, () => ensureGroup(tx, group))
-      const id = await step(`init ${role} model`, () => initOrUpdateModel(tx, input.tenantId, name, input.contextLength, flag))
+      const id = await step(`init ${role} model`, () =>
+        initOrUpdateModel(tx, input.tenantId, name, input.contextLength, flag),
+      )
       await step(`assign ${role} model to group`, () =>
         tx.insert(groupModels).values({ groupId: group.id, modelId: id }).onConflictDoNothing(),
       )
@@ -82,7 +84,11 @@ export async function bootstrap(db: Database, input: BootstrapInput) {
     for (const spec of input.extraModels) {
       for (const flag of ['canEmbed', 'canPrompt', 'canChat'] as const) {
         if (!spec[flag]) continue
-        touched.add(await step(`extra model ${spec.name}`, () => initOrUpdateModel(tx, input.tenantId, spec.name, spec.contextLength, flag)))
+        touched.add(
+          await step(`extra model ${spec.name}`, () =>
+            initOrUpdateModel(tx, input.tenantId, spec.name, spec.contextLength, flag),
+          ),
+        )
       }
     }
     const models = []
@@ -91,7 +97,13 @@ export async function bootstrap(db: Database, input: BootstrapInput) {
     return {
       groups: Object.values(WELL_KNOWN_GROUPS)
         .filter((g) => roles.some(([role, name]) => name !== undefined && WELL_KNOWN_GROUPS[role].id === g.id))
-        .map((g) => ({ ...g, modelIds: memberships.filter((m) => m.groupId === g.id).map((m) => m.modelId).sort() })),
+        .map((g) => ({
+          ...g,
+          modelIds: memberships
+            .filter((m) => m.groupId === g.id)
+            .map((m) => m.modelId)
+            .sort(),
+        })),
       models: models.map(({ createdAt: _c, updatedAt: _u, ...model }) => model),
     }
   })

@@ -112,7 +112,12 @@ function foreignKeyViolation(error: unknown): boolean {
 }
 
 /** Adds a backend or model to a group; adding it twice changes nothing. */
-export async function addMember(db: Database, kind: MemberKind, groupId: string, memberId: string): Promise<MembershipOutcome> {
+export async function addMember(
+  db: Database,
+  kind: MemberKind,
+  groupId: string,
+  memberId: string,
+): Promise<MembershipOutcome> {
   const absent = await missing(db, kind, groupId, memberId)
   if (absent) return absent
   try {
@@ -130,7 +135,12 @@ export async function addMember(db: Database, kind: MemberKind, groupId: string,
 }
 
 /** Removes a backend or model from a group. */
-export async function removeMember(db: Database, kind: MemberKind, groupId: string, memberId: string): Promise<MembershipOutcome> {
+export async function removeMember(
+  db: Database,
+  kind: MemberKind,
+  groupId: string,
+  memberId: string,
+): Promise<MembershipOutcome> {
   const deleted =
     kind === 'backend'
       ? await db

@@ -34,7 +34,10 @@ export const app = new Hono<AppEnv>()
   })
   .get('/healthz', (c) => c.json({ ok: true }))
   // Validation failures are documented per route as 422 with the shared error body.
-  .get('/openapi.json', openAPIRouteHandler(api, { documentation: OPENAPI_DOCUMENTATION, defaultValidationErrorResponse: false }))
+  .get(
+    '/openapi.json',
+    openAPIRouteHandler(api, { documentation: OPENAPI_DOCUMENTATION, defaultValidationErrorResponse: false }),
+  )
   .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'runtimestate API' }))
   .use(requestContext)
   .use(corsFromSettings)

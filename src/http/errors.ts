@@ -37,7 +37,11 @@ export function errorBody(status: number, code: string, message: string, param?:
 
 /** Postgres unique violation, as the Neon driver reports it (drizzle wraps it in `cause`). */
 export function uniqueViolation(error: unknown): { constraint: string } | undefined {
-  for (let e = error as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = error as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (e.code === '23505') return { constraint: String(e.constraint ?? '') }
   }
   return undefined

@@ -91,8 +91,6 @@ export class SnapshotStore {
  * heartbeat older than its true last success.
  */
 export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
-  const stable = snapshot.backends.map(
-    ({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, ...rest }) => rest,
-  )
+  const stable = snapshot.backends.map(({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, ...rest }) => rest)
   return sha256Hex(JSON.stringify(stable))
 }

@@ -26,4 +26,3 @@ export function tableFields(model: ObservedModel) {
   const { displayName: _d, modifiedAt: _m, size: _s, digest: _g, ...fields } = model
   return fields
 }
-

@@ -1,7 +1,8 @@
 import type { ProviderError } from '../errors/provider-error'
 
 /** Backend types this service can observe. Adding one: its folder, the registry, this union. */
-export type BackendType = 'ollama' | 'vllm' | 'openai' | 'openrouter' | 'anthropic' | 'mistral' | 'bedrock' | 'gemini' | 'vertex-google'
+export type BackendType =
+  'ollama' | 'vllm' | 'openai' | 'openrouter' | 'anthropic' | 'mistral' | 'bedrock' | 'gemini' | 'vertex-google'
 
 /** One model as a backend's listing API describes it, normalised across providers. */
 export interface ObservedModel {

@@ -3,9 +3,7 @@ import type { Env } from '../env'
 import { decryptSecret } from '../secrets'
 
 export type ResolvedCredential =
-  | { kind: 'none' }
-  | { kind: 'value'; value: string }
-  | { kind: 'error'; message: string }
+  { kind: 'none' } | { kind: 'value'; value: string } | { kind: 'error'; message: string }
 
 /**
  * The credential a backend type uses (seed-spec §6.2): a literal key (stored encrypted) or the

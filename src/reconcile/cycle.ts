@@ -75,7 +75,11 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   let declared: DeclaredState
   try {
     db = deps.db()
-    const leased = await startRun(db, { id: summary.runId, trigger: deps.trigger, leaseTtlS: deps.settings.LEASE_TTL_S })
+    const leased = await startRun(db, {
+      id: summary.runId,
+      trigger: deps.trigger,
+      leaseTtlS: deps.settings.LEASE_TTL_S,
+    })
     if (!leased) return done('skipped', 'another reconcile cycle holds the lease')
   } catch (error) {
     const message = `database unavailable: ${errorText(error)}`

@@ -43,18 +43,31 @@ export async function probeBackend(
     : undefined
   const cached = deps.cached.get(backend.id)
   if (fingerprint && ModelCache.usable(cached, fingerprint)) {
-    return { outcome: { ok: true, models: cached.models, warnings: [], fromCache: true, latencyMs: 0 }, cacheHit: true, kvWrites: 0 }
+    return {
+      outcome: { ok: true, models: cached.models, warnings: [], fromCache: true, latencyMs: 0 },
+      cacheHit: true,
+      kvWrites: 0,
+    }
   }
 
   const started = deps.now().getTime()
   const elapsed = () => Math.max(0, deps.now().getTime() - started)
   try {
     return await withDeadline(deps.timeoutMs, adapter.label, async (signal) => {
-      const observation = await adapter.listModels({ baseUrl: backend.baseUrl, credential: secret, fetch: deps.fetch, signal })
+      const observation = await adapter.listModels({
+        baseUrl: backend.baseUrl,
+        credential: secret,
+        fetch: deps.fetch,
+        signal,
+      })
       const latencyMs = elapsed()
       let kvWrites = 0
       if (fingerprint) {
-        await deps.cache.put(backend.id, { fingerprint, observedAt: deps.now().toISOString(), models: observation.models })
+        await deps.cache.put(backend.id, {
+          fingerprint,
+          observedAt: deps.now().toISOString(),
+          models: observation.models,
+        })
         kvWrites = 1
       }
       return { outcome: { ok: true, ...observation, fromCache: false, latencyMs }, cacheHit: false, kvWrites }

@@ -77,7 +77,10 @@ function profilesPage(request: FakeRequest, failSecondPage: boolean): Reply {
   const next = start + 2 < all.length ? `page/${start + 2}/==` : undefined
   return {
     status: 200,
-    body: JSON.stringify({ inferenceProfileSummaries: all.slice(start, start + 2), ...(next ? { nextToken: next } : {}) }),
+    body: JSON.stringify({
+      inferenceProfileSummaries: all.slice(start, start + 2),
+      ...(next ? { nextToken: next } : {}),
+    }),
   }
 }
 

@@ -42,4 +42,7 @@ export interface Reply {
 export type FakeProvider = (request: FakeRequest) => Reply | Promise<Reply>
 
 export const json = (file: string, status = 200): Reply => ({ status, body: fixture(file) })
-export const notFound = (what: string): Reply => ({ status: 404, body: JSON.stringify({ error: `fake has no ${what}` }) })
+export const notFound = (what: string): Reply => ({
+  status: 404,
+  body: JSON.stringify({ error: `fake has no ${what}` }),
+})

@@ -12,7 +12,7 @@ const googleError = (code: number, status: string, message: string): Reply => ({
 function geminiList(request: FakeRequest, page2: () => Reply): Reply {
   const key = request.headers['x-goog-api-key']
   if (typeof key !== 'string' || !key) {
-    return googleError(403, 'PERMISSION_DENIED', 'Method doesn\'t allow unregistered callers. Please use API Key.')
+    return googleError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers. Please use API Key.")
   }
   if (!key.startsWith(GEMINI_FAKE_KEY_PREFIX)) return json('gemini/error-400-invalid-key.json', 400)
   // The per-model describe call of the Go catalog: the list already has everything.

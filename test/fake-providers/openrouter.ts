@@ -11,8 +11,10 @@ interface Model {
  * lists the embedders. The OpenAPI spec declares bearer auth for both: 401 without it.
  */
 export const openrouter: FakeProvider = (request) => {
-  if (!request.headers.authorization?.startsWith('Bearer ')) return { status: 401, body: errorFixture('openrouter', 401) }
-  if (request.path === '/api/v1/embeddings/models') return { status: 200, body: fixture('openrouter/embeddings-models.json') }
+  if (!request.headers.authorization?.startsWith('Bearer '))
+    return { status: 401, body: errorFixture('openrouter', 401) }
+  if (request.path === '/api/v1/embeddings/models')
+    return { status: 200, body: fixture('openrouter/embeddings-models.json') }
   if (request.path !== '/api/v1/models') return notFound(request.path)
   const wanted = (request.query.get('output_modalities') ?? 'text').split(',').map((m) => m.trim())
   const list = JSON.parse(fixture('openrouter/models.json')) as { data: Model[]; total_count: number }

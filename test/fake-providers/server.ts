@@ -63,7 +63,8 @@ export async function startFakeProviders(port = 0) {
         return send(res, { status: 401, body: errorFixture(errorDir, 401) })
       }
       const fakeProvider = fakeProviders[provider]
-      if (!fakeProvider) return send(res, { status: 404, body: JSON.stringify({ error: `no fake provider ${provider}` }) })
+      if (!fakeProvider)
+        return send(res, { status: 404, body: JSON.stringify({ error: `no fake provider ${provider}` }) })
       try {
         const reply = await fakeProvider({
           method: req.method ?? 'GET',

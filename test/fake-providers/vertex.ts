@@ -90,8 +90,10 @@ function vertexFake(list: Lister): FakeProvider {
   }
 }
 
-const needsProject = (list: (request: FakeRequest) => Reply): Lister => (request, project) =>
-  project === VERTEX_FAKE_PROJECT ? list(request) : json('vertex/error-403-user-project-denied.json', 403)
+const needsProject =
+  (list: (request: FakeRequest) => Reply): Lister =>
+  (request, project) =>
+    project === VERTEX_FAKE_PROJECT ? list(request) : json('vertex/error-403-user-project-denied.json', 403)
 
 const allModels = () =>
   (JSON.parse(fixture('vertex/publisher-models.json')) as { publisherModels: unknown[] }).publisherModels
@@ -108,7 +110,10 @@ function paged(failOnPage?: number) {
     const start = (page - 1) * PAGE_SIZE
     const more = start + PAGE_SIZE < models.length
     const publisherModels = models.slice(start, start + PAGE_SIZE)
-    return { status: 200, body: JSON.stringify({ publisherModels, ...(more ? { nextPageToken: `page-${page + 1}` } : {}) }) }
+    return {
+      status: 200,
+      body: JSON.stringify({ publisherModels, ...(more ? { nextPageToken: `page-${page + 1}` } : {}) }),
+    }
   }
 }
 

@@ -16,11 +16,7 @@ const backendInput = z.object({
     .string()
     .transform(canonicalBackendType)
     .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
-  baseUrl: z
-    .string()
-    .trim()
-    .max(512)
-    .refine(isHttpUrl, 'baseUrl must be an http(s) URL'),
+  baseUrl: z.string().trim().max(512).refine(isHttpUrl, 'baseUrl must be an http(s) URL'),
 })
 
 function isHttpUrl(text: string): boolean {

@@ -28,7 +28,9 @@ const overrideKey = z.object({
   provider: z
     .string()
     .transform(canonicalBackendType)
-    .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `provider must be one of ${BACKEND_TYPES.join(', ')}` })),
+    .pipe(
+      z.enum(BACKEND_TYPES as [string, ...string[]], { error: `provider must be one of ${BACKEND_TYPES.join(', ')}` }),
+    ),
   model: z.string().trim().min(1, 'model is required'),
 })
 
@@ -96,7 +98,12 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
     async (c) => {
       const key = c.req.valid('param')
       if (!(await deleteOverride(c.get('db')(), key))) {
-        throw new ApiError(404, 'override_not_found', `no capability override for ${key.provider} model ${key.model}`, 'model')
+        throw new ApiError(
+          404,
+          'override_not_found',
+          `no capability override for ${key.provider} model ${key.model}`,
+          'model',
+        )
       }
       console.log(JSON.stringify({ msg: 'admin change', action: 'capability-override.delete', ...key }))
       return c.json({ deleted: true as const })

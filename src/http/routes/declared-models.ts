@@ -33,7 +33,10 @@ const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000001'
 const MAX_INT = 2_147_483_647
 
 const flag = (name: string) =>
-  z.boolean({ error: `${name} must be true or false` }).optional().default(false)
+  z
+    .boolean({ error: `${name} must be true or false` })
+    .optional()
+    .default(false)
 
 /** The seed's store validation (seed-spec §2.2), for both create and update. */
 const declaredModelInput = z
@@ -69,7 +72,8 @@ function idDeriver(tenantId: string | undefined) {
     try {
       return modelId(tenant, model)
     } catch (error) {
-      if (error instanceof BootstrapError) throw new ApiError(500, 'invalid_setting', `invalid setting TENANT_ID: ${error.message}`)
+      if (error instanceof BootstrapError)
+        throw new ApiError(500, 'invalid_setting', `invalid setting TENANT_ID: ${error.message}`)
       throw error
     }
   }
@@ -88,7 +92,8 @@ export const declaredModelRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'declared-models',
-      summary: 'Declare a model; its id is the UUIDv5 of its name in the tenant namespace, as /setup/bootstrap derives it',
+      summary:
+        'Declare a model; its id is the UUIDv5 of its name in the tenant namespace, as /setup/bootstrap derives it',
       access: 'admin',
       ok: { 201: { description: 'declared', schema: declaredModelSchema } },
       errors: { 409: 'the model name is already declared', 422: 'bad input; nothing written' },
@@ -137,7 +142,11 @@ export const declaredModelRoutes = new Hono<AppEnv>()
         'Replace a declared model (omitted flags become false, an omitted contextLength 0); a rename moves it, with its group memberships, to the id its new name derives',
       access: 'admin',
       ok: { 200: { description: 'the updated model', schema: declaredModelSchema } },
-      errors: { 404: 'no such declared model', 409: 'the new name is already declared', 422: 'bad input; nothing written' },
+      errors: {
+        404: 'no such declared model',
+        409: 'the new name is already declared',
+        422: 'bad input; nothing written',
+      },
     }),
     validate('param', idParam),
     validate('json', declaredModelInput),
@@ -145,9 +154,19 @@ export const declaredModelRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid('param')
       const input = c.req.valid('json')
       const derive = idDeriver(c.env.TENANT_ID)
-      const model = await updateDeclaredModel(c.get('db')(), id, input, derive).catch((error) => conflict(error, input.model))
+      const model = await updateDeclaredModel(c.get('db')(), id, input, derive).catch((error) =>
+        conflict(error, input.model),
+      )
       if (!model) throw notFound(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.update', id, newId: model.id, model: model.model }))
+      console.log(
+        JSON.stringify({
+          msg: 'admin change',
+          action: 'declared-model.update',
+          id,
+          newId: model.id,
+          model: model.model,
+        }),
+      )
       return c.json(model)
     },
   )

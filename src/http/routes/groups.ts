@@ -60,7 +60,12 @@ function checkOutcome(outcome: MembershipOutcome, kind: MemberKind, groupId: str
   if (outcome === 'group_missing') throw groupNotFound(groupId)
   if (outcome === 'member_missing') throw new ApiError(404, member.code, `no ${member.what} ${memberId}`, member.param)
   if (outcome === 'not_a_member') {
-    throw new ApiError(404, 'membership_not_found', `${member.what} ${memberId} is not in group ${groupId}`, member.param)
+    throw new ApiError(
+      404,
+      'membership_not_found',
+      `${member.what} ${memberId} is not in group ${groupId}`,
+      member.param,
+    )
   }
 }
 
@@ -173,12 +178,17 @@ export const groupRoutes = new Hono<AppEnv>()
     console.log(JSON.stringify({ msg: 'admin change', action: 'group.add-backend', id, backendId }))
     return c.json(await answerGroup(c, id))
   })
-  .delete('/:id/backends/:backendId', membershipDocs('backend', 'delete'), validate('param', backendParam), async (c) => {
-    const { id, backendId } = c.req.valid('param')
-    checkOutcome(await removeMember(c.get('db')(), 'backend', id, backendId), 'backend', id, backendId)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'group.remove-backend', id, backendId }))
-    return c.json(await answerGroup(c, id))
-  })
+  .delete(
+    '/:id/backends/:backendId',
+    membershipDocs('backend', 'delete'),
+    validate('param', backendParam),
+    async (c) => {
+      const { id, backendId } = c.req.valid('param')
+      checkOutcome(await removeMember(c.get('db')(), 'backend', id, backendId), 'backend', id, backendId)
+      console.log(JSON.stringify({ msg: 'admin change', action: 'group.remove-backend', id, backendId }))
+      return c.json(await answerGroup(c, id))
+    },
+  )
   .put('/:id/models/:modelId', membershipDocs('model', 'put'), validate('param', modelParam), async (c) => {
     const { id, modelId } = c.req.valid('param')
     checkOutcome(await addMember(c.get('db')(), 'model', id, modelId), 'model', id, modelId)

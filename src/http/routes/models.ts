@@ -22,7 +22,8 @@ export const modelRoutes = new Hono<AppEnv>().use(requireRead).get(
   '/',
   doc({
     tag: 'models',
-    summary: 'Models merged across backends by id: largest context, capability flags OR-ed, sorted (?limit=, default 100)',
+    summary:
+      'Models merged across backends by id: largest context, capability flags OR-ed, sorted (?limit=, default 100)',
     access: 'read',
     ok: { 200: { description: 'the models', schema: z.array(mergedModelSchema) } },
     errors: { 422: 'limit is not a positive integer' },
@@ -43,7 +44,7 @@ export const openAIRoutes = new Hono<AppEnv>().use(requireRead).get(
   '/models',
   doc({
     tag: 'models',
-    summary: 'The same models in the OpenAI list shape (works with OpenAI SDKs\' models.list())',
+    summary: "The same models in the OpenAI list shape (works with OpenAI SDKs' models.list())",
     access: 'read',
     ok: { 200: { description: 'the list', schema: openAIModelListSchema } },
     errors: { 400: 'invalid limit' },

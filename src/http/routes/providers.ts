@@ -79,7 +79,11 @@ const PROVIDER_FACTS = {
     credentialFormat: 'api-key',
   },
   // The region is part of the host (bedrock.<region>.amazonaws.com): there is no one default.
-  bedrock: { requiresBaseUrl: true, recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON', credentialFormat: 'aws-credentials-json' },
+  bedrock: {
+    requiresBaseUrl: true,
+    recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON',
+    credentialFormat: 'aws-credentials-json',
+  },
   gemini: {
     defaultBaseUrl: GEMINI_DEFAULT_BASE,
     requiresBaseUrl: false,
@@ -146,7 +150,10 @@ function providerStatus(
 }
 
 async function statusOf(db: Database, env: Env, type: string, backendId: string | null): Promise<ProviderStatus> {
-  const [row, counts] = await Promise.all([getProviderConfig(db, configScope(type, backendId)), backendCountsByType(db, type)])
+  const [row, counts] = await Promise.all([
+    getProviderConfig(db, configScope(type, backendId)),
+    backendCountsByType(db, type),
+  ])
   return providerStatus(env, { type, backendId }, row, counts.get(type) ?? 0)
 }
 
@@ -155,7 +162,12 @@ async function checkBackendScope(db: Database, type: string, backendId: string):
   const backend = await getBackend(db, backendId)
   if (!backend) throw new ApiError(404, 'backend_not_found', `no backend ${backendId}`, 'backendId')
   if (backend.type !== type) {
-    throw new ApiError(422, 'invalid_field', `backendId: backend ${backendId} is of type ${backend.type}, not ${type}`, 'backendId')
+    throw new ApiError(
+      422,
+      'invalid_field',
+      `backendId: backend ${backendId} is of type ${backend.type}, not ${type}`,
+      'backendId',
+    )
   }
 }
 
@@ -187,13 +199,20 @@ const scopeQuery = z.object({ backendId: z.string().trim().min(1, 'backendId mus
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat())
 
 const providerQuery = z.object({
-  type: z.union([z.string(), z.array(z.string())]).optional().transform(asList),
+  type: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform(asList),
   capability: z
     .union([z.string(), z.array(z.string())])
     .optional()
     .transform(asList)
     .pipe(z.array(z.enum(CAPABILITIES, { error: `capability must be one of ${CAPABILITIES.join(', ')}` }))),
-  minContext: z.coerce.number({ error: 'minContext must be a number' }).int('minContext must be an integer').min(0).optional(),
+  minContext: z.coerce
+    .number({ error: 'minContext must be a number' })
+    .int('minContext must be an integer')
+    .min(0)
+    .optional(),
 })
 
 export const providerRoutes = new Hono<AppEnv>()
@@ -229,7 +248,12 @@ export const providerRoutes = new Hono<AppEnv>()
       tag: 'providers',
       summary: 'The status of every stored provider config, type-wide and per backend (never a secret)',
       access: 'admin',
-      ok: { 200: { description: 'one status per stored config, by type then backend', schema: z.array(providerStatusSchema) } },
+      ok: {
+        200: {
+          description: 'one status per stored config, by type then backend',
+          schema: z.array(providerStatusSchema),
+        },
+      },
     }),
     requireAdmin,
     async (c) => {
@@ -268,7 +292,12 @@ export const providerRoutes = new Hono<AppEnv>()
       tag: 'providers',
       summary: "Where a type's credential comes from (or one backend's own, with backendId); never the secret",
       access: 'admin',
-      ok: { 200: { description: 'the status; configured:false and secretSource:none when nothing is stored', schema: providerStatusSchema } },
+      ok: {
+        200: {
+          description: 'the status; configured:false and secretSource:none when nothing is stored',
+          schema: providerStatusSchema,
+        },
+      },
       errors: { 404: 'no such backend', 422: 'unknown type, or the backend is of another type' },
     }),
     requireAdmin,
@@ -300,7 +329,12 @@ export const providerRoutes = new Hono<AppEnv>()
       const scope = configScope(type, backendId)
       if (!(await deleteProviderConfig(c.get('db')(), scope))) {
         const what = backendId ? `backend ${backendId} (${type})` : `provider ${type}`
-        throw new ApiError(404, 'provider_config_not_found', `no config stored for ${what}`, backendId ? 'backendId' : 'type')
+        throw new ApiError(
+          404,
+          'provider_config_not_found',
+          `no config stored for ${what}`,
+          backendId ? 'backendId' : 'type',
+        )
       }
       console.log(JSON.stringify({ msg: 'admin change', action: 'provider.config.delete', type, backendId }))
       return c.json({ deleted: scope })
@@ -331,7 +365,12 @@ export const providerRoutes = new Hono<AppEnv>()
       const scope = configScope(type, backendId)
       if (!input.upsert && (await getProviderConfig(db, scope))) {
         const what = backendId ? `backend ${backendId}` : `provider ${type}`
-        throw new ApiError(409, 'provider_configured', `${what} is already configured; set upsert=true to update`, 'upsert')
+        throw new ApiError(
+          409,
+          'provider_configured',
+          `${what} is already configured; set upsert=true to update`,
+          'upsert',
+        )
       }
       let apiKeyCiphertext: string | null = null
       if (input.apiKey) {
@@ -345,7 +384,12 @@ export const providerRoutes = new Hono<AppEnv>()
         }
         apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
       }
-      const row = await upsertProviderConfig(db, { type, backendId, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null })
+      const row = await upsertProviderConfig(db, {
+        type,
+        backendId,
+        apiKeyCiphertext,
+        apiKeyEnv: input.apiKeyEnv ?? null,
+      })
       const source = input.apiKey ? 'literal' : 'env'
       console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, backendId, source }))
       const counts = await backendCountsByType(db, type)

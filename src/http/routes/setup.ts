@@ -11,7 +11,9 @@ import { validate } from '../validate'
 
 const bootstrapResultSchema = z.object({
   tenantId: z.string(),
-  groups: z.array(z.object({ id: z.string(), name: z.string(), purposeType: z.string(), modelIds: z.array(z.string()) })),
+  groups: z.array(
+    z.object({ id: z.string(), name: z.string(), purposeType: z.string(), modelIds: z.array(z.string()) }),
+  ),
   models: z.array(
     z.object({
       id: z.string(),
@@ -25,7 +27,8 @@ const bootstrapResultSchema = z.object({
   ),
 })
 
-const modelName = (role: string) => z.string().trim().min(1, `init ${role} model: model name cannot be empty`).optional()
+const modelName = (role: string) =>
+  z.string().trim().min(1, `init ${role} model: model name cannot be empty`).optional()
 
 const bootstrapInput = z
   .object({
@@ -64,46 +67,52 @@ export const setupRoutes = new Hono<AppEnv>()
       errors: { 409: 'another cycle holds the lease', 503: 'the database is unavailable; the snapshot is unchanged' },
     }),
     async (c) => {
-    const run = await runBackendCycle({
-      env: c.env,
-      settings: c.get('settings'),
-      kv: c.env.KV,
-      db: c.get('db'),
-      fetch: (input, init) => fetch(input, init),
-      now: () => new Date(),
-      trigger: 'manual',
-    })
-    if (run.outcome === 'skipped') {
-      return c.json({ ...errorBody(409, 'cycle_running', 'another reconcile cycle is running; try again shortly'), run }, 409)
-    }
-    if (run.outcome === 'failed') {
-      return c.json({ ...errorBody(503, 'cycle_failed', run.error ?? 'reconcile cycle failed'), run }, 503)
-    }
-    return c.json(run)
-  })
+      const run = await runBackendCycle({
+        env: c.env,
+        settings: c.get('settings'),
+        kv: c.env.KV,
+        db: c.get('db'),
+        fetch: (input, init) => fetch(input, init),
+        now: () => new Date(),
+        trigger: 'manual',
+      })
+      if (run.outcome === 'skipped') {
+        return c.json(
+          { ...errorBody(409, 'cycle_running', 'another reconcile cycle is running; try again shortly'), run },
+          409,
+        )
+      }
+      if (run.outcome === 'failed') {
+        return c.json({ ...errorBody(503, 'cycle_failed', run.error ?? 'reconcile cycle failed'), run }, 503)
+      }
+      return c.json(run)
+    },
+  )
   .post(
     '/bootstrap',
     doc({
       tag: 'setup',
-      summary: "The seed's InitEmbeder / InitPromptExec / InitChatExec / EnsureModels: well-known groups and declared models with UUIDv5 ids (idempotent)",
+      summary:
+        "The seed's InitEmbeder / InitPromptExec / InitChatExec / EnsureModels: well-known groups and declared models with UUIDv5 ids (idempotent)",
       access: 'admin',
       ok: { 200: { description: 'the groups and models it ensured', schema: bootstrapResultSchema } },
       errors: { 409: 'a well-known group name is taken by another group', 422: 'bad input; nothing written' },
     }),
     validate('json', bootstrapInput),
     async (c) => {
-    const input = c.req.valid('json')
-    const tenantId = input.tenantId || c.env.TENANT_ID
-    if (!tenantId) throw new ApiError(422, 'invalid_field', 'tenantId is required (or set TENANT_ID)', 'tenantId')
-    try {
-      const result = await bootstrap(c.get('db')(), { ...input, tenantId })
-      console.log(JSON.stringify({ msg: 'admin change', action: 'setup.bootstrap', models: result.models.length }))
-      return c.json({ tenantId, ...result })
-    } catch (error) {
-      if (error instanceof BootstrapError) {
-        const param = error.message.startsWith('invalid tenant_id') ? 'tenantId' : undefined
-        throw new ApiError(error.conflict ? 409 : 422, 'bootstrap_failed', error.message, param)
+      const input = c.req.valid('json')
+      const tenantId = input.tenantId || c.env.TENANT_ID
+      if (!tenantId) throw new ApiError(422, 'invalid_field', 'tenantId is required (or set TENANT_ID)', 'tenantId')
+      try {
+        const result = await bootstrap(c.get('db')(), { ...input, tenantId })
+        console.log(JSON.stringify({ msg: 'admin change', action: 'setup.bootstrap', models: result.models.length }))
+        return c.json({ tenantId, ...result })
+      } catch (error) {
+        if (error instanceof BootstrapError) {
+          const param = error.message.startsWith('invalid tenant_id') ? 'tenantId' : undefined
+          throw new ApiError(error.conflict ? 409 : 422, 'bootstrap_failed', error.message, param)
+        }
+        throw error
       }
-      throw error
-    }
-  })
+    },
+  )

@@ -49,7 +49,10 @@ async function request(ctx: ListContext, url: string, headers: Record<string, st
     return await requestJson(ctx, url, { label: ANTHROPIC_REQUEST_LABEL, headers })
   } catch (error) {
     if (error instanceof ProviderError && error.kind === 'bad_payload') {
-      const message = error.message.replace(`decode ${ANTHROPIC_REQUEST_LABEL} response`, `decode ${ANTHROPIC_LABEL} response`)
+      const message = error.message.replace(
+        `decode ${ANTHROPIC_REQUEST_LABEL} response`,
+        `decode ${ANTHROPIC_LABEL} response`,
+      )
       throw new ProviderError('bad_payload', message, { cause: error.cause ?? error, status: error.status })
     }
     throw error

@@ -6,7 +6,8 @@ import { ANTHROPIC_ROWS } from './expected-rows'
 import { parseAnthropicPage } from './parse'
 
 const model = (fields: Record<string, unknown>) => ({ id: 'claude-x', max_input_tokens: 1, max_tokens: 2, ...fields })
-const one = (fields: Record<string, unknown>) => parseAnthropicPage({ data: [model(fields)], has_more: false }).models[0]!
+const one = (fields: Record<string, unknown>) =>
+  parseAnthropicPage({ data: [model(fields)], has_more: false }).models[0]!
 
 describe('anthropic parse', () => {
   it('turns both pages into the README rows, in order, and names the cursor', () => {
@@ -25,11 +26,20 @@ describe('anthropic parse', () => {
   it('reads thinking from any thinking or effort flag, vision from image_input', () => {
     const no = { supported: false }
     expect(one({ capabilities: { thinking: { supported: true } } }).canThink).toBe(true)
-    expect(one({ capabilities: { thinking: { supported: false, types: { adaptive: { supported: true } } } } }).canThink).toBe(true)
-    expect(one({ capabilities: { effort: { supported: false, medium: no, xhigh: { supported: true } } } }).canThink).toBe(true)
+    expect(
+      one({ capabilities: { thinking: { supported: false, types: { adaptive: { supported: true } } } } }).canThink,
+    ).toBe(true)
+    expect(
+      one({ capabilities: { effort: { supported: false, medium: no, xhigh: { supported: true } } } }).canThink,
+    ).toBe(true)
     expect(one({ capabilities: { effort: { supported: true } } }).canThink).toBe(true)
-    expect(one({ capabilities: { thinking: no, effort: { supported: false, low: no, xhigh: null } } }).canThink).toBe(false)
-    expect(one({ capabilities: { image_input: { supported: true } } })).toMatchObject({ canVision: true, canThink: false })
+    expect(one({ capabilities: { thinking: no, effort: { supported: false, low: no, xhigh: null } } }).canThink).toBe(
+      false,
+    )
+    expect(one({ capabilities: { image_input: { supported: true } } })).toMatchObject({
+      canVision: true,
+      canThink: false,
+    })
     expect(one({ capabilities: null })).toMatchObject({ canVision: false, canThink: false, tools: null })
   })
 
@@ -41,7 +51,9 @@ describe('anthropic parse', () => {
 
   it('continues after the last model when last_id is missing, and fails when it cannot continue', () => {
     expect(parseAnthropicPage({ data: [model({ id: 'a' }), model({ id: 'b' })], has_more: true }).nextAfterId).toBe('b')
-    expect(() => parseAnthropicPage({ data: [], has_more: true })).toThrow(/^decode anthropic catalog response: has_more/)
+    expect(() => parseAnthropicPage({ data: [], has_more: true })).toThrow(
+      /^decode anthropic catalog response: has_more/,
+    )
   })
 
   it('rejects a body without a model list', () => {

@@ -67,10 +67,10 @@ function observedFromAnthropic(model: AnthropicModel): ObservedModel {
   const effort = capabilities?.effort
   const canThink = Boolean(
     thinking?.supported ||
-      thinking?.types?.adaptive?.supported ||
-      thinking?.types?.enabled?.supported ||
-      effort?.supported ||
-      [effort?.low, effort?.medium, effort?.high, effort?.xhigh, effort?.max].some((level) => level?.supported),
+    thinking?.types?.adaptive?.supported ||
+    thinking?.types?.enabled?.supported ||
+    effort?.supported ||
+    [effort?.low, effort?.medium, effort?.high, effort?.xhigh, effort?.max].some((level) => level?.supported),
   )
   const created = model.created_at?.trim()
   return {

@@ -18,11 +18,24 @@ describe('bedrock credential', () => {
   it('reads {access_key_id, secret_access_key, session_token?, region?}', () => {
     expect(
       parseBedrockCredential(
-        JSON.stringify({ access_key_id: 'ASIATESTFAKEKEYID000', secret_access_key: SECRET, session_token: 'tok', region: 'EU-WEST-1' }),
+        JSON.stringify({
+          access_key_id: 'ASIATESTFAKEKEYID000',
+          secret_access_key: SECRET,
+          session_token: 'tok',
+          region: 'EU-WEST-1',
+        }),
       ),
-    ).toEqual({ accessKeyId: 'ASIATESTFAKEKEYID000', secretAccessKey: SECRET, sessionToken: 'tok', region: 'eu-west-1' })
-    expect(parseBedrockCredential(JSON.stringify({ access_key_id: 'ASIATESTFAKEKEYID000', secret_access_key: SECRET, session_token: '' })))
-      .toEqual({ accessKeyId: 'ASIATESTFAKEKEYID000', secretAccessKey: SECRET })
+    ).toEqual({
+      accessKeyId: 'ASIATESTFAKEKEYID000',
+      secretAccessKey: SECRET,
+      sessionToken: 'tok',
+      region: 'eu-west-1',
+    })
+    expect(
+      parseBedrockCredential(
+        JSON.stringify({ access_key_id: 'ASIATESTFAKEKEYID000', secret_access_key: SECRET, session_token: '' }),
+      ),
+    ).toEqual({ accessKeyId: 'ASIATESTFAKEKEYID000', secretAccessKey: SECRET })
   })
 
   it('says what is wrong without ever echoing the secret', () => {
@@ -64,13 +77,19 @@ describe('bedrock endpoint and region', () => {
   })
 
   it('uses the credential region for a blank base or any other host', () => {
-    expect(resolveBedrockEndpoint('', 'ap-south-1')).toEqual({ base: 'https://bedrock.ap-south-1.amazonaws.com', region: 'ap-south-1' })
+    expect(resolveBedrockEndpoint('', 'ap-south-1')).toEqual({
+      base: 'https://bedrock.ap-south-1.amazonaws.com',
+      region: 'ap-south-1',
+    })
     expect(resolveBedrockEndpoint('http://127.0.0.1:9999/bedrock/ok/x/', 'eu-west-1')).toEqual({
       base: 'http://127.0.0.1:9999/bedrock/ok/x',
       region: 'eu-west-1',
     })
     // A bare region name (seed behaviour) is AWS's endpoint in that region.
-    expect(resolveBedrockEndpoint('us-east-2', 'eu-west-1')).toEqual({ base: 'https://bedrock.us-east-2.amazonaws.com', region: 'us-east-2' })
+    expect(resolveBedrockEndpoint('us-east-2', 'eu-west-1')).toEqual({
+      base: 'https://bedrock.us-east-2.amazonaws.com',
+      region: 'us-east-2',
+    })
   })
 
   it('is unconfigured when no region is known, naming the missing region', () => {

@@ -7,7 +7,11 @@ import type { ListContext } from '../types'
 import { BEDROCK_INVOCATION_IDS } from './expected-rows'
 import { listBedrockModels } from './list-models'
 
-const CREDENTIAL = { access_key_id: 'ASIATESTFAKEKEYID000', secret_access_key: 'test-secret-not-real', region: 'us-east-1' }
+const CREDENTIAL = {
+  access_key_id: 'ASIATESTFAKEKEYID000',
+  secret_access_key: 'test-secret-not-real',
+  region: 'us-east-1',
+}
 
 type Answer = { status?: number; body: unknown; headers?: Record<string, string> }
 
@@ -112,11 +116,15 @@ describe('bedrock listing', () => {
     const denied = stubFetch(() => ({
       status: 403,
       body: accessDenied,
-      headers: { 'x-amzn-ErrorType': 'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/' },
+      headers: {
+        'x-amzn-ErrorType': 'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+      },
     }))
     const error = await failure(listBedrockModels(context(denied.fetch)))
     expect(error).toMatchObject({ kind: 'auth', status: 403 })
-    expect(error.message).toBe(`bedrock ListFoundationModels returned 403: AccessDeniedException: ${accessDenied.message}`)
+    expect(error.message).toBe(
+      `bedrock ListFoundationModels returned 403: AccessDeniedException: ${accessDenied.message}`,
+    )
 
     const throttledProfiles = stubFetch((url) =>
       url.pathname.endsWith('/foundation-models')
@@ -144,7 +152,9 @@ describe('bedrock listing', () => {
     })
     const controller = new AbortController()
     controller.abort()
-    expect(await failure(listBedrockModels(context(down, { signal: controller.signal })))).toMatchObject({ kind: 'timeout' })
+    expect(await failure(listBedrockModels(context(down, { signal: controller.signal })))).toMatchObject({
+      kind: 'timeout',
+    })
   })
 
   it('is unconfigured, without calling anything, when the credential or the region is missing', async () => {

@@ -43,10 +43,15 @@ export async function listBedrockModels(ctx: ListContext): Promise<Observation> 
     let page = 0
     do {
       if (++page > MAX_PROFILE_PAGES) {
-        throw new ProviderError('bad_payload', `${INFERENCE_PROFILES_LABEL} still had more pages after ${MAX_PROFILE_PAGES}`)
+        throw new ProviderError(
+          'bad_payload',
+          `${INFERENCE_PROFILES_LABEL} still had more pages after ${MAX_PROFILE_PAGES}`,
+        )
       }
       const query = `maxResults=1000&type=SYSTEM_DEFINED${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`
-      const parsed = parseInferenceProfilesPage(await get(`${joinUrl(base, 'inference-profiles')}?${query}`, INFERENCE_PROFILES_LABEL))
+      const parsed = parseInferenceProfilesPage(
+        await get(`${joinUrl(base, 'inference-profiles')}?${query}`, INFERENCE_PROFILES_LABEL),
+      )
       profiles.push(...parsed.profiles)
       nextToken = parsed.nextToken
     } while (nextToken)
@@ -80,6 +85,7 @@ function signedGetJson(ctx: ListContext, client: AwsClient, url: string, label: 
   return requestJson(ctx, () => client.sign(url, { method: 'GET', headers: { Accept: 'application/json' } }), {
     label,
     errorDetail: (body, headers) => bedrockError(body, headers.get('x-amzn-ErrorType')).detail,
-    errorKind: (status, body, headers) => bedrockErrorKind(status, bedrockError(body, headers.get('x-amzn-ErrorType')).type),
+    errorKind: (status, body, headers) =>
+      bedrockErrorKind(status, bedrockError(body, headers.get('x-amzn-ErrorType')).type),
   })
 }

@@ -71,7 +71,10 @@ describe('bedrock parse', () => {
     const sonnet = summaries[0]!
     const arn = 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0'
     const eu = { inferenceProfileId: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', models: [{ modelArn: arn }] }
-    const global = { inferenceProfileId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', models: [{ modelArn: arn }] }
+    const global = {
+      inferenceProfileId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      models: [{ modelArn: arn }],
+    }
     expect(invocationId(sonnet, [global, eu], 'eu-west-1')).toBe(eu.inferenceProfileId)
     expect(invocationId(sonnet, [global, eu], 'us-east-1')).toBe(eu.inferenceProfileId) // regional before global
     expect(invocationId(sonnet, [global], 'eu-west-1')).toBe(global.inferenceProfileId)
@@ -81,8 +84,9 @@ describe('bedrock parse', () => {
     const longer = { inferenceProfileId: 'us.x', models: [{ modelArn: `${arn}-extended` }] }
     expect(invocationId(sonnet, [longer], 'us-east-1')).toBeUndefined()
     // Provisioned-only: no on-demand id.
-    expect(invocationId(summary({ modelId: 'a.b-v1', inferenceTypesSupported: ['PROVISIONED'] }), [], 'us-east-1'))
-      .toBeUndefined()
+    expect(
+      invocationId(summary({ modelId: 'a.b-v1', inferenceTypesSupported: ['PROVISIONED'] }), [], 'us-east-1'),
+    ).toBeUndefined()
   })
 
   it('maps regions to inference-profile geographies', () => {
@@ -98,14 +102,27 @@ describe('bedrock parse', () => {
     const canvas = bedrockCapabilities(
       summary({ modelId: 'amazon.nova-canvas-v1:0', inputModalities: ['TEXT', 'IMAGE'], outputModalities: ['IMAGE'] }),
     )
-    expect(canvas).toMatchObject({ canChat: false, canPrompt: false, canStream: false, canVision: false, canEmbed: false })
+    expect(canvas).toMatchObject({
+      canChat: false,
+      canPrompt: false,
+      canStream: false,
+      canVision: false,
+      canEmbed: false,
+    })
     // Multimodal embeddings: embed only.
     const embedImage = bedrockCapabilities(
-      summary({ modelId: 'amazon.titan-embed-image-v1', inputModalities: ['TEXT', 'IMAGE'], outputModalities: ['EMBEDDING'] }),
+      summary({
+        modelId: 'amazon.titan-embed-image-v1',
+        inputModalities: ['TEXT', 'IMAGE'],
+        outputModalities: ['EMBEDDING'],
+      }),
     )
     expect(embedImage).toMatchObject({ canEmbed: true, canChat: false, canVision: false })
     // An id with "embed" is an embedding model even if its modalities are odd.
-    expect(bedrockCapabilities(summary({ modelId: 'cohere.embed-english-v3' }))).toMatchObject({ canEmbed: true, canChat: false })
+    expect(bedrockCapabilities(summary({ modelId: 'cohere.embed-english-v3' }))).toMatchObject({
+      canEmbed: true,
+      canChat: false,
+    })
     // Streaming as the API says when it says; a chat model that does not say keeps streaming.
     expect(bedrockCapabilities(summary({ modelId: 'x.y', responseStreamingSupported: false })).canStream).toBe(false)
     expect(bedrockCapabilities(summary({ modelId: 'x.y' })).canStream).toBe(true)
@@ -137,7 +154,9 @@ describe('bedrock parse', () => {
     expect(bedrockError('{"Message":"Signature expired"}', 'InvalidSignatureException').detail).toBe(
       'InvalidSignatureException: Signature expired',
     )
-    expect(bedrockError('{"__type":"com.amazon.coral.service#ThrottlingException","message":"slow down"}', null)).toEqual({
+    expect(
+      bedrockError('{"__type":"com.amazon.coral.service#ThrottlingException","message":"slow down"}', null),
+    ).toEqual({
       type: 'ThrottlingException',
       detail: 'ThrottlingException: slow down',
     })

@@ -36,7 +36,10 @@ describe('gemini parse', () => {
     expect(googleSupportsVision('models/gemini-2.0-flash-live-translate')).toBe(false)
     expect(googleSupportsVision('models/gemma-3-27b-it')).toBe(false)
     expect(googleSupportsVision('models/gemini-1.0-pro')).toBe(false)
-    const embedOnly = observedFromGeminiModel({ name: 'models/gemini-2.5-x', supportedGenerationMethods: ['embedContent'] })
+    const embedOnly = observedFromGeminiModel({
+      name: 'models/gemini-2.5-x',
+      supportedGenerationMethods: ['embedContent'],
+    })
     expect(embedOnly).toMatchObject({ canChat: false, canEmbed: true, canVision: false })
   })
 

@@ -22,7 +22,10 @@ describe('mistral parse', () => {
       canVision: false,
       tools: false,
     })
-    expect(parseMistralModels({ data: [card({ capabilities: null })] })[0]).toMatchObject({ canChat: true, tools: null })
+    expect(parseMistralModels({ data: [card({ capabilities: null })] })[0]).toMatchObject({
+      canChat: true,
+      tools: null,
+    })
     expect(parseMistralModels({ data: [card({ id: 'x', max_context_length: null })] })[0]?.contextLength).toBe(0)
   })
 

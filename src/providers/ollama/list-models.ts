@@ -7,7 +7,10 @@ const LABEL = 'ollama API'
 
 /** Accepts both `http://h:11434` and `https://ollama.com/api` (seed-spec §5.1). */
 export function ollamaApiBase(baseUrl: string): string {
-  const base = baseUrl.trim().replace(/\/+$/, '').replace(/\/api$/, '')
+  const base = baseUrl
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/api$/, '')
   try {
     new URL(base)
   } catch (error) {

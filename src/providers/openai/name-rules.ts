@@ -35,13 +35,20 @@ export function openAICapabilities(id: string): OpenAICapabilities {
 }
 
 const NO_VISION_MARKERS = [
-  'embedding', 'tts', 'whisper', 'transcribe', '-audio', 'realtime', 'dall-e', 'sora', 'gpt-image',
-  'moderation', '-search',
+  'embedding',
+  'tts',
+  'whisper',
+  'transcribe',
+  '-audio',
+  'realtime',
+  'dall-e',
+  'sora',
+  'gpt-image',
+  'moderation',
+  '-search',
 ]
 const TEXT_ONLY_PREFIXES = ['gpt-3.5', 'gpt-4-turbo-preview', 'o1-mini', 'o1-preview', 'o3-mini']
-const VISION_PREFIXES = [
-  'gpt-5', 'gpt-4o', 'gpt-4.1', 'gpt-4-turbo', 'chatgpt-4o', 'o1', 'o3', 'o4', 'computer-use',
-]
+const VISION_PREFIXES = ['gpt-5', 'gpt-4o', 'gpt-4.1', 'gpt-4-turbo', 'chatgpt-4o', 'o1', 'o3', 'o4', 'computer-use']
 
 export function openAISupportsVision(id: string): boolean {
   const name = id.trim().toLowerCase()
@@ -51,9 +58,7 @@ export function openAISupportsVision(id: string): boolean {
   return VISION_PREFIXES.some((p) => name.startsWith(p))
 }
 
-const MAX_OUTPUT_128K_PREFIXES = [
-  'gpt-5-202', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5.1', 'gpt-5.2', 'gpt-5.4', 'gpt-5.5',
-]
+const MAX_OUTPUT_128K_PREFIXES = ['gpt-5-202', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5.1', 'gpt-5.2', 'gpt-5.4', 'gpt-5.5']
 
 export function openAIMaxOutputTokens(id: string): number {
   const name = id.trim().toLowerCase()

@@ -28,10 +28,7 @@ async function readList(ctx: ListContext, first: string, label: string): Promise
   let url = first
   for (let page = 0; page < MAX_PAGES; page++) {
     seen.add(new URL(url).href)
-    const parsed = parseOpenRouterModels(
-      await requestJson(ctx, url, { label, headers: bearer(ctx.credential) }),
-      label,
-    )
+    const parsed = parseOpenRouterModels(await requestJson(ctx, url, { label, headers: bearer(ctx.credential) }), label)
     models.push(...parsed.models)
     if (!parsed.next) return models
     const next = new URL(parsed.next, url)

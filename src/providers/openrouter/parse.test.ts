@@ -61,6 +61,8 @@ describe('openrouter parse', () => {
 
   it('rejects a body without a model list', () => {
     expect(() => parseOpenRouterModels({ error: { code: 500 } })).toThrow(/^decode openrouter catalog response: data/)
-    expect(() => parseOpenRouterModels({ data: [{ name: 'no id' }] })).toThrow(/decode openrouter catalog response: data\.0\.id/)
+    expect(() => parseOpenRouterModels({ data: [{ name: 'no id' }] })).toThrow(
+      /decode openrouter catalog response: data\.0\.id/,
+    )
   })
 })

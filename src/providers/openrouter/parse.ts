@@ -89,7 +89,8 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
     canChat: true,
     canPrompt: true,
     canStream: true,
-    canThink: model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning')),
+    canThink:
+      model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning')),
     canVision: inputs.includes('image'),
   }
 }

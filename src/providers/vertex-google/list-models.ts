@@ -31,7 +31,7 @@ export async function listVertexModels(ctx: ListContext): Promise<Observation> {
   const seenTokens = new Set<string>()
   let userProject = endpoint.project
   let pageToken: string | undefined
-  for (let page = 0; page < MAX_PAGES; ) {
+  for (let page = 0; page < MAX_PAGES;) {
     const answer = await requestPage(ctx, publisherModelsUrl(endpoint.apiRoot, pageToken), token, userProject)
     if (!answer.ok) {
       if (answer.userProjectDenied && userProject) {
@@ -99,5 +99,8 @@ async function requestPage(
 /** Prefixes a listing failure as the seed does, keeping its kind and status. */
 function wrap(error: unknown): unknown {
   if (!(error instanceof ProviderError) || error.message.startsWith(VERTEX_ERROR_PREFIX)) return error
-  return new ProviderError(error.kind, `${VERTEX_ERROR_PREFIX}: ${error.message}`, { status: error.status, cause: error })
+  return new ProviderError(error.kind, `${VERTEX_ERROR_PREFIX}: ${error.message}`, {
+    status: error.status,
+    cause: error,
+  })
 }

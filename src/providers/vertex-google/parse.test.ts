@@ -15,12 +15,18 @@ describe('vertex-google parse', () => {
     expect(isOpenModel('THIRD_PARTY_OWNED_OSS')).toBe(true)
     expect(isOpenModel('PROPRIETARY')).toBe(false)
     expect(isOpenModel(undefined)).toBe(false)
-    const openEmbed = observedFromPublisherModel({ name: 'publishers/google/models/embeddinggemma', openSourceCategory: 'GOOGLE_OWNED_OSS' })
+    const openEmbed = observedFromPublisherModel({
+      name: 'publishers/google/models/embeddinggemma',
+      openSourceCategory: 'GOOGLE_OWNED_OSS',
+    })
     expect(openEmbed).toMatchObject({ canChat: false, canEmbed: false })
     const chat = observedFromPublisherModel({ name: 'publishers/google/models/gemini-3-pro-preview' })
     expect(chat).toMatchObject({ name: 'gemini-3-pro-preview', canChat: true, canStream: true, canVision: true })
     for (const id of ['lyria-002', 'gemini-2.5-flash-preview-tts', 'nano-banana-pro', 'aqa']) {
-      expect(observedFromPublisherModel({ name: `publishers/google/models/${id}`, openSourceCategory: 'PROPRIETARY' }).canChat).toBe(false)
+      expect(
+        observedFromPublisherModel({ name: `publishers/google/models/${id}`, openSourceCategory: 'PROPRIETARY' })
+          .canChat,
+      ).toBe(false)
     }
   })
 
@@ -38,11 +44,15 @@ describe('vertex-google parse', () => {
 
 describe('vertex-google endpoint', () => {
   it('lists at the host of the inference URL, billing the project it names', () => {
-    expect(vertexEndpoint('https://us-central1-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-central1')).toEqual({
+    expect(
+      vertexEndpoint('https://us-central1-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-central1'),
+    ).toEqual({
       apiRoot: 'https://us-central1-aiplatform.googleapis.com',
       project: 'my-proj',
     })
-    expect(vertexEndpoint('europe-west4-aiplatform.googleapis.com/v1beta1/projects/p2/locations/europe-west4/')).toEqual({
+    expect(
+      vertexEndpoint('europe-west4-aiplatform.googleapis.com/v1beta1/projects/p2/locations/europe-west4/'),
+    ).toEqual({
       apiRoot: 'https://europe-west4-aiplatform.googleapis.com',
       project: 'p2',
     })
@@ -53,7 +63,9 @@ describe('vertex-google endpoint', () => {
   })
 
   it('keeps a path prefix before the project path (proxies, local fakes)', () => {
-    const endpoint = vertexEndpoint('http://127.0.0.1:9999/vertex/ok/x1/v1/projects/rs-test-project/locations/us-central1')
+    const endpoint = vertexEndpoint(
+      'http://127.0.0.1:9999/vertex/ok/x1/v1/projects/rs-test-project/locations/us-central1',
+    )
     expect(endpoint).toEqual({ apiRoot: 'http://127.0.0.1:9999/vertex/ok/x1', project: 'rs-test-project' })
     expect(publisherModelsUrl(endpoint.apiRoot, 'tok/en=')).toBe(
       'http://127.0.0.1:9999/vertex/ok/x1/v1beta1/publishers/google/models?pageSize=100&pageToken=tok%2Fen%3D',

@@ -45,8 +45,8 @@ const NO_CAPABILITY_MARKERS = ['imagen', 'veo-', 'tts', 'lyria', 'nano-banana', 
 export function isOpenModel(openSourceCategory: string | null | undefined): boolean {
   return Boolean(
     openSourceCategory &&
-      openSourceCategory !== 'PROPRIETARY' &&
-      openSourceCategory !== 'OPEN_SOURCE_CATEGORY_UNSPECIFIED',
+    openSourceCategory !== 'PROPRIETARY' &&
+    openSourceCategory !== 'OPEN_SOURCE_CATEGORY_UNSPECIFIED',
   )
 }
 

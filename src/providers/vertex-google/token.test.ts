@@ -16,10 +16,12 @@ import { TokenCache, mintAccessToken, parseTokenResponse, tokenCacheKey } from '
 
 const fromBase64url = (text: string) =>
   Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
-const decodePart = (part: string) => JSON.parse(new TextDecoder().decode(fromBase64url(part))) as Record<string, unknown>
+const decodePart = (part: string) =>
+  JSON.parse(new TextDecoder().decode(fromBase64url(part))) as Record<string, unknown>
 
 /** A PEM block around a body that is no key at all (built, so no key-shaped literal is in the repo). */
-const pemBlock = (label: string, body: string) => [`-----BEGIN ${label}-----`, body, `-----END ${label}-----`].join('\n')
+const pemBlock = (label: string, body: string) =>
+  [`-----BEGIN ${label}-----`, body, `-----END ${label}-----`].join('\n')
 
 async function thrown(work: () => unknown): Promise<ProviderError> {
   try {
@@ -35,7 +37,10 @@ describe('vertex-google service account', () => {
   it('reads a key file and signs an RS256 assertion the public key verifies', async () => {
     const key = await generateTestKey()
     const sa = parseServiceAccount(testServiceAccount(key, 'https://oauth2.googleapis.com/token'))
-    expect(sa).toMatchObject({ clientEmail: 'runtimestate-test@rs-test-project.iam.gserviceaccount.com', privateKeyId: 'test-key-id-0000' })
+    expect(sa).toMatchObject({
+      clientEmail: 'runtimestate-test@rs-test-project.iam.gserviceaccount.com',
+      privateKeyId: 'test-key-id-0000',
+    })
     const jwt = await signAssertion(sa, await importPrivateKey(sa.privateKey), 1_760_000_000)
     const [header, claims, signature] = jwt.split('.') as [string, string, string]
     expect(decodePart(header)).toEqual({ alg: 'RS256', typ: 'JWT', kid: 'test-key-id-0000' })
@@ -55,7 +60,12 @@ describe('vertex-google service account', () => {
     expect(valid).toBe(true)
     const other = await generateTestKey()
     expect(
-      await crypto.subtle.verify('RSASSA-PKCS1-v1_5', other.publicKey, fromBase64url(signature), new TextEncoder().encode(`${header}.${claims}`)),
+      await crypto.subtle.verify(
+        'RSASSA-PKCS1-v1_5',
+        other.publicKey,
+        fromBase64url(signature),
+        new TextEncoder().encode(`${header}.${claims}`),
+      ),
     ).toBe(false)
   })
 
@@ -93,9 +103,7 @@ describe('vertex-google service account', () => {
       expect(error.message).not.toContain('sk-test-not-json')
     }
     expect(VERTEX_MISSING_CREDENTIAL).toMatch(/no ambient Google credentials/)
-    const broken = await thrown(() =>
-      importPrivateKey(pemBlock('PRIVATE KEY', btoa('not a key'))),
-    )
+    const broken = await thrown(() => importPrivateKey(pemBlock('PRIVATE KEY', btoa('not a key'))))
     expect(broken).toMatchObject({ kind: 'unconfigured' })
     expect(broken.message).toMatch(/private_key could not be imported/)
   })
@@ -185,7 +193,9 @@ describe('vertex-google access token', () => {
       signal: new AbortController().signal,
     })
     expect(await thrown(() => listVertexModels(ctx('', '{}')))).toMatchObject({ kind: 'unconfigured' })
-    const missing = await thrown(() => listVertexModels(ctx('https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1', '')))
+    const missing = await thrown(() =>
+      listVertexModels(ctx('https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1', '')),
+    )
     expect(missing).toMatchObject({ kind: 'unconfigured', message: VERTEX_MISSING_CREDENTIAL })
     expect(calls).toBe(0)
   })
