@@ -2,7 +2,7 @@
  * Test support, never imported by the Worker: throwaway RSA keys made at test time (no private
  * key is ever committed) and service-account JSON built around them.
  */
-import { base64url } from './service-account'
+import { base64url, pkcs8Pem } from './service-account'
 
 export interface TestKey {
   privateKeyPem: string
@@ -19,10 +19,8 @@ export async function generateTestKey(): Promise<TestKey> {
   )) as CryptoKeyPair
   const pkcs8 = (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer
   const spki = (await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer
-  const body = btoa(String.fromCharCode(...new Uint8Array(pkcs8)))
-  const lines = body.match(/.{1,64}/g)!.join('\n')
   return {
-    privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${lines}\n-----END PRIVATE KEY-----\n`,
+    privateKeyPem: pkcs8Pem(btoa(String.fromCharCode(...new Uint8Array(pkcs8)))),
     publicKey: pair.publicKey,
     publicSpki: base64url(spki),
   }
