@@ -9,6 +9,7 @@ import { ApiError, uniqueViolation } from '../errors'
 import { doc } from '../openapi'
 import { backendSchema } from '../schemas'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const backendInput = z.object({
   name: z.string().trim().min(1, 'name is required').max(512),
@@ -65,7 +66,7 @@ export const backendRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = c.req.valid('json')
       const backend = await createBackend(c.get('db')(), input).catch(conflictError(input))
-      console.log(JSON.stringify({ msg: 'admin change', action: 'backend.create', id: backend.id, type: backend.type }))
+      logAdminChange('backend.create', { id: backend.id, type: backend.type })
       return c.json(backend, 201)
     },
   )
@@ -117,7 +118,7 @@ export const backendRoutes = new Hono<AppEnv>()
       const backend = await updateBackend(c.get('db')(), id, input).catch(conflictError(input))
       if (!backend) throw notFound(id)
       await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'backend.update', id, type: backend.type }))
+      logAdminChange('backend.update', { id, type: backend.type })
       return c.json(backend)
     },
   )
@@ -135,7 +136,7 @@ export const backendRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid('param')
       if (!(await deleteBackend(c.get('db')(), id))) throw notFound(id)
       await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'backend.delete', id }))
+      logAdminChange('backend.delete', { id })
       return c.json({ deleted: id })
     },
   )

@@ -4,6 +4,7 @@ import { ModelCache } from '../../kv/model-cache'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
+import { logAdminChange } from '../log'
 
 /** The model-list cache: ClearModelCache and InvalidateModelCache of the seed. */
 export const cacheRoutes = new Hono<AppEnv>()
@@ -18,7 +19,7 @@ export const cacheRoutes = new Hono<AppEnv>()
     }),
     async (c) => {
       const cleared = await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).clear()
-      console.log(JSON.stringify({ msg: 'admin change', action: 'cache.clear', cleared }))
+      logAdminChange('cache.clear', { cleared })
       return c.json({ cleared })
     },
   )
@@ -33,7 +34,7 @@ export const cacheRoutes = new Hono<AppEnv>()
     async (c) => {
       const backendId = c.req.param('backendId')
       await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(backendId)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'cache.invalidate', backendId }))
+      logAdminChange('cache.invalidate', { backendId })
       return c.json({ invalidated: backendId })
     },
   )

@@ -7,6 +7,7 @@ import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { doc } from '../openapi'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const capabilityOverrideSchema = z
   .object({
@@ -72,16 +73,12 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
       const patch = c.req.valid('json')
       const merged = await setOverride(c.get('db')(), key, patch)
       const cleared = merged.canThink === null && merged.canVision === null
-      console.log(
-        JSON.stringify({
-          msg: 'admin change',
-          action: cleared ? 'capability-override.delete' : 'capability-override.set',
-          provider: key.provider,
-          model: key.model,
-          canThink: merged.canThink,
-          canVision: merged.canVision,
-        }),
-      )
+      logAdminChange(cleared ? 'capability-override.delete' : 'capability-override.set', {
+        provider: key.provider,
+        model: key.model,
+        canThink: merged.canThink,
+        canVision: merged.canVision,
+      })
       return c.json(merged)
     },
   )
@@ -105,7 +102,7 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
           'model',
         )
       }
-      console.log(JSON.stringify({ msg: 'admin change', action: 'capability-override.delete', ...key }))
+      logAdminChange('capability-override.delete', { ...key })
       return c.json({ deleted: true as const })
     },
   )

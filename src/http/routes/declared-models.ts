@@ -13,6 +13,7 @@ import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
 import { doc } from '../openapi'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const declaredModelSchema = z
   .object({
@@ -103,7 +104,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
       const input = c.req.valid('json')
       const id = idDeriver(c.env.TENANT_ID)(input.model)
       const model = await createDeclaredModel(c.get('db')(), id, input).catch((error) => conflict(error, input.model))
-      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.create', id, model: model.model }))
+      logAdminChange('declared-model.create', { id, model: model.model })
       return c.json(model, 201)
     },
   )
@@ -158,15 +159,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
         conflict(error, input.model),
       )
       if (!model) throw notFound(id)
-      console.log(
-        JSON.stringify({
-          msg: 'admin change',
-          action: 'declared-model.update',
-          id,
-          newId: model.id,
-          model: model.model,
-        }),
-      )
+      logAdminChange('declared-model.update', { id, newId: model.id, model: model.model })
       return c.json(model)
     },
   )
@@ -183,7 +176,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       if (!(await deleteDeclaredModel(c.get('db')(), id))) throw notFound(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'declared-model.delete', id }))
+      logAdminChange('declared-model.delete', { id })
       return c.json({ deleted: id })
     },
   )

@@ -16,6 +16,7 @@ import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
 import { doc } from '../openapi'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const groupSchema = z
   .object({
@@ -109,7 +110,7 @@ export const groupRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = c.req.valid('json')
       const group = await createGroup(c.get('db')(), input).catch((error) => conflict(error, input.name))
-      console.log(JSON.stringify({ msg: 'admin change', action: 'group.create', id: group.id, name: group.name }))
+      logAdminChange('group.create', { id: group.id, name: group.name })
       return c.json(group, 201)
     },
   )
@@ -151,7 +152,7 @@ export const groupRoutes = new Hono<AppEnv>()
       const input = c.req.valid('json')
       const group = await updateGroup(c.get('db')(), id, input).catch((error) => conflict(error, input.name))
       if (!group) throw groupNotFound(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'group.update', id, name: group.name }))
+      logAdminChange('group.update', { id, name: group.name })
       return c.json(group)
     },
   )
@@ -168,14 +169,14 @@ export const groupRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       if (!(await deleteGroup(c.get('db')(), id))) throw groupNotFound(id)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'group.delete', id }))
+      logAdminChange('group.delete', { id })
       return c.json({ deleted: id })
     },
   )
   .put('/:id/backends/:backendId', membershipDocs('backend', 'put'), validate('param', backendParam), async (c) => {
     const { id, backendId } = c.req.valid('param')
     checkOutcome(await addMember(c.get('db')(), 'backend', id, backendId), 'backend', id, backendId)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'group.add-backend', id, backendId }))
+    logAdminChange('group.add-backend', { id, backendId })
     return c.json(await answerGroup(c, id))
   })
   .delete(
@@ -185,19 +186,19 @@ export const groupRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id, backendId } = c.req.valid('param')
       checkOutcome(await removeMember(c.get('db')(), 'backend', id, backendId), 'backend', id, backendId)
-      console.log(JSON.stringify({ msg: 'admin change', action: 'group.remove-backend', id, backendId }))
+      logAdminChange('group.remove-backend', { id, backendId })
       return c.json(await answerGroup(c, id))
     },
   )
   .put('/:id/models/:modelId', membershipDocs('model', 'put'), validate('param', modelParam), async (c) => {
     const { id, modelId } = c.req.valid('param')
     checkOutcome(await addMember(c.get('db')(), 'model', id, modelId), 'model', id, modelId)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'group.add-model', id, modelId }))
+    logAdminChange('group.add-model', { id, modelId })
     return c.json(await answerGroup(c, id))
   })
   .delete('/:id/models/:modelId', membershipDocs('model', 'delete'), validate('param', modelParam), async (c) => {
     const { id, modelId } = c.req.valid('param')
     checkOutcome(await removeMember(c.get('db')(), 'model', id, modelId), 'model', id, modelId)
-    console.log(JSON.stringify({ msg: 'admin change', action: 'group.remove-model', id, modelId }))
+    logAdminChange('group.remove-model', { id, modelId })
     return c.json(await answerGroup(c, id))
   })

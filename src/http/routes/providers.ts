@@ -28,6 +28,7 @@ import { snapshotResponse } from '../snapshot-read'
 import { doc } from '../openapi'
 import { providerEntrySchema, providerStatusSchema } from '../schemas'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const CREDENTIAL_FORMATS = ['api-key', 'service-account-json', 'aws-credentials-json'] as const
 
@@ -336,7 +337,7 @@ export const providerRoutes = new Hono<AppEnv>()
           backendId ? 'backendId' : 'type',
         )
       }
-      console.log(JSON.stringify({ msg: 'admin change', action: 'provider.config.delete', type, backendId }))
+      logAdminChange('provider.config.delete', { type, backendId })
       return c.json({ deleted: scope })
     },
   )
@@ -391,7 +392,7 @@ export const providerRoutes = new Hono<AppEnv>()
         apiKeyEnv: input.apiKeyEnv ?? null,
       })
       const source = input.apiKey ? 'literal' : 'env'
-      console.log(JSON.stringify({ msg: 'admin change', action: 'provider.configure', type, backendId, source }))
+      logAdminChange('provider.configure', { type, backendId, source })
       const counts = await backendCountsByType(db, type)
       return c.json(providerStatus(c.env, { type, backendId }, row, counts.get(type) ?? 0))
     },

@@ -8,6 +8,7 @@ import { ApiError, errorBody } from '../errors'
 import { doc } from '../openapi'
 import { runSummarySchema } from '../schemas'
 import { validate } from '../validate'
+import { logAdminChange } from '../log'
 
 const bootstrapResultSchema = z.object({
   tenantId: z.string(),
@@ -105,7 +106,7 @@ export const setupRoutes = new Hono<AppEnv>()
       if (!tenantId) throw new ApiError(422, 'invalid_field', 'tenantId is required (or set TENANT_ID)', 'tenantId')
       try {
         const result = await bootstrap(c.get('db')(), { ...input, tenantId })
-        console.log(JSON.stringify({ msg: 'admin change', action: 'setup.bootstrap', models: result.models.length }))
+        logAdminChange('setup.bootstrap', { models: result.models.length })
         return c.json({ tenantId, ...result })
       } catch (error) {
         if (error instanceof BootstrapError) {
