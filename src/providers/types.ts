@@ -52,9 +52,17 @@ export interface ListContext {
  */
 export type DeclaredPolicy = 'overlay' | 'filter' | 'ignore'
 
+/** What an operator puts in a credential for this type (`apiKey`, or the secret `apiKeyEnv` names). */
+export type CredentialFormat = 'api-key' | 'service-account-json' | 'aws-credentials-json'
+
 export interface ProviderAdapter {
   /** Name used in operator-facing messages, e.g. "OpenAI" or "vLLM". */
   label: string
+  /** Where the provider's public API lives; absent when every deployment has its own URL. */
+  defaultBaseUrl?: string
+  /** The Worker secret name suggested for `apiKeyEnv`. */
+  recommendedApiKeyEnv: string
+  credentialFormat: CredentialFormat
   /** `required`: no credential configured → `API key not configured` (or the message below), no call made. */
   credential: 'required' | 'optional'
   /** What a missing required credential is called, when it is not an API key (e.g. a service account). */

@@ -12,13 +12,8 @@ import {
 import type { Database } from '../../db/client'
 import type { providerConfigs } from '../../db/schema'
 import type { Env } from '../../env'
-import { ANTHROPIC_DEFAULT_BASE } from '../../providers/anthropic/list-models'
-import { GEMINI_DEFAULT_BASE } from '../../providers/gemini/list-models'
-import { BACKEND_TYPES, adapters, canonicalBackendType } from '../../providers'
-import { MISTRAL_DEFAULT_BASE } from '../../providers/mistral/list-models'
-import { OPENAI_DEFAULT_BASE } from '../../providers/openai/list-models'
-import { OPENROUTER_DEFAULT_BASE } from '../../providers/openrouter/list-models'
-import type { BackendType } from '../../providers/types'
+import { BACKEND_TYPES, adapterFor, adapters, canonicalBackendType } from '../../providers'
+import type { ProviderAdapter } from '../../providers/types'
 import { encryptSecret } from '../../secrets'
 import { CAPABILITIES, providersFromSnapshot } from '../../views/providers'
 import { requireAdmin, requireRead } from '../auth'
@@ -30,75 +25,6 @@ import { providerEntrySchema, providerStatusSchema } from '../schemas'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
-const CREDENTIAL_FORMATS = ['api-key', 'service-account-json', 'aws-credentials-json'] as const
-
-interface ProviderFacts {
-  /** Where the provider's public API lives; absent when every deployment has its own URL. */
-  defaultBaseUrl?: string
-  /** No useful default: a backend of this type must name its base URL. */
-  requiresBaseUrl: boolean
-  /** The Worker secret name we suggest for `apiKeyEnv`. */
-  recommendedApiKeyEnv: string
-  /** What the credential (`apiKey`, or the value of `apiKeyEnv`) holds. */
-  credentialFormat: (typeof CREDENTIAL_FORMATS)[number]
-}
-
-/**
- * Provider-specific facts for operators, in one place: a new backend type fails to compile until
- * it has a row. Whether a credential is required comes from the adapter, not from here.
- */
-const PROVIDER_FACTS = {
-  ollama: {
-    defaultBaseUrl: 'http://127.0.0.1:11434',
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'OLLAMA_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  vllm: { requiresBaseUrl: true, recommendedApiKeyEnv: 'VLLM_API_KEY', credentialFormat: 'api-key' },
-  openai: {
-    defaultBaseUrl: OPENAI_DEFAULT_BASE,
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'OPENAI_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  openrouter: {
-    defaultBaseUrl: OPENROUTER_DEFAULT_BASE,
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'OPENROUTER_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  anthropic: {
-    defaultBaseUrl: ANTHROPIC_DEFAULT_BASE,
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  mistral: {
-    defaultBaseUrl: MISTRAL_DEFAULT_BASE,
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'MISTRAL_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  // The region is part of the host (bedrock.<region>.amazonaws.com): there is no one default.
-  bedrock: {
-    requiresBaseUrl: true,
-    recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON',
-    credentialFormat: 'aws-credentials-json',
-  },
-  gemini: {
-    defaultBaseUrl: GEMINI_DEFAULT_BASE,
-    requiresBaseUrl: false,
-    recommendedApiKeyEnv: 'GEMINI_API_KEY',
-    credentialFormat: 'api-key',
-  },
-  // The project and location are part of the URL.
-  'vertex-google': {
-    requiresBaseUrl: true,
-    recommendedApiKeyEnv: 'VERTEX_SERVICE_ACCOUNT_JSON',
-    credentialFormat: 'service-account-json',
-  },
-} satisfies Record<BackendType, ProviderFacts>
-
 const supportedProviderSchema = z
   .object({
     provider: z.string(),
@@ -106,19 +32,16 @@ const supportedProviderSchema = z
     requiresBaseUrl: z.boolean(),
     requiresSecretConfig: z.boolean(),
     recommendedApiKeyEnv: z.string().optional(),
-    credentialFormat: z.enum(CREDENTIAL_FORMATS),
+    credentialFormat: z.enum(['api-key', 'service-account-json', 'aws-credentials-json']),
   })
   .meta({ id: 'SupportedProvider' })
 
 type ProviderStatus = z.infer<typeof providerStatusSchema>
 type ConfigRow = typeof providerConfigs.$inferSelect
 
-function factsFor(type: string): { facts?: ProviderFacts; requiresSecret: boolean } {
-  const known = type in adapters ? (type as BackendType) : undefined
-  return {
-    facts: known && PROVIDER_FACTS[known],
-    requiresSecret: known ? adapters[known].credential === 'required' : true,
-  }
+function factsFor(type: string): { adapter?: ProviderAdapter; requiresSecret: boolean } {
+  const adapter = adapterFor(type)?.adapter
+  return { adapter, requiresSecret: adapter ? adapter.credential === 'required' : true }
 }
 
 /**
@@ -131,7 +54,7 @@ function providerStatus(
   row: ConfigRow | undefined,
   backendsOfType: number,
 ): ProviderStatus {
-  const { facts, requiresSecret } = factsFor(scope.type)
+  const { adapter, requiresSecret } = factsFor(scope.type)
   const secretSource = row?.apiKeyCiphertext ? 'literal' : row?.apiKeyEnv ? 'env' : 'none'
   const envValue = row?.apiKeyEnv ? env[row.apiKeyEnv] : undefined
   const secretConfigured = secretSource !== 'none'
@@ -144,7 +67,7 @@ function providerStatus(
     secretConfigured,
     secretPresent: secretSource === 'literal' || (typeof envValue === 'string' && envValue.length > 0),
     ...(secretSource === 'env' ? { apiKeyEnv: row!.apiKeyEnv! } : {}),
-    ...(facts ? { recommendedApiKeyEnv: facts.recommendedApiKeyEnv } : {}),
+    ...(adapter ? { recommendedApiKeyEnv: adapter.recommendedApiKeyEnv } : {}),
     backends: backendsOfType,
     ...(row ? { updatedAt: row.updatedAt.toISOString() } : {}),
   }
@@ -275,14 +198,14 @@ export const providerRoutes = new Hono<AppEnv>()
     (c) =>
       c.json(
         [...BACKEND_TYPES].sort().map((type) => {
-          const { defaultBaseUrl, ...facts } = PROVIDER_FACTS[type] as ProviderFacts
+          const adapter = adapters[type]
           return {
             provider: type,
-            ...(defaultBaseUrl ? { defaultBaseUrl } : {}),
-            requiresBaseUrl: facts.requiresBaseUrl,
-            requiresSecretConfig: adapters[type].credential === 'required',
-            recommendedApiKeyEnv: facts.recommendedApiKeyEnv,
-            credentialFormat: facts.credentialFormat,
+            ...(adapter.defaultBaseUrl ? { defaultBaseUrl: adapter.defaultBaseUrl } : {}),
+            requiresBaseUrl: adapter.defaultBaseUrl === undefined,
+            requiresSecretConfig: adapter.credential === 'required',
+            recommendedApiKeyEnv: adapter.recommendedApiKeyEnv,
+            credentialFormat: adapter.credentialFormat,
           }
         }),
       ),

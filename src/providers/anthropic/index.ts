@@ -1,8 +1,11 @@
 import type { ProviderAdapter } from '../types'
-import { listAnthropicModels } from './list-models'
+import { ANTHROPIC_DEFAULT_BASE, listAnthropicModels } from './list-models'
 
 export const anthropic: ProviderAdapter = {
   label: 'Anthropic',
+  defaultBaseUrl: ANTHROPIC_DEFAULT_BASE,
+  recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'required',
   cacheable: true,
   declaredPolicy: 'filter',

@@ -4,6 +4,8 @@ import { listBedrockModels } from './list-models'
 
 export const bedrock: ProviderAdapter = {
   label: 'Bedrock',
+  recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON',
+  credentialFormat: 'aws-credentials-json',
   // Workers have no ambient AWS credential chain: without stored keys nothing can be signed.
   credential: 'required',
   missingCredentialMessage: MISSING_AWS_CREDENTIALS,

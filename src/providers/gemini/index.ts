@@ -1,8 +1,11 @@
 import type { ProviderAdapter } from '../types'
-import { listGeminiModels } from './list-models'
+import { GEMINI_DEFAULT_BASE, listGeminiModels } from './list-models'
 
 export const gemini: ProviderAdapter = {
   label: 'Gemini',
+  defaultBaseUrl: GEMINI_DEFAULT_BASE,
+  recommendedApiKeyEnv: 'GEMINI_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'required',
   cacheable: true,
   declaredPolicy: 'ignore',

@@ -1,8 +1,11 @@
 import type { ProviderAdapter } from '../types'
-import { listMistralModels } from './list-models'
+import { MISTRAL_DEFAULT_BASE, listMistralModels } from './list-models'
 
 export const mistral: ProviderAdapter = {
   label: 'Mistral',
+  defaultBaseUrl: MISTRAL_DEFAULT_BASE,
+  recommendedApiKeyEnv: 'MISTRAL_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'required',
   cacheable: true,
   declaredPolicy: 'filter',

@@ -1,8 +1,11 @@
 import type { ProviderAdapter } from '../types'
-import { listOpenAIModels } from './list-models'
+import { OPENAI_DEFAULT_BASE, listOpenAIModels } from './list-models'
 
 export const openai: ProviderAdapter = {
   label: 'OpenAI',
+  defaultBaseUrl: OPENAI_DEFAULT_BASE,
+  recommendedApiKeyEnv: 'OPENAI_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'required',
   cacheable: true,
   declaredPolicy: 'filter',

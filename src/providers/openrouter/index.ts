@@ -1,8 +1,11 @@
 import type { ProviderAdapter } from '../types'
-import { listOpenRouterModels } from './list-models'
+import { OPENROUTER_DEFAULT_BASE, listOpenRouterModels } from './list-models'
 
 export const openrouter: ProviderAdapter = {
   label: 'OpenRouter',
+  defaultBaseUrl: OPENROUTER_DEFAULT_BASE,
+  recommendedApiKeyEnv: 'OPENROUTER_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'required',
   cacheable: true,
   declaredPolicy: 'filter',

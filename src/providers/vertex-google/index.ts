@@ -4,6 +4,8 @@ import { VERTEX_MISSING_CREDENTIAL } from './service-account'
 
 export const vertexGoogle: ProviderAdapter = {
   label: 'Vertex AI',
+  recommendedApiKeyEnv: 'VERTEX_SERVICE_ACCOUNT_JSON',
+  credentialFormat: 'service-account-json',
   credential: 'required',
   missingCredentialMessage: VERTEX_MISSING_CREDENTIAL,
   cacheable: true,

@@ -3,6 +3,8 @@ import { listVllmModels } from './list-models'
 
 export const vllm: ProviderAdapter = {
   label: 'vLLM',
+  recommendedApiKeyEnv: 'VLLM_API_KEY',
+  credentialFormat: 'api-key',
   credential: 'optional',
   cacheable: false,
   declaredPolicy: 'filter',
