@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Env } from '../src/env'
+import { app } from '../src/http/app'
 import worker from '../src/index'
 import { ADMIN, READER, adminJson, call, createBackend, fake, resetAll, runScheduled, withDb } from './helpers'
 
@@ -142,5 +143,29 @@ describe('POST /setup/refresh', () => {
     })
     expect(response.status).toBe(503)
     expect(await response.json()).toMatchObject({ error: { code: 'cycle_failed' }, run: { outcome: 'failed' } })
+  })
+})
+
+describe('GET /openapi.json', () => {
+  it('documents every API route, with the error body for its failures', async () => {
+    const response = await call('/openapi.json')
+    expect(response.status).toBe(200)
+    const spec = (await response.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
+    }
+    const routes = app.routes
+      .filter((r) => r.method !== 'ALL' && !['/healthz', '/openapi.json', '/docs'].includes(r.path))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`)
+    const documented = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
+    expect(routes.length).toBeGreaterThan(30)
+    expect([...new Set(routes)].sort()).toEqual([...new Set(documented)].sort())
+    expect(spec.paths['/backends']!.post!.responses['422']).toBeDefined()
+  })
+
+  it('serves a human docs page', async () => {
+    const response = await call('/docs')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toContain('text/html')
+    expect(await response.text()).toContain('/openapi.json')
   })
 })
