@@ -1,7 +1,7 @@
 /**
  * Reconcile-cycle benchmark: `npm run bench`.
  *
- * Runs the real Worker (src/index.ts, bundled with esbuild) in workerd through Miniflare, twice:
+ * Runs the real Worker (src/index.ts, bundled by wrangler as for deploy) in workerd through Miniflare, twice:
  * once with PROBE_CONCURRENCY=5 (the default) and once with PROBE_CONCURRENCY=1. For each
  * N in BENCH_NS (default 10,50,100) it declares N vLLM backends whose model listing answers
  * after 200 ms, runs one reconcile cycle per concurrency through `POST /setup/refresh` and
@@ -14,14 +14,17 @@
  * Environment knobs: BENCH_NS="10,50,100", BENCH_DELAY_MS=200, BENCH_WARMUP=once|each, BENCH_VERBOSE=1.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
 import { startFakeProviders } from '../test/fake-providers/server'
+
+const execFileAsync = promisify(execFile)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const NS = (process.env.BENCH_NS ?? '10,50,100').split(',').map((s) => Number(s.trim()))
@@ -73,23 +76,18 @@ async function readCompatibility() {
   return { compatibilityDate: date, compatibilityFlags: flags }
 }
 
-/** G14: Miniflare does not bundle, so bundle src/index.ts the way wrangler would for workerd. */
-async function bundleWorker(outDir: string): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(root, 'src/index.ts')],
-    bundle: true,
-    write: false,
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['node:*', 'cloudflare:*'],
-    format: 'esm',
-    target: 'es2022',
-    logLevel: 'silent',
+/**
+ * G14: Miniflare does not bundle, so bundle src/index.ts exactly as `wrangler deploy` would (the
+ * same bundle production runs, dynamic imports of optional packages included).
+ */
+async function bundleWorker(outDir: string): Promise<{ path: string; contents: string }> {
+  const wrangler = path.join(root, 'node_modules/.bin/wrangler')
+  await execFileAsync(wrangler, ['deploy', '--dry-run', '--outdir', outDir], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   })
   const scriptPath = path.join(outDir, 'index.js')
-  await writeFile(scriptPath, result.outputFiles[0]!.contents)
-  return scriptPath
+  return { path: scriptPath, contents: await readFile(scriptPath, 'utf8') }
 }
 
 /** Worker stdout/stderr: kept (last lines) so a failure can show what the Worker said. */
@@ -117,16 +115,16 @@ function captureStdio(label: string) {
 }
 
 function startWorker(
-  scriptPath: string,
+  script: { path: string; contents: string },
   compat: { compatibilityDate: string; compatibilityFlags: string[] },
   db: LocalDatabase,
   concurrency: Concurrency,
 ) {
   return new Miniflare({
-    modules: true,
-    scriptPath,
-    // Module names are relative to this; the default (the cwd) cannot reach a bundle in /tmp.
-    modulesRoot: path.dirname(scriptPath),
+    // The one bundled module, listed rather than located: locating would chase the bundle's
+    // dynamic imports of optional packages (hono-openapi's schema vendors) that are never loaded.
+    modules: [{ type: 'ESModule', path: script.path, contents: script.contents }],
+    modulesRoot: path.dirname(script.path),
     ...compat,
     kvNamespaces: ['KV'],
     cf: false,
@@ -275,7 +273,7 @@ async function main() {
     const compat = await readCompatibility()
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'runtimestate-bench-'))
     cleanups.push(() => rm(tmp, { recursive: true, force: true }))
-    const [scriptPath, db, fake] = await Promise.all([
+    const [script, db, fake] = await Promise.all([
       bundleWorker(tmp),
       startLocalDatabase({ databaseUrl: process.env.DATABASE_URL || undefined }),
       startFakeProviders(),
@@ -289,7 +287,7 @@ async function main() {
 
     const workers = {} as Record<Concurrency, Miniflare>
     for (const c of CONCURRENCIES) {
-      const mf = startWorker(scriptPath, compat, db, c)
+      const mf = startWorker(script, compat, db, c)
       cleanups.push(() => mf.dispose())
       await mf.ready
       workers[c] = mf
