@@ -312,6 +312,26 @@ describe('what the snapshot keeps and drops', () => {
     expect(unrecorded.error).toMatch(/^database unavailable: /)
   })
 
+  it('records a failed run and keeps the snapshot when the declared state cannot be loaded', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'ld1'))
+    await runScheduled()
+    const before = await call('/state', { headers: READER })
+    await withDb((db) => db.execute(sql`alter table capability_overrides rename to capability_overrides_away`))
+    try {
+      await runScheduled()
+    } finally {
+      await withDb((db) => db.execute(sql`alter table capability_overrides_away rename to capability_overrides`))
+    }
+    const [failed] = await runs()
+    expect(failed).toMatchObject({ outcome: 'failed' })
+    expect(failed!.error).toMatch(/^loading declared state: .*capability_overrides/)
+    expect(failed!.finishedAt).not.toBeNull()
+    expect((await call('/state', { headers: READER })).headers.get('ETag')).toBe(before.headers.get('ETag'))
+    // The lease was released: the next cycle runs.
+    await runScheduled()
+    expect((await runs())[0]).toMatchObject({ outcome: 'ok' })
+  })
+
   it('writes the snapshot only when it changed', async () => {
     await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'w1'))
     await runScheduled()
