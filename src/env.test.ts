@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Env, parseSettings } from './env'
+import { type Env, RESERVED_ENV_NAMES, parseSettings } from './env'
 
 const env = (vars: Record<string, string>) => ({ KV: {} as KVNamespace, ...vars }) as Env
 
@@ -39,5 +39,14 @@ describe('parseSettings', () => {
     expect(() => parseSettings(env({ PROBE_TIMEOUT_MS: 'soon' }))).toThrow(/invalid setting PROBE_TIMEOUT_MS/)
     expect(() => parseSettings(env({ PROVIDER_CACHE_TTL_S: '5' }))).toThrow(/PROVIDER_CACHE_TTL_S: KV expirations/)
     expect(() => parseSettings(env({ GROUPS: 'maybe' }))).toThrow(/invalid setting GROUPS/)
+  })
+})
+
+describe('RESERVED_ENV_NAMES', () => {
+  it("holds every setting and the service's secrets", () => {
+    for (const name of ['DATABASE_URL', 'SECRETS_KEY', 'ADMIN_TOKEN', 'READ_TOKEN', 'PROBE_TIMEOUT_MS', 'GROUPS']) {
+      expect(RESERVED_ENV_NAMES.has(name)).toBe(true)
+    }
+    expect(RESERVED_ENV_NAMES.has('OPENAI_API_KEY')).toBe(false)
   })
 })

@@ -61,6 +61,21 @@ const settingsSchema = z.object({
     ),
 })
 
+/**
+ * The service's own settings and secrets: never a provider credential. `apiKeyEnv` may not name
+ * them, or an admin could have DATABASE_URL or SECRETS_KEY sent to a backend of their choosing.
+ */
+export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(settingsSchema.shape),
+  'KV',
+  'DATABASE_URL',
+  'NEON_WS_PROXY',
+  'ADMIN_TOKEN',
+  'READ_TOKEN',
+  'SECRETS_KEY',
+  'TENANT_ID',
+])
+
 export type Settings = z.infer<typeof settingsSchema>
 
 export class SettingsError extends Error {

@@ -74,7 +74,7 @@ describe('SnapshotStore', () => {
         ...[0, 1, 2].map((i) => `snapshot:shard:${etags[2]}:${i}`),
       ].sort(),
     )
-    expect(meta).toMatchObject({ etag: etags[2], previousEtag: etags[1], previousShardCount: 3, shardCount: 3 })
+    expect(meta).toMatchObject({ etag: etags[2], shardCount: 3 })
     const listed = (await env.KV.list({ prefix: 'snapshot:' })).keys
     expect(listed.every((k) => k.expiration === undefined)).toBe(true)
   })
@@ -112,28 +112,6 @@ describe('SnapshotStore', () => {
     expect(mismatched.snapshot.backends.map((b) => b.id)).toEqual(['b0000', 'b0001', 'b0004', 'b0005'])
     await env.KV.delete(key)
     expect((await store.read()).complete).toBe(false)
-  })
-
-  it('reads the in-place layout of older metas, and sweeps it once two versions on', async () => {
-    const store = new SnapshotStore(env.KV)
-    const fleet = states(3)
-    const legacy = {
-      schemaVersion: 1,
-      contentHash: 'old',
-      etag: 'legacy-etag',
-      writtenAt: now.toISOString(),
-      shardCount: 1,
-      backendCount: 3,
-    } as const
-    await env.KV.put('snapshot:meta', JSON.stringify(legacy))
-    await env.KV.put('snapshot:shard:0', JSON.stringify({ etag: 'legacy-etag', backends: fleet }))
-    expect(await store.read()).toEqual({ meta: legacy, snapshot: { backends: fleet }, complete: true })
-    const next = await store.write({ backends: states(2) }, legacy, { now: later(1), heartbeatSeconds: 900 })
-    expect(await shardKeys()).toContain('snapshot:shard:0')
-    const last = await store.write({ backends: states(1) }, next.meta, { now: later(2), heartbeatSeconds: 900 })
-    expect(await shardKeys()).toEqual(
-      [`snapshot:shard:${next.meta!.etag}:0`, `snapshot:shard:${last.meta!.etag}:0`].sort(),
-    )
   })
 
   it('skips the write when only timestamps changed, until the heartbeat is due', async () => {

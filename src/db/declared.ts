@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from './client'
 import {
+  backendHealth,
   backends,
   capabilityOverrides,
   declaredModels,
@@ -54,7 +55,14 @@ export interface CapabilityOverride {
   canVision: boolean | null
 }
 
-/** Everything an operator declared: what one reconcile cycle starts from. */
+/** What earlier cycles learned of a backend's health. */
+export interface BackendHealth {
+  consecutiveFailures: number
+  /** ISO time of the last successful listing, or null if never. */
+  lastSuccessAt: string | null
+}
+
+/** Everything an operator declared, and the health history: what one reconcile cycle starts from. */
 export interface DeclaredState {
   backends: BackendRecord[]
   models: DeclaredModel[]
@@ -63,6 +71,7 @@ export interface DeclaredState {
   groupModels: { groupId: string; modelId: string }[]
   providerConfigs: ProviderConfigRecord[]
   overrides: CapabilityOverride[]
+  healthByBackend: Map<string, BackendHealth>
 }
 
 type Row = Record<string, unknown>
@@ -77,14 +86,15 @@ const iso = (value: unknown) => new Date(String(value)).toISOString()
 export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
   const agg = (table: unknown, order: ReturnType<typeof sql>) =>
     sql`(select coalesce(json_agg(t ${order}), '[]'::json) from ${table} t)`
-  const result = await db.execute<Record<keyof DeclaredState, Row[]>>(sql`select
+  const result = await db.execute<Record<Exclude<keyof DeclaredState, 'healthByBackend'> | 'health', Row[]>>(sql`select
     ${agg(backends, sql`order by t.created_at desc, t.id desc`)} as "backends",
     ${agg(declaredModels, sql`order by t.created_at, t.id`)} as "models",
     ${agg(groups, sql`order by t.created_at, t.id`)} as "groups",
     ${agg(groupBackends, sql`order by t.assigned_at desc`)} as "groupBackends",
     ${agg(groupModels, sql`order by t.created_at desc`)} as "groupModels",
     ${agg(providerConfigs, sql`order by t.scope`)} as "providerConfigs",
-    ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides"`)
+    ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides",
+    ${agg(backendHealth, sql`order by t.backend_id`)} as "health"`)
   const row = result.rows[0]
   if (!row) throw new Error('declared state query returned no row')
   return {
@@ -117,6 +127,15 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       apiKeyEnv: (r.api_key_env as string | null) ?? null,
       updatedAt: iso(r.updated_at),
     })),
+    healthByBackend: new Map(
+      row.health.map((r) => [
+        String(r.backend_id),
+        {
+          consecutiveFailures: Number(r.consecutive_failures),
+          lastSuccessAt: r.last_success_at === null ? null : iso(r.last_success_at),
+        },
+      ]),
+    ),
     overrides: row.overrides.map((r) => ({
       provider: String(r.provider),
       model: String(r.model),
@@ -142,4 +161,27 @@ export async function writeBackContextLengths(
   await db.execute(sql`update ${declaredModels} set context_length = v.ctx, updated_at = now()
     from (values ${values}) as v(id, ctx)
     where ${declaredModels.id} = v.id and ${declaredModels.contextLength} = 0`)
+}
+
+/**
+ * Stores every probed backend's health in one statement. A backend deleted while the cycle ran
+ * is skipped rather than failing the cycle on its foreign key.
+ */
+export async function saveHealth(
+  db: Database,
+  rows: { backendId: string; consecutiveFailures: number; lastSuccessAt: string | null; checkedAt: string }[],
+): Promise<void> {
+  if (rows.length === 0) return
+  const values = sql.join(
+    rows.map(
+      (r) =>
+        sql`(${r.backendId}, ${r.consecutiveFailures}::integer, ${r.lastSuccessAt}::timestamptz, ${r.checkedAt}::timestamptz)`,
+    ),
+    sql`, `,
+  )
+  await db.execute(sql`insert into ${backendHealth} (backend_id, consecutive_failures, last_success_at, checked_at)
+    select v.id, v.failures, v.success, v.checked from (values ${values}) as v(id, failures, success, checked)
+    where exists (select 1 from ${backends} b where b.id = v.id)
+    on conflict (backend_id) do update set consecutive_failures = excluded.consecutive_failures,
+      last_success_at = excluded.last_success_at, checked_at = excluded.checked_at`)
 }

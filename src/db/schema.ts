@@ -100,6 +100,19 @@ export const capabilityOverrides = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.model] })],
 )
 
+/**
+ * Each backend's health history, kept here rather than in the KV snapshot so the counters stay
+ * exact without rewriting the snapshot every cycle a backend stays down.
+ */
+export const backendHealth = pgTable('backend_health', {
+  backendId: varchar('backend_id', { length: 255 })
+    .primaryKey()
+    .references(() => backends.id, { onDelete: 'cascade' }),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
 /** One row per reconcile cycle that ran (or was refused the lease and did not). */
 export const reconcileRuns = pgTable(
   'reconcile_runs',

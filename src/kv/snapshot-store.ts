@@ -5,8 +5,6 @@ const META_KEY = 'snapshot:meta'
 const SHARD_PREFIX = 'snapshot:shard:'
 /** Shards of one published version: a version's keys are never overwritten by a later one. */
 const shardKey = (etag: string, index: number) => `${SHARD_PREFIX}${etag}:${index}`
-/** The layout before shards were keyed by version; still read, and swept once two versions on. */
-const legacyShardKey = (index: number) => `${SHARD_PREFIX}${index}`
 /** KV bulk reads take at most 100 keys. */
 const BULK_LIMIT = 100
 /**
@@ -29,11 +27,6 @@ export interface SnapshotMeta {
   writtenAt: string
   shardCount: number
   backendCount: number
-  /** `by-etag`: shards at `snapshot:shard:<etag>:<i>`; absent on metas of the older in-place layout. */
-  shardLayout?: 'by-etag'
-  /** The version this one replaced, whose shards are kept until the next write (null: none). */
-  previousEtag?: string | null
-  previousShardCount?: number
 }
 
 interface Shard {
@@ -64,10 +57,6 @@ export interface SnapshotRead {
   complete: boolean
 }
 
-function keyOf(meta: SnapshotMeta, index: number): string {
-  return meta.shardLayout === 'by-etag' ? shardKey(meta.etag, index) : legacyShardKey(index)
-}
-
 /**
  * The published snapshot in KV, split into shards so a large fleet fits; readers do not care how
  * many shards there are. Writes happen only when the content changed or the heartbeat is due,
@@ -92,7 +81,7 @@ export class SnapshotStore {
   async read(meta?: SnapshotMeta | null): Promise<SnapshotRead> {
     const current = meta === undefined ? await this.readMeta() : meta
     if (!current || current.shardCount === 0) return { meta: current, snapshot: { backends: [] }, complete: true }
-    const keys = Array.from({ length: current.shardCount }, (_, i) => keyOf(current, i))
+    const keys = Array.from({ length: current.shardCount }, (_, i) => shardKey(current.etag, i))
     const backends: BackendRuntimeState[] = []
     let complete = true
     for (let i = 0; i < keys.length; i += BULK_LIMIT) {
@@ -138,9 +127,6 @@ export class SnapshotStore {
       writtenAt,
       shardCount,
       backendCount: snapshot.backends.length,
-      shardLayout: 'by-etag',
-      previousEtag: previous?.etag ?? null,
-      previousShardCount: previous?.shardCount ?? 0,
     }
     await this.kv.put(META_KEY, JSON.stringify(meta))
     const deleted = await this.sweep(meta, previous)
@@ -155,7 +141,6 @@ export class SnapshotStore {
   private async sweep(current: SnapshotMeta, previous: SnapshotMeta | null): Promise<number> {
     const keep = new Set([current.etag, previous?.etag])
     // Without a previous meta nothing is known to be older: unknown versions wait for the next write.
-    const keepLegacy = previous === null || previous.shardLayout !== 'by-etag'
     const previousAt = previous ? Date.parse(previous.writtenAt) : -Infinity
     let deleted = 0
     let cursor: string | undefined
@@ -163,11 +148,8 @@ export class SnapshotStore {
       const page = await this.kv.list<ShardKeyMetadata>({ prefix: SHARD_PREFIX, cursor })
       for (const key of page.keys) {
         const rest = key.name.slice(SHARD_PREFIX.length)
-        const separator = rest.lastIndexOf(':')
-        const stale =
-          separator === -1
-            ? !keepLegacy
-            : !keep.has(rest.slice(0, separator)) && !(Date.parse(key.metadata?.writtenAt ?? '') > previousAt)
+        const version = rest.slice(0, rest.lastIndexOf(':'))
+        const stale = !keep.has(version) && !(Date.parse(key.metadata?.writtenAt ?? '') > previousAt)
         if (!stale) continue
         await this.kv.delete(key.name)
         deleted++
@@ -179,11 +161,14 @@ export class SnapshotStore {
 }
 
 /**
- * "Changed" means anything but the timestamps and timings every cycle rewrites; those are
- * refreshed by the heartbeat, so `lastSuccessAt` of a backend that just failed may be up to one
- * heartbeat older than its true last success.
+ * "Changed" means a change of status, error or models: not the timestamps, timings and failure
+ * counts every cycle moves on. Those are exact in Postgres (backend_health) and published with
+ * the next write, at the latest when the heartbeat is due, so a backend that stays down costs no
+ * KV write per cycle.
  */
 export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
-  const stable = snapshot.backends.map(({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, ...rest }) => rest)
+  const stable = snapshot.backends.map(
+    ({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, consecutiveFailures: _f, ...rest }) => rest,
+  )
   return sha256Hex(JSON.stringify(stable))
 }

@@ -1,5 +1,5 @@
 import type { ProviderConfigRecord } from '../db/declared'
-import type { Env } from '../env'
+import { type Env, RESERVED_ENV_NAMES } from '../env'
 import { decryptSecret } from '../secrets'
 
 export type ResolvedCredential =
@@ -29,6 +29,9 @@ export async function resolveCredential(
     }
   }
   const name = config.apiKeyEnv?.trim()
+  if (name && RESERVED_ENV_NAMES.has(name.toUpperCase())) {
+    return { kind: 'error', message: `apiKeyEnv names ${name}, one of this service's own settings: not a credential` }
+  }
   if (name) {
     const value = env[name]
     return { kind: 'value', value: typeof value === 'string' ? value : '' }

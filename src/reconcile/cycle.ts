@@ -2,7 +2,7 @@ import { DrizzleQueryError } from 'drizzle-orm'
 import pMap from 'p-map'
 import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
-import { type DeclaredState, loadDeclaredState, writeBackContextLengths } from '../db/declared'
+import { type DeclaredState, loadDeclaredState, saveHealth, writeBackContextLengths } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
@@ -105,6 +105,15 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     summary.snapshotWritten = decision.written
     summary.kvWrites += decision.kvWrites
     await writeBackContextLengths(db, snapshot.learnedContexts)
+    await saveHealth(
+      db,
+      snapshot.snapshot.backends.map((b) => ({
+        backendId: b.id,
+        consecutiveFailures: b.consecutiveFailures,
+        lastSuccessAt: b.lastSuccessAt,
+        checkedAt: b.checkedAt,
+      })),
+    )
     await finishRun(db, {
       id: summary.runId,
       outcome: 'ok',
@@ -126,8 +135,8 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
 async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: RunSummary) {
   const store = new SnapshotStore(deps.kv)
   const cache = new ModelCache(deps.kv, deps.settings.PROVIDER_CACHE_TTL_S)
-  const { meta: previousMeta, snapshot: previous } = await store.read()
-  const previousById = new Map(previous.backends.map((b) => [b.id, b]))
+  // Only the meta: health history comes from Postgres, so the previous shards are not needed.
+  const previousMeta = await store.readMeta()
   const configs = new Map(declared.providerConfigs.map((c) => [configScope(c.type, c.backendId), c]))
   const overrides = indexOverrides(declared.overrides)
   const work = declaredSets(declared, deps.settings.GROUPS).map((w) => ({ ...w, found: adapterFor(w.backend.type) }))
@@ -166,7 +175,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
       adapter: found?.adapter ?? UNSUPPORTED_POLICY,
       declared: declaredModels,
       outcome: result.outcome,
-      previous: previousById.get(backend.id),
+      previous: declared.healthByBackend.get(backend.id),
       overrides,
       autoDiscover: deps.settings.AUTO_DISCOVER,
       checkedAt,

@@ -35,6 +35,7 @@ const state: DeclaredState = {
   ],
   providerConfigs: [],
   overrides: [],
+  healthByBackend: new Map(),
 }
 
 describe('declaredSets', () => {

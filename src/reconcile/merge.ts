@@ -1,4 +1,4 @@
-import type { CapabilityOverride, DeclaredModel, BackendRecord } from '../db/declared'
+import type { BackendHealth, BackendRecord, CapabilityOverride, DeclaredModel } from '../db/declared'
 import type { ErrorKind, ProviderError } from '../errors/provider-error'
 import type { ObservedModel, ProviderAdapter } from '../providers/types'
 import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from './types'
@@ -25,7 +25,8 @@ export interface MergeInput {
   adapter: MergePolicy
   declared: DeclaredModel[]
   outcome: ProbeOutcome
-  previous: BackendRuntimeState | undefined
+  /** What earlier cycles recorded; undefined for a backend never probed. */
+  previous: BackendHealth | undefined
   overrides: OverrideIndex
   autoDiscover: boolean
   checkedAt: string
