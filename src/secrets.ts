@@ -34,15 +34,30 @@ export async function decryptSecret(stored: string, secretsKey: string): Promise
 /**
  * Identifies a credential (with the base URL it is used against) without revealing it: the
  * model cache stores this, never the key, so a rotated key or a moved backend is a cache miss.
+ * With `secretsKey` (SECRETS_KEY) it is an HMAC-SHA256 keyed by it, so someone who can read KV
+ * but not the Worker's secrets cannot brute-force a weak credential from it; without one it
+ * falls back to a plain SHA-256. Setting or changing SECRETS_KEY makes cached lists miss once.
  */
-export async function credentialFingerprint(parts: {
-  type: string
-  baseUrl: string
-  credential: string | undefined
-}): Promise<string> {
-  const input = ['runtimestate-cache-v1', parts.type, parts.baseUrl.trim(), parts.credential ?? ''].join('\0')
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input))
-  return toHex(new Uint8Array(digest))
+export async function credentialFingerprint(
+  parts: {
+    type: string
+    baseUrl: string
+    credential: string | undefined
+  },
+  secretsKey?: string,
+): Promise<string> {
+  const input = new TextEncoder().encode(
+    ['runtimestate-cache-v1', parts.type, parts.baseUrl.trim(), parts.credential ?? ''].join('\0'),
+  )
+  if (!secretsKey) return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', input)))
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secretsKey),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, input)))
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -119,6 +119,36 @@ describe('POST /setup/bootstrap', () => {
       'extraModels.0.name',
     ],
     [{ tenantId: LOCAL_TENANT }, 'nothing to bootstrap', 'embedModel'],
+    [
+      { tenantId: LOCAL_TENANT, embedModel: 'e'.repeat(513) },
+      'embedModel: init embed model: model name must be at most 512 characters',
+      'embedModel',
+    ],
+    [
+      { tenantId: LOCAL_TENANT, taskModel: 't'.repeat(513) },
+      'taskModel: init task model: model name must be at most 512 characters',
+      'taskModel',
+    ],
+    [
+      { tenantId: LOCAL_TENANT, chatModel: 'c'.repeat(513) },
+      'chatModel: init chat model: model name must be at most 512 characters',
+      'chatModel',
+    ],
+    [
+      { tenantId: LOCAL_TENANT, extraModels: [{ name: 'x'.repeat(513), canChat: true }] },
+      'extra_models entry name must be at most 512 characters',
+      'extraModels.0.name',
+    ],
+    [
+      { tenantId: LOCAL_TENANT, chatModel: 'm', contextLength: 2_147_483_648 },
+      'contextLength: contextLength must be at most 2147483647',
+      'contextLength',
+    ],
+    [
+      { tenantId: LOCAL_TENANT, extraModels: [{ name: 'x', canChat: true, contextLength: 2_147_483_648 }] },
+      'extraModels.0.contextLength: contextLength must be at most 2147483647',
+      'extraModels.0.contextLength',
+    ],
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
     const response = await adminJson('POST', '/setup/bootstrap', body)
     expect(response.status).toBe(422)

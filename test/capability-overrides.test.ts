@@ -98,6 +98,17 @@ describe('PUT /capability-overrides/:provider/:model', () => {
     expect(await stored()).toEqual([])
   })
 
+  it('answers 422 naming the model for one longer than its 512-character column, and writes nothing', async () => {
+    const response = await put(`openai/${'m'.repeat(513)}`, { canThink: true })
+    expect(response.status).toBe(422)
+    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    expect(error.param).toBe('model')
+    expect(error.message).toContain('model: model must be at most 512 characters')
+    expect(await stored()).toEqual([])
+    // 512 characters fit.
+    expect((await put(`openai/${'m'.repeat(512)}`, { canThink: true })).status).toBe(200)
+  })
+
   it('names both fields when both are bad', async () => {
     const response = await put('openai/gpt-5', { canThink: 'yes', canVision: 1 })
     const { error } = (await response.json()) as { error: { message: string } }

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers'
 import { desc, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { backends, declaredModels, reconcileLease, reconcileRuns } from '../src/db/schema'
+import { generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import {
   READER,
@@ -15,6 +16,7 @@ import {
   readState,
   resetAll,
   runScheduled,
+  stateOf,
   withDb,
 } from './helpers'
 
@@ -268,6 +270,29 @@ describe('the model-list cache', () => {
     await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-rotated-key-5678', upsert: true })
     await runScheduled()
     expect(await fakeCalls('/openai/ok/c1')).toHaveLength(2)
+  })
+
+  it('serves the cached listing with its warnings, so a degraded backend stays degraded', async () => {
+    // The vertex-noproject fake refuses x-goog-user-project (USER_PROJECT_DENIED): a warning.
+    const key = await generateTestKey()
+    const serviceAccount = testServiceAccount(key, `${fake('vertex', 'ok', 'tok-cw')}/token/${key.publicSpki}`)
+    const base = `${fake('vertex-noproject', 'ok', 'vx-cw')}/v1/projects/rs-test-project/locations/us-central1`
+    const id = await createBackend('vertex', 'vertex-google', base)
+    await adminJson('POST', '/providers/vertex-google/configure', { apiKey: serviceAccount })
+    await runScheduled()
+    const fresh = await stateOf('vertex')
+    expect(fresh.status).toBe('degraded')
+    expect(fresh.warnings).toEqual([expect.stringContaining('USER_PROJECT_DENIED')])
+    const listCalls = (await fakeCalls('/vertex-noproject/ok/vx-cw/')).length
+    const cachedEntry = JSON.parse((await env.KV.get(`prov:${id}`))!) as { warnings?: string[] }
+    expect(cachedEntry.warnings).toEqual(fresh.warnings)
+
+    const refresh = await adminJson('POST', '/setup/refresh')
+    expect(await refresh.json()).toMatchObject({ outcome: 'ok', cacheHits: 1, byStatus: { degraded: 1 } })
+    expect(await fakeCalls('/vertex-noproject/ok/vx-cw/')).toHaveLength(listCalls)
+    const served = await stateOf('vertex')
+    expect(served.status).toBe('degraded')
+    expect(served.warnings).toEqual(fresh.warnings)
   })
 
   it('misses when the backend moves to another base URL', async () => {

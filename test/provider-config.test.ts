@@ -79,6 +79,15 @@ describe('POST /providers/:type/configure', () => {
     expect(await configs()).toEqual([])
   })
 
+  it('answers 422 naming apiKeyEnv for a name longer than its 255-character column, and writes nothing', async () => {
+    const response = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: `K${'_'.repeat(255)}` })
+    expect(response.status).toBe(422)
+    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    expect(error.param).toBe('apiKeyEnv')
+    expect(error.message).toContain('apiKeyEnv: apiKeyEnv must be at most 255 characters')
+    expect(await configs()).toEqual([])
+  })
+
   it('rejects an unknown provider type', async () => {
     const response = await adminJson('POST', '/providers/gpt/configure', { apiKey: 'sk-test-a' })
     expect(response.status).toBe(422)

@@ -13,6 +13,11 @@ export interface CachedModelList {
   fingerprint: string
   observedAt: string
   models: ObservedModel[]
+  /**
+   * The listing's warnings, served with the list so a cached backend stays degraded like the
+   * fresh one was. Absent in entries written before it existed: read as none.
+   */
+  warnings?: string[]
 }
 
 export function modelCacheKey(backendId: string): string {

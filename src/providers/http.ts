@@ -9,7 +9,7 @@ export interface RequestOptions {
   method?: 'GET' | 'POST'
   headers?: Record<string, string>
   body?: string
-  /** Turns an error body into the text shown after the status; default: the trimmed body. */
+  /** Turns an error body into the text shown after the status; default: clipErrorBody (trimmed, clipped). */
   errorDetail?: (body: string, headers: Headers) => string | undefined
   /** A provider that names its failures (e.g. AWS's x-amzn-ErrorType) decides the kind; default: by status. */
   errorKind?: (status: number, body: string, headers: Headers) => ErrorKind | undefined
@@ -47,7 +47,7 @@ export async function requestJson(
     throw new ProviderError('network', `${label} unreachable: ${messageOf(error)}`, { cause: error })
   }
   if (!response.ok) {
-    const detail = (options.errorDetail ?? trimmed)(text, response.headers) || response.statusText || 'no body'
+    const detail = (options.errorDetail ?? clipErrorBody)(text, response.headers) || response.statusText || 'no body'
     const kind = options.errorKind?.(response.status, text, response.headers) ?? kindForStatus(response.status)
     throw new ProviderError(kind, `${label} returned ${response.status}: ${detail}`, { status: response.status })
   }
@@ -72,7 +72,11 @@ export function bearer(credential: string | undefined): Record<string, string> {
   return credential ? { Authorization: `Bearer ${credential}` } : {}
 }
 
-function trimmed(body: string): string {
+/**
+ * An error body as shown after the status: trimmed and clipped to 300 characters, so a proxy's
+ * HTML error page does not land in the snapshot. Adapters with their own `errorDetail` use it too.
+ */
+export function clipErrorBody(body: string): string {
   const text = body.trim()
   return text.length > MAX_ERROR_BODY ? `${text.slice(0, MAX_ERROR_BODY)}…` : text
 }

@@ -13,6 +13,11 @@ export interface ProbeDeps {
   /** Cache entries read in bulk before probing, by backend id. */
   cached: ReadonlyMap<string, CachedModelList>
   now: () => Date
+  /**
+   * SECRETS_KEY: keys the credential fingerprint (HMAC-SHA256) stored in cache entries; without
+   * it the fingerprint is a plain SHA-256.
+   */
+  secretsKey?: string
 }
 
 export interface ProbeResult {
@@ -39,12 +44,12 @@ export async function probeBackend(
   }
   const secret = credential.kind === 'value' ? credential.value : undefined
   const fingerprint = adapter.cacheable
-    ? await credentialFingerprint({ type, baseUrl: backend.baseUrl, credential: secret })
+    ? await credentialFingerprint({ type, baseUrl: backend.baseUrl, credential: secret }, deps.secretsKey)
     : undefined
   const cached = deps.cached.get(backend.id)
   if (fingerprint && ModelCache.usable(cached, fingerprint)) {
     return {
-      outcome: { ok: true, models: cached.models, warnings: [], fromCache: true, latencyMs: 0 },
+      outcome: { ok: true, models: cached.models, warnings: cached.warnings ?? [], fromCache: true, latencyMs: 0 },
       cacheHit: true,
       kvWrites: 0,
     }
@@ -61,16 +66,28 @@ export async function probeBackend(
         signal,
       })
       const latencyMs = elapsed()
+      const warnings = [...observation.warnings]
       let kvWrites = 0
       if (fingerprint) {
-        await deps.cache.put(backend.id, {
-          fingerprint,
-          observedAt: deps.now().toISOString(),
-          models: observation.models,
-        })
-        kvWrites = 1
+        // The listing succeeded: a cache that cannot be written (KV over its daily write limit,
+        // say) is a warning on the backend, not a reason to call it down.
+        try {
+          await deps.cache.put(backend.id, {
+            fingerprint,
+            observedAt: deps.now().toISOString(),
+            models: observation.models,
+            warnings: observation.warnings,
+          })
+          kvWrites = 1
+        } catch (error) {
+          warnings.push(`model list cache not written: ${error instanceof Error ? error.message : String(error)}`)
+        }
       }
-      return { outcome: { ok: true, ...observation, fromCache: false, latencyMs }, cacheHit: false, kvWrites }
+      return {
+        outcome: { ok: true, models: observation.models, warnings, fromCache: false, latencyMs },
+        cacheHit: false,
+        kvWrites,
+      }
     })
   } catch (error) {
     return failed(redact(asProviderError(error, adapter.label), secret), elapsed())

@@ -28,11 +28,12 @@ const OVERRIDE_PATH = '/:provider/:model{.+}'
 const overrideKey = z.object({
   provider: z
     .string()
+    .max(64, 'provider must be at most 64 characters')
     .transform(canonicalBackendType)
     .pipe(
       z.enum(BACKEND_TYPES as [string, ...string[]], { error: `provider must be one of ${BACKEND_TYPES.join(', ')}` }),
     ),
-  model: z.string().trim().min(1, 'model is required'),
+  model: z.string().trim().min(1, 'model is required').max(512, 'model must be at most 512 characters'),
 })
 
 const flag = z.boolean({ error: 'must be true, false, or null to clear' }).nullable().optional()

@@ -102,6 +102,7 @@ const configureInput = z
       .string()
       .trim()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv must be the name of a Worker secret or var')
+      .max(255, 'apiKeyEnv must be at most 255 characters')
       .optional(),
     /** Applies the credential to this one backend of the type instead of to all of them. */
     backendId: z.string().trim().min(1).optional(),

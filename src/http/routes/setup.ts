@@ -28,8 +28,25 @@ const bootstrapResultSchema = z.object({
   ),
 })
 
+/** The `declared_models.model` column is varchar(512); `context_length` is a Postgres integer. */
+const MAX_MODEL_NAME = 512
+const MAX_INT = 2_147_483_647
+
 const modelName = (role: string) =>
-  z.string().trim().min(1, `init ${role} model: model name cannot be empty`).optional()
+  z
+    .string()
+    .trim()
+    .min(1, `init ${role} model: model name cannot be empty`)
+    .max(MAX_MODEL_NAME, `init ${role} model: model name must be at most ${MAX_MODEL_NAME} characters`)
+    .optional()
+
+const contextLength = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
+  .optional()
+  .default(0)
 
 const bootstrapInput = z
   .object({
@@ -37,12 +54,16 @@ const bootstrapInput = z
     embedModel: modelName('embed'),
     taskModel: modelName('task'),
     chatModel: modelName('chat'),
-    contextLength: z.number().int().min(0).optional().default(0),
+    contextLength,
     extraModels: z
       .array(
         z.object({
-          name: z.string().trim().min(1, 'extra_models entry has empty name'),
-          contextLength: z.number().int().min(0).optional().default(0),
+          name: z
+            .string()
+            .trim()
+            .min(1, 'extra_models entry has empty name')
+            .max(MAX_MODEL_NAME, `extra_models entry name must be at most ${MAX_MODEL_NAME} characters`),
+          contextLength,
           canChat: z.boolean().optional().default(false),
           canPrompt: z.boolean().optional().default(false),
           canEmbed: z.boolean().optional().default(false),

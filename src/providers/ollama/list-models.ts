@@ -1,5 +1,5 @@
 import { ProviderError } from '../../errors/provider-error'
-import { bearer, joinUrl, requestJson } from '../http'
+import { bearer, clipErrorBody, joinUrl, requestJson } from '../http'
 import type { ListContext, Observation } from '../types'
 import { observedFromTag, parseShow, parseTags, tagModelName, tagsCarryCapabilities } from './parse'
 
@@ -19,17 +19,22 @@ export function ollamaApiBase(baseUrl: string): string {
   return `${base}/api`
 }
 
-/** Ollama puts its message in `error`; Ollama Cloud adds a sign-in link when the key is missing. */
+/**
+ * Ollama puts its message in `error`; Ollama Cloud adds a sign-in link when the key is missing.
+ * Clipped like every error body, so a proxy's HTML error page does not land in the snapshot.
+ */
 function ollamaErrorDetail(body: string): string | undefined {
   try {
-    const json = JSON.parse(body) as { error?: unknown; signin_url?: unknown }
-    if (typeof json.error === 'string') {
-      return typeof json.signin_url === 'string' ? `${json.error} (signin: ${json.signin_url})` : json.error
+    const json = JSON.parse(body) as { error?: unknown; signin_url?: unknown } | null
+    if (typeof json?.error === 'string') {
+      return clipErrorBody(
+        typeof json.signin_url === 'string' ? `${json.error} (signin: ${json.signin_url})` : json.error,
+      )
     }
   } catch {
     // Not JSON: the raw body is the message.
   }
-  return body.trim() || undefined
+  return clipErrorBody(body) || undefined
 }
 
 export async function listOllamaModels(ctx: ListContext): Promise<Observation> {

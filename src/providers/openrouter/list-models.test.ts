@@ -40,6 +40,26 @@ describe('openrouter listing', () => {
     expect(requests.every((r) => r.authorization === 'Bearer sk-test-or-stub')).toBe(true)
   })
 
+  it('reads the two lists one after the other, never holding two connections at once', async () => {
+    let open = 0
+    let most = 0
+    const ctx: ListContext = {
+      baseUrl: 'https://or.example/api/v1',
+      credential: 'sk-test-or-stub',
+      signal: new AbortController().signal,
+      fetch: (async (input: RequestInfo | URL) => {
+        open++
+        most = Math.max(most, open)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        open--
+        const url = new URL(String(input))
+        return Response.json({ data: [model(url.pathname.endsWith('/embeddings/models') ? 'e/embed' : 'a/chat')] })
+      }) as typeof fetch,
+    }
+    expect((await listOpenRouterModels(ctx)).models.map((m) => m.name)).toEqual(['a/chat', 'e/embed'])
+    expect(most).toBe(1)
+  })
+
   it('follows links.next to the end', async () => {
     const { ctx, requests } = stub((url) => {
       if (url.pathname.endsWith('/embeddings/models')) return { data: [] }

@@ -11,13 +11,14 @@ const MAX_PAGES = 20
  * `GET <base>/models?output_modalities=all` (the default lists text-output models only, hiding
  * embedders and image models) and `GET <base>/embeddings/models`, merged by id. Both must
  * succeed: a failure of either fails the listing.
+ *
+ * Sequential on purpose: a probe holds one connection of the cycle's bounded budget, so the
+ * two lists are read one after the other, never at once.
  */
 export async function listOpenRouterModels(ctx: ListContext): Promise<Observation> {
   const base = ctx.baseUrl.trim() || OPENROUTER_DEFAULT_BASE
-  const [models, embeddings] = await Promise.all([
-    readList(ctx, `${joinUrl(base, 'models')}?output_modalities=all`, OPENROUTER_LABEL),
-    readList(ctx, joinUrl(base, 'embeddings/models'), OPENROUTER_EMBEDDINGS_LABEL),
-  ])
+  const models = await readList(ctx, `${joinUrl(base, 'models')}?output_modalities=all`, OPENROUTER_LABEL)
+  const embeddings = await readList(ctx, joinUrl(base, 'embeddings/models'), OPENROUTER_EMBEDDINGS_LABEL)
   return { models: mergeById(models, embeddings), warnings: [] }
 }
 
