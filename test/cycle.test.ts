@@ -1,7 +1,14 @@
 import { env } from 'cloudflare:workers'
-import { desc, sql } from 'drizzle-orm'
+import { desc, eq, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { backends, declaredModels, reconcileLease, reconcileRuns } from '../src/db/schema'
+import {
+  backendHealth,
+  backends,
+  declaredModels,
+  providerConfigs,
+  reconcileLease,
+  reconcileRuns,
+} from '../src/db/schema'
 import { generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import {
@@ -124,16 +131,23 @@ describe('one cycle over a mixed fleet', () => {
     expect(run!.finishedAt).not.toBeNull()
   })
 
-  it('counts consecutive failures and remembers the last success', async () => {
-    await createBackend('flaky', 'vllm', fake('vllm', 'ok', 'f1'))
+  it('counts consecutive failures and remembers the last success, without a KV write per failing cycle', async () => {
+    const id = await createBackend('flaky', 'vllm', fake('vllm', 'ok', 'f1'))
     await runScheduled()
     const [healthy] = await readState<BackendRuntimeState[]>()
     await withDb((db) => db.update(backends).set({ baseUrl: fake('vllm', 'status-500', 'f1') }))
     await runScheduled()
-    await runScheduled()
     const [failing] = await readState<BackendRuntimeState[]>()
-    expect(failing).toMatchObject({ status: 'down', errorKind: 'bad_status', consecutiveFailures: 2 })
+    expect(failing).toMatchObject({ status: 'down', errorKind: 'bad_status', consecutiveFailures: 1 })
     expect(failing!.lastSuccessAt).toBe(healthy!.lastSuccessAt)
+    expect((await runs())[0]).toMatchObject({ snapshotWritten: true })
+
+    // Still down: the history moves on in Postgres, the published snapshot is not rewritten.
+    await runScheduled()
+    expect((await runs())[0]).toMatchObject({ outcome: 'ok', snapshotWritten: false })
+    const health = await withDb((db) => db.select().from(backendHealth).where(eq(backendHealth.backendId, id)))
+    expect(health).toMatchObject([{ consecutiveFailures: 2 }])
+    expect(health[0]!.lastSuccessAt!.toISOString()).toBe(healthy!.lastSuccessAt)
   })
 
   it('skips /api/show when Ollama ≥ 0.30 lists capabilities with the tags', async () => {
@@ -407,6 +421,18 @@ describe('the cycle lease', () => {
 })
 
 describe('secrets', () => {
+  it("never sends one of the service's own secrets as a provider key", async () => {
+    await createBackend('openai', 'openai', `${fake('openai', 'ok', 'rs1')}/v1`)
+    await withDb((db) =>
+      db.insert(providerConfigs).values({ scope: 'openai', type: 'openai', apiKeyEnv: 'DATABASE_URL' }),
+    )
+    await runScheduled()
+    const [state] = await readState<BackendRuntimeState[]>()
+    expect(state).toMatchObject({ status: 'unconfigured', errorKind: 'unconfigured' })
+    expect(state!.error).toContain("apiKeyEnv names DATABASE_URL, one of this service's own settings")
+    expect(await fakeCalls('/openai/ok/rs1')).toEqual([])
+  })
+
   it('never puts a credential in /state or in KV', async () => {
     const id = await createBackend('openai', 'openai', `${fake('openai', 'status-401', 's1')}/v1`)
     await createBackend('openai-ok', 'openai', `${fake('openai', 'ok', 's2')}/v1`)

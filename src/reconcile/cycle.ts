@@ -159,6 +159,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         cache,
         cached,
         now: deps.now,
+        secretsKey: deps.env.SECRETS_KEY,
       })
       return result
     },

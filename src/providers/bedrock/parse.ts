@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { badPayload } from '../http'
+import { badPayload, clipErrorBody } from '../http'
 import type { ObservedModel } from '../types'
 import { firstIssue } from '../zod-issue'
 
@@ -192,7 +192,8 @@ export function bedrockError(body: string, errorTypeHeader: string | null): { ty
     message = body.trim()
   }
   const type = errorTypeName(errorTypeHeader) ?? bodyType
-  const detail = type && message ? `${type}: ${clip(message)}` : type || (message && clip(message)) || undefined
+  const detail =
+    type && message ? `${type}: ${clipErrorBody(message)}` : type || (message && clipErrorBody(message)) || undefined
   return { ...(type ? { type } : {}), ...(detail ? { detail } : {}) }
 }
 
@@ -200,8 +201,4 @@ export function bedrockError(body: string, errorTypeHeader: string | null): { ty
 export function errorTypeName(header: string | null | undefined): string | undefined {
   const name = header?.split(':')[0]?.trim()
   return name || undefined
-}
-
-function clip(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text
 }

@@ -1,3 +1,4 @@
+import { clipErrorBody } from '../http'
 /**
  * What Gemini and Vertex AI share: Google's vision allow-list (seed-spec §8.2) and the Google
  * JSON error envelope `{"error":{"code","message","status","details":[{"reason"}]}}`.
@@ -16,8 +17,6 @@ export function googleSupportsVision(name: string): boolean {
   return VISION_PREFIXES.some((prefix) => id.startsWith(prefix))
 }
 
-const MAX_ERROR_DETAIL = 300
-
 export interface GoogleError {
   /** Text for the operator: `<message> (<STATUS>, <REASON>…)`, or the trimmed raw body. */
   detail: string
@@ -34,7 +33,7 @@ export function readGoogleError(body: string): GoogleError {
   try {
     json = JSON.parse(body)
   } catch {
-    return { detail: clip(body.trim()), reasons: [] }
+    return { detail: clipErrorBody(body.trim()), reasons: [] }
   }
   const error = (json as { error?: unknown } | null)?.error
   if (error && typeof error === 'object') {
@@ -47,18 +46,14 @@ export function readGoogleError(body: string): GoogleError {
       : []
     const tags = [...(typeof status === 'string' ? [status] : []), ...reasons]
     const text = typeof message === 'string' && message.trim() ? message.trim() : JSON.stringify(error)
-    return { detail: clip(tags.length > 0 ? `${text} (${tags.join(', ')})` : text), reasons }
+    return { detail: clipErrorBody(tags.length > 0 ? `${text} (${tags.join(', ')})` : text), reasons }
   }
   if (typeof error === 'string') {
     const description = (json as { error_description?: unknown }).error_description
     return {
-      detail: clip(typeof description === 'string' && description ? `${error}: ${description}` : error),
+      detail: clipErrorBody(typeof description === 'string' && description ? `${error}: ${description}` : error),
       reasons: [error],
     }
   }
-  return { detail: clip(body.trim()), reasons: [] }
-}
-
-function clip(text: string): string {
-  return text.length > MAX_ERROR_DETAIL ? `${text.slice(0, MAX_ERROR_DETAIL)}…` : text
+  return { detail: clipErrorBody(body.trim()), reasons: [] }
 }
