@@ -13,7 +13,8 @@ const SECURITY: Record<Access, { bearer: string[] }[]> = {
 /** The error answers every route of an access level can give, besides its own. */
 const AUTH_ERRORS: Record<Access, Record<number, string>> = {
   public: {},
-  read: { 401: 'no token', 403: 'token not accepted' },
+  // Every read route answers from the snapshot, which can be mid-publication at this location.
+  read: { 401: 'no token', 403: 'token not accepted', 503: 'the snapshot is being republished; retry (Retry-After)' },
   admin: { 401: 'no token', 403: 'token not accepted', 503: 'ADMIN_TOKEN is not set' },
 }
 
