@@ -162,6 +162,27 @@ describe('one cycle over a mixed fleet', () => {
     expect((await fakeCalls('/ollama-caps/ok/c1')).map((c) => c.path)).toEqual(['/ollama-caps/ok/c1/api/tags'])
   })
 
+  it('asks /api/show once per model digest, not every cycle', async () => {
+    await createBackend('ollama', 'ollama', fake('ollama', 'ok', 'dg1'))
+    await runScheduled()
+    const shows = async () => (await fakeCalls('/ollama/ok/dg1/api/show')).length
+    expect(await shows()).toBe(4)
+    const first = await stateOf('ollama')
+    await runScheduled()
+    expect(await shows()).toBe(4)
+    expect((await stateOf('ollama')).pulledModels).toEqual(first.pulledModels)
+  })
+
+  it('lists a slow old Ollama before the deadline, with the details it could not read left for later', async () => {
+    await createBackend('slow', 'ollama', fake('ollama', 'delay-400', 'sl1'))
+    await runScheduled()
+    const state = await stateOf('slow')
+    expect(state).toMatchObject({ status: 'degraded' })
+    expect(state.error).toBeUndefined()
+    expect(state.models).toHaveLength(4)
+    expect(state.warnings!.join('\n')).toMatch(/probe deadline|probe timeout/)
+  })
+
   it('keeps a model whose /api/show failed, and calls the backend degraded', async () => {
     await createBackend('partial', 'ollama', fake('ollama-partial', 'ok', 'p1'))
     await runScheduled()

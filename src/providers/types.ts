@@ -34,6 +34,15 @@ export interface Observation {
   warnings: string[]
 }
 
+/**
+ * Facts that never change for their key (an Ollama model digest's /api/show answer, say), kept
+ * across cycles so a backend is not asked again. Never holds a credential.
+ */
+export interface DetailCache {
+  getMany(keys: string[]): Promise<Map<string, unknown>>
+  put(key: string, value: unknown): Promise<void>
+}
+
 export interface ListContext {
   baseUrl: string
   /** The resolved credential, or undefined when none is configured. Never logged. */
@@ -41,6 +50,11 @@ export interface ListContext {
   fetch: typeof fetch
   /** Aborts when the probe's deadline passes. */
   signal: AbortSignal
+  /** When that happens (epoch ms): optional per-model work stops short of it rather than fail the listing. */
+  deadlineAt: number
+  /** The clock `deadlineAt` is measured on. */
+  now: () => number
+  detailCache: DetailCache
 }
 
 /**

@@ -6,6 +6,7 @@ import { type DeclaredState, loadDeclaredState, saveHealth, writeBackContextLeng
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
+import { KvDetailCache } from '../kv/detail-cache'
 import { ModelCache } from '../kv/model-cache'
 import { SnapshotStore } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
@@ -143,6 +144,11 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
   const cacheable = work.filter(({ found }) => found?.adapter.cacheable)
   const cached = await cache.getMany(cacheable.map(({ backend }) => backend.id))
   const checkedAt = deps.now().toISOString()
+  const detailCaches = new Map<string, KvDetailCache>()
+  const detailCacheFor = (type: string) => {
+    if (!detailCaches.has(type)) detailCaches.set(type, new KvDetailCache(deps.kv, type))
+    return detailCaches.get(type)!
+  }
 
   const results = await pMap(
     work,
@@ -159,6 +165,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         cache,
         cached,
         now: deps.now,
+        detailCache: (type) => detailCacheFor(type),
         secretsKey: deps.env.SECRETS_KEY,
       })
       return result
@@ -188,6 +195,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
     summary.kvWrites += result.kvWrites
   })
   // Code-point order, not locale order: the content hash must not depend on the runtime's locale.
+  for (const detailCache of detailCaches.values()) summary.kvWrites += detailCache.writes
   backends.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id))
   summary.backends = backends.length
   const snapshot: Snapshot = { backends }

@@ -1,3 +1,4 @@
+import { listDefaults, memoryDetailCache } from '../providers/testing'
 import { describe, expect, it } from 'vitest'
 import type { BackendRecord } from '../db/declared'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
@@ -49,6 +50,7 @@ function deps(kv: KVNamespace, extra: Partial<ProbeDeps> = {}): ProbeDeps {
     timeoutMs: 5_000,
     cache: new ModelCache(kv, 3600),
     cached: new Map(),
+    detailCache: () => memoryDetailCache(),
     now: () => new Date('2026-02-01T00:00:00.000Z'),
     ...extra,
   }
@@ -101,6 +103,7 @@ describe('probeBackend and the model-list cache', () => {
         credential: CREDENTIAL.value,
         fetch: listing,
         signal: new AbortController().signal,
+        ...listDefaults(),
       })
     ).models
     const entry: CachedModelList = {

@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors/provider-error'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
-import type { ProviderAdapter } from '../providers/types'
+import type { DetailCache, ProviderAdapter } from '../providers/types'
 import type { BackendRecord } from '../db/declared'
 import { credentialFingerprint } from '../secrets'
 import type { ResolvedCredential } from './credentials'
@@ -12,6 +12,8 @@ export interface ProbeDeps {
   cache: ModelCache
   /** Cache entries read in bulk before probing, by backend id. */
   cached: ReadonlyMap<string, CachedModelList>
+  /** A provider type's immutable per-model facts (see DetailCache). */
+  detailCache: (type: string) => DetailCache
   now: () => Date
   /**
    * SECRETS_KEY: keys the credential fingerprint (HMAC-SHA256) stored in cache entries; without
@@ -64,6 +66,9 @@ export async function probeBackend(
         credential: secret,
         fetch: deps.fetch,
         signal,
+        deadlineAt: started + deps.timeoutMs,
+        now: () => deps.now().getTime(),
+        detailCache: deps.detailCache(type),
       })
       const latencyMs = elapsed()
       const warnings = [...observation.warnings]

@@ -1,3 +1,4 @@
+import { listDefaults } from '../testing'
 import { describe, expect, it } from 'vitest'
 import type { ListContext } from '../types'
 import { anthropicBase, listAnthropicModels } from './list-models'
@@ -10,6 +11,7 @@ function stub(answer: (url: URL, n: number) => Response | unknown) {
     baseUrl: '',
     credential: 'sk-test-ant-stub',
     signal: new AbortController().signal,
+    ...listDefaults(),
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = new URL(String(input))
       requests.push({ url, headers: new Headers(init?.headers) })

@@ -1,3 +1,4 @@
+import { listDefaults } from '../testing'
 import { describe, expect, it } from 'vitest'
 import accessDenied from '../../../fixtures/providers/bedrock/error-403-access-denied.json'
 import foundationModels from '../../../fixtures/providers/bedrock/foundation-models.json'
@@ -29,7 +30,14 @@ function stubFetch(route: (url: URL) => Answer) {
 }
 
 function context(fetch: typeof globalThis.fetch, fields: Partial<ListContext> = {}): ListContext {
-  return { baseUrl: '', credential: JSON.stringify(CREDENTIAL), fetch, signal: new AbortController().signal, ...fields }
+  return {
+    baseUrl: '',
+    credential: JSON.stringify(CREDENTIAL),
+    fetch,
+    signal: new AbortController().signal,
+    ...listDefaults(),
+    ...fields,
+  }
 }
 
 const fixtures = (url: URL): Answer =>

@@ -1,13 +1,29 @@
+import gemma from '../../../fixtures/providers/ollama/show-gemma3.json'
+import llama from '../../../fixtures/providers/ollama/show-llama3.2.json'
+import nomic from '../../../fixtures/providers/ollama/show-nomic-embed-text.json'
+import qwen from '../../../fixtures/providers/ollama/show-qwen3.json'
+import tags from '../../../fixtures/providers/ollama/tags.json'
+import { tableFields } from '../expected-rows'
+import { listDefaults, memoryDetailCache } from '../testing'
+import { OLLAMA_ROWS } from './expected-rows'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../errors/provider-error'
 import type { ListContext } from '../types'
 import { listOllamaModels } from './list-models'
+
+const SHOWS: Record<string, unknown> = {
+  'qwen3:8b': qwen,
+  'gemma3:4b': gemma,
+  'llama3.2:latest': llama,
+  'nomic-embed-text:latest': nomic,
+}
 
 function answering(response: () => Response): ListContext {
   return {
     baseUrl: 'http://ollama.example:11434',
     credential: undefined,
     signal: new AbortController().signal,
+    ...listDefaults(),
     fetch: (async () => response()) as typeof fetch,
   }
 }
@@ -39,5 +55,49 @@ describe('ollama listing errors', () => {
       ),
     )
     expect(short.message).toBe('ollama API returned 401: unauthorized (signin: https://ollama.com/connect)')
+  })
+})
+
+describe('ollama details before 0.30', () => {
+  /** The fixtures' Ollama, on a clock every request moves on by one second. */
+  function fixtureOllama() {
+    let clock = 0
+    const shows: string[] = []
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      clock += 1000
+      if (String(input).endsWith('/api/tags')) return Response.json(tags)
+      const model = (JSON.parse(String(init?.body)) as { model: string }).model
+      shows.push(model)
+      return Response.json(SHOWS[model])
+    }) as typeof globalThis.fetch
+    return { fetch, shows, now: () => clock }
+  }
+
+  it('asks for each digest once, then answers from the detail cache', async () => {
+    const ollama = fixtureOllama()
+    const detailCache = memoryDetailCache()
+    const ctx = { ...answering(() => new Response()), ...ollama, detailCache, deadlineAt: Number.POSITIVE_INFINITY }
+    const first = await listOllamaModels(ctx)
+    expect(ollama.shows).toHaveLength(4)
+    expect(detailCache.values.size).toBe(4)
+    const second = await listOllamaModels(ctx)
+    expect(ollama.shows).toHaveLength(4)
+    expect(second).toEqual(first)
+    expect(first.models.map(tableFields)).toEqual(OLLAMA_ROWS)
+  })
+
+  it('stops asking short of the deadline and says what it left unread', async () => {
+    const ollama = fixtureOllama()
+    // tags done at 1 s, shows at 2 s and 3 s; the margin (a fifth of what is left, 0.5 s) keeps the rest back.
+    const ctx = { ...answering(() => new Response()), ...ollama, deadlineAt: 3_500 }
+    const { models, warnings } = await listOllamaModels(ctx)
+    expect(ollama.shows).toEqual(['qwen3:8b', 'gemma3:4b'])
+    expect(models.map((m) => [m.name, m.canChat])).toEqual([
+      ['qwen3:8b', true],
+      ['gemma3:4b', true],
+      ['llama3.2:latest', false],
+      ['nomic-embed-text:latest', false],
+    ])
+    expect(warnings).toEqual(['ollama /api/show not asked for 2 model(s) before the probe deadline; later cycles will'])
   })
 })

@@ -1,7 +1,7 @@
 import { ProviderError } from '../../errors/provider-error'
 import { bearer, clipErrorBody, joinUrl, requestJson } from '../http'
 import type { ListContext, Observation } from '../types'
-import { observedFromTag, parseShow, parseTags, tagModelName, tagsCarryCapabilities } from './parse'
+import { type OllamaShow, observedFromTag, parseShow, parseTags, tagModelName, tagsCarryCapabilities } from './parse'
 
 const LABEL = 'ollama API'
 
@@ -37,6 +37,9 @@ function ollamaErrorDetail(body: string): string | undefined {
   return clipErrorBody(body) || undefined
 }
 
+/** Time kept back from the deadline, so details left unread never cost the whole listing. */
+const DEADLINE_MARGIN_MS = 1_000
+
 export async function listOllamaModels(ctx: ListContext): Promise<Observation> {
   const api = ollamaApiBase(ctx.baseUrl)
   const request = { label: LABEL, headers: bearer(ctx.credential), errorDetail: ollamaErrorDetail }
@@ -44,24 +47,65 @@ export async function listOllamaModels(ctx: ListContext): Promise<Observation> {
   if (tagsCarryCapabilities(tags)) {
     return { models: tags.map((tag) => observedFromTag(tag)), warnings: [] }
   }
+  // Before Ollama 0.30 details take one /api/show per model. A digest names immutable model
+  // content, so its answer is kept and asked for once, not every cycle.
+  const digests = tags.map((tag) => tag.digest).filter((d): d is string => Boolean(d))
+  const known = await ctx.detailCache.getMany(digests)
+  const margin = Math.min(DEADLINE_MARGIN_MS, (ctx.deadlineAt - ctx.now()) / 5)
   const models = []
   const warnings: string[] = []
+  let unread = 0
   // Sequential on purpose: each backend holds one connection of the cycle's bounded budget.
   for (const tag of tags) {
     const model = tagModelName(tag)
+    const cached = tag.digest ? known.get(tag.digest) : undefined
+    if (cached) {
+      models.push(observedFromTag(tag, parseShow(cached)))
+      continue
+    }
+    const timeLeft = ctx.deadlineAt - margin - ctx.now()
+    if (timeLeft <= 0) {
+      unread++
+      models.push(observedFromTag(tag))
+      continue
+    }
+    // Only this call is cut short: the listing itself still answers before the probe deadline.
+    const signal = Number.isFinite(timeLeft) ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeLeft)]) : ctx.signal
+    let show: OllamaShow
     try {
-      const show = await requestJson(ctx, joinUrl(api, 'show'), {
-        ...request,
-        method: 'POST',
-        headers: { ...request.headers, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model }),
-      })
-      models.push(observedFromTag(tag, parseShow(show)))
+      show = parseShow(
+        await requestJson({ ...ctx, signal }, joinUrl(api, 'show'), {
+          ...request,
+          method: 'POST',
+          headers: { ...request.headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ model }),
+        }),
+      )
     } catch (error) {
       if (ctx.signal.aborted) throw error
       warnings.push(`ollama /api/show for ${model} failed: ${(error as Error).message}`)
       models.push(observedFromTag(tag))
+      continue
+    }
+    models.push(observedFromTag(tag, show))
+    if (tag.digest) {
+      await ctx.detailCache.put(tag.digest, showFacts(show)).catch((error: Error) => {
+        warnings.push(`ollama details of ${model} not cached: ${error.message}`)
+      })
     }
   }
+  if (unread > 0) {
+    warnings.push(`ollama /api/show not asked for ${unread} model(s) before the probe deadline; later cycles will`)
+  }
   return { models, warnings }
+}
+
+/** What of /api/show the listing uses: capabilities and the context keys (model_info can be large). */
+function showFacts(show: OllamaShow): OllamaShow {
+  const info = show.model_info ?? {}
+  const kept = Object.entries(info).filter(([key]) => key === 'general.architecture' || key.endsWith('.context_length'))
+  return {
+    capabilities: show.capabilities ?? [],
+    model_info: Object.fromEntries(kept),
+  }
 }

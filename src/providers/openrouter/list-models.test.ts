@@ -1,3 +1,4 @@
+import { listDefaults } from '../testing'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../errors/provider-error'
 import type { ListContext } from '../types'
@@ -17,6 +18,7 @@ function stub(pages: (url: URL) => unknown) {
     baseUrl: 'https://or.example/api/v1/',
     credential: 'sk-test-or-stub',
     signal: new AbortController().signal,
+    ...listDefaults(),
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = new URL(String(input))
       requests.push({ url: url.href, authorization: new Headers(init?.headers).get('Authorization') })
@@ -47,6 +49,7 @@ describe('openrouter listing', () => {
       baseUrl: 'https://or.example/api/v1',
       credential: 'sk-test-or-stub',
       signal: new AbortController().signal,
+      ...listDefaults(),
       fetch: (async (input: RequestInfo | URL) => {
         open++
         most = Math.max(most, open)

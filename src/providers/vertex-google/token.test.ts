@@ -1,3 +1,4 @@
+import { listDefaults } from '../testing'
 import { describe, expect, it } from 'vitest'
 import invalidGrant from '../../../fixtures/providers/vertex/oauth-error-invalid-grant.json'
 import oauthToken from '../../../fixtures/providers/vertex/oauth-token.json'
@@ -156,7 +157,13 @@ describe('vertex-google access token', () => {
         requests.push({ url: String(url), init: init! })
         return new Response(JSON.stringify(body), { status })
       }
-      return { baseUrl: '', credential: '', fetch: fetcher as typeof fetch, signal: new AbortController().signal }
+      return {
+        baseUrl: '',
+        credential: '',
+        fetch: fetcher as typeof fetch,
+        signal: new AbortController().signal,
+        ...listDefaults(),
+      }
     }
     expect(await mintAccessToken(answer(200, oauthToken), sa)).toEqual({
       accessToken: oauthToken.access_token,
@@ -191,6 +198,7 @@ describe('vertex-google access token', () => {
         return new Response('{}')
       }) as typeof fetch,
       signal: new AbortController().signal,
+      ...listDefaults(),
     })
     expect(await thrown(() => listVertexModels(ctx('', '{}')))).toMatchObject({ kind: 'unconfigured' })
     const missing = await thrown(() =>
