@@ -6,7 +6,7 @@ import { modelId } from '../src/db/bootstrap'
 import { declaredModels, groupModels, groups } from '../src/db/schema'
 import type { Env } from '../src/env'
 import worker from '../src/index'
-import { ADMIN, READER, adminJson, call, resetAll, withDb } from './helpers'
+import { ADMIN, READER, adminChangesDuring, adminJson, call, resetAll, withDb } from './helpers'
 
 beforeEach(resetAll)
 afterEach(() => vi.restoreAllMocks())
@@ -68,21 +68,6 @@ async function declare(body: Record<string, unknown>): Promise<Model> {
   const response = await adminJson('POST', '/declared-models', body)
   if (response.status !== 201) throw new Error(`POST /declared-models: ${response.status} ${await response.text()}`)
   return (await response.json()) as Model
-}
-
-async function adminChanges(run: () => Promise<unknown>) {
-  const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))
-  await run()
-  vi.restoreAllMocks()
-  return lines.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Record<string, unknown>
-      return parsed.msg === 'admin change' ? [parsed] : []
-    } catch {
-      return []
-    }
-  })
 }
 
 describe('declared-model auth', () => {
@@ -262,7 +247,7 @@ describe('POST /declared-models', () => {
   })
 
   it('logs the change', async () => {
-    const changes = await adminChanges(() => declare({ model: 'qwen2.5:7b', canChat: true }))
+    const changes = await adminChangesDuring(() => declare({ model: 'qwen2.5:7b', canChat: true }))
     expect(changes).toEqual([
       { msg: 'admin change', action: 'declared-model.create', id: QWEN_ID, model: 'qwen2.5:7b' },
     ])
@@ -382,7 +367,7 @@ describe('PUT /declared-models/:id', () => {
 
   it('logs the change with the old and new id', async () => {
     const model = await declare({ model: 'qwen2.5:7b', canChat: true })
-    const changes = await adminChanges(() =>
+    const changes = await adminChangesDuring(() =>
       adminJson('PUT', `/declared-models/${model.id}`, { model: 'qwen3:8b', canChat: true }),
     )
     expect(changes).toEqual([
@@ -408,7 +393,7 @@ describe('DELETE /declared-models/:id', () => {
         { groupId: 'g1', modelId: kept.id },
       ])
     })
-    const changes = await adminChanges(async () => {
+    const changes = await adminChangesDuring(async () => {
       const response = await adminJson('DELETE', `/declared-models/${gone.id}`)
       expect(response.status).toBe(200)
       expect(await response.json()).toEqual({ deleted: gone.id })

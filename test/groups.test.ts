@@ -5,6 +5,7 @@ import type { BackendRuntimeState } from '../src/reconcile/types'
 import {
   ADMIN,
   READER,
+  adminChangesDuring,
   adminJson,
   call,
   createBackend,
@@ -65,21 +66,6 @@ async function declare(model: string, flags: Record<string, boolean> = { canChat
 
 const getGroup = async (id: string) => (await (await call(`/groups/${id}`, { headers: ADMIN })).json()) as Group
 
-async function adminChanges(run: () => Promise<unknown>) {
-  const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')))
-  await run()
-  vi.restoreAllMocks()
-  return lines.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Record<string, unknown>
-      return parsed.msg === 'admin change' ? [parsed] : []
-    } catch {
-      return []
-    }
-  })
-}
-
 describe('group auth', () => {
   it.each([
     ['POST', '/groups'],
@@ -122,7 +108,7 @@ describe('group auth', () => {
 
 describe('POST /groups', () => {
   it('creates a group with a random id and no members', async () => {
-    const changes = await adminChanges(async () => {
+    const changes = await adminChangesDuring(async () => {
       const response = await adminJson('POST', '/groups', { name: ' Chat ', purposeType: 'Internal Chat' })
       expect(response.status).toBe(201)
       const body = (await response.json()) as Group
@@ -232,7 +218,7 @@ describe('PUT /groups/:id', () => {
     const group = await createGroup('Chat')
     const b = await createBackend('b1', 'vllm', 'http://b1:8000')
     await adminJson('PUT', `/groups/${group.id}/backends/${b}`)
-    const changes = await adminChanges(async () => {
+    const changes = await adminChangesDuring(async () => {
       const response = await adminJson('PUT', `/groups/${group.id}`, { name: 'Talk', purposeType: 'Chat UI' })
       expect(response.status).toBe(200)
       const body = (await response.json()) as Group
@@ -292,7 +278,7 @@ describe('DELETE /groups/:id', () => {
       await adminJson('PUT', `/groups/${g.id}/backends/${b}`)
       await adminJson('PUT', `/groups/${g.id}/models/${m}`)
     }
-    const changes = await adminChanges(async () => {
+    const changes = await adminChangesDuring(async () => {
       const response = await adminJson('DELETE', `/groups/${gone.id}`)
       expect(response.status).toBe(200)
       expect(await response.json()).toEqual({ deleted: gone.id })
@@ -317,7 +303,7 @@ describe('group memberships', () => {
     const b = await createBackend('b1', 'vllm', 'http://b1:8000')
     const m = await declare('qwen3-8b')
 
-    const changes = await adminChanges(async () => {
+    const changes = await adminChangesDuring(async () => {
       for (let i = 0; i < 2; i++) {
         const putBackend = await adminJson('PUT', `/groups/${group.id}/backends/${b}`)
         expect(putBackend.status).toBe(200)

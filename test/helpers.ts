@@ -1,5 +1,6 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import { vi } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { openDatabase } from '../src/db/client'
 import type { Env } from '../src/env'
@@ -122,4 +123,36 @@ function rowOf(model: ModelPullStatus, name: string) {
     canVision: model.canVision,
     tools: model.tools,
   }
+}
+
+/** Every line the Worker logged (any level) while `run` ran. */
+export async function logsDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = []
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(' '))
+    })
+  }
+  try {
+    await run()
+  } finally {
+    vi.restoreAllMocks()
+  }
+  return lines
+}
+
+/** The JSON log records among `lines`. */
+export function jsonRecords(lines: string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>]
+    } catch {
+      return []
+    }
+  })
+}
+
+/** The `admin change` records logged while `run` ran. */
+export async function adminChangesDuring(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  return jsonRecords(await logsDuring(run)).filter((r) => r.msg === 'admin change')
 }

@@ -1,23 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { adminJson, createBackend, fake, resetAll, runScheduled } from './helpers'
+import { adminJson, createBackend, fake, jsonRecords, logsDuring, resetAll, runScheduled } from './helpers'
 
 const SECRET = 'sk-test-never-logged-7777'
 
 beforeEach(resetAll)
 afterEach(() => vi.restoreAllMocks())
-
-/** Everything the Worker wrote to its log while `run` ran, as parsed JSON lines where they are JSON. */
-async function logsDuring(run: () => Promise<unknown>) {
-  const lines: string[] = []
-  for (const level of ['log', 'info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(' '))
-    })
-  }
-  await run()
-  vi.restoreAllMocks()
-  return lines
-}
 
 describe('structured logs', () => {
   it('write one JSON line per cycle and per admin change, never a credential', async () => {
@@ -29,13 +16,7 @@ describe('structured logs', () => {
     })
     expect(lines.join('\n')).not.toContain(SECRET)
 
-    const records = lines.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>]
-      } catch {
-        return []
-      }
-    })
+    const records = jsonRecords(lines)
     const cycles = records.filter((r) => r.msg === 'reconcile cycle')
     expect(cycles).toHaveLength(1)
     expect(cycles[0]).toMatchObject({
