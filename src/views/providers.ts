@@ -1,5 +1,5 @@
 import { canonicalBackendType } from '../providers'
-import type { BackendRuntimeState } from '../reconcile/types'
+import type { BackendRuntimeState, ModelPullStatus } from '../reconcile/types'
 
 export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
 export type Capability = (typeof CAPABILITIES)[number]
@@ -14,23 +14,12 @@ const FLAG: Record<Capability, 'canChat' | 'canEmbed' | 'canPrompt' | 'canStream
 }
 
 /** One (usable backend, model) pair: what an app routes a request to (seed ProviderFromRuntimeState). */
-export interface ProviderEntry {
+export type ProviderEntry = {
   backendId: string
   backendName: string
   type: string
   baseUrl: string
-  model: string
-  name: string
-  contextLength: number
-  maxOutputTokens: number
-  canChat: boolean
-  canEmbed: boolean
-  canPrompt: boolean
-  canStream: boolean
-  canThink: boolean
-  canVision: boolean
-  tools: boolean | null
-}
+} & Omit<ModelPullStatus, 'modifiedAt' | 'size' | 'digest'>
 
 export interface ProviderFilter {
   /** Backend types; none (or only empty strings) = every type; an unknown type matches nothing. */
@@ -55,23 +44,8 @@ export function providersFromSnapshot(backends: BackendRuntimeState[], filter: P
     for (const model of state.pulledModels) {
       if (!filter.capabilities.every((c) => model[FLAG[c]])) continue
       if (filter.minContext !== undefined && filter.minContext > 0 && model.contextLength < filter.minContext) continue
-      entries.push({
-        backendId: state.id,
-        backendName: state.name,
-        type,
-        baseUrl: state.backend.baseUrl,
-        model: model.model,
-        name: model.name,
-        contextLength: model.contextLength,
-        maxOutputTokens: model.maxOutputTokens,
-        canChat: model.canChat,
-        canEmbed: model.canEmbed,
-        canPrompt: model.canPrompt,
-        canStream: model.canStream,
-        canThink: model.canThink,
-        canVision: model.canVision,
-        tools: model.tools,
-      })
+      const { modifiedAt: _m, size: _s, digest: _d, ...served } = model
+      entries.push({ backendId: state.id, backendName: state.name, type, baseUrl: state.backend.baseUrl, ...served })
     }
   }
   return entries
