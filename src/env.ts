@@ -14,6 +14,9 @@ export interface Env {
   PROVIDER_CACHE_TTL_S?: string
   SNAPSHOT_HEARTBEAT_S?: string
   LEASE_TTL_S?: string
+  MAX_RESPONSE_BYTES?: string
+  MAX_MODELS_PER_BACKEND?: string
+  STATEMENT_TIMEOUT_MS?: string
   AUTO_DISCOVER?: string
   GROUPS?: string
   CORS_ORIGINS?: string
@@ -46,7 +49,14 @@ const settingsSchema = z.object({
   PROBE_TIMEOUT_MS: positiveInt(10_000),
   PROVIDER_CACHE_TTL_S: positiveInt(3600).pipe(z.number().min(60, 'KV expirations start at 60 s')),
   SNAPSHOT_HEARTBEAT_S: positiveInt(900),
-  LEASE_TTL_S: positiveInt(900),
+  /** A cycle's lease; renewed while the cycle runs, so a crashed cycle blocks the next for at most this long. */
+  LEASE_TTL_S: positiveInt(60).pipe(z.number().min(10, 'LEASE_TTL_S must be at least 10 s')),
+  /** The most bytes read from one provider response; past it the backend fails with bad_payload. */
+  MAX_RESPONSE_BYTES: positiveInt(8 * 1024 * 1024),
+  /** The most models kept per backend; past it, a warning and the first N by model id. */
+  MAX_MODELS_PER_BACKEND: positiveInt(5_000),
+  /** Postgres statement_timeout for every query this Worker runs. */
+  STATEMENT_TIMEOUT_MS: positiveInt(15_000),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */
