@@ -1,22 +1,34 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { TEST_SETTINGS } from './test/settings'
+
+// wrangler reads `.dev.vars` (or `.env`) from the folder of the config it is given. The tests get
+// a copy of wrangler.toml in a folder of their own, so a developer's local settings never reach them.
+const testConfigDir = path.resolve('node_modules/.cache/runtimestate-test')
+mkdirSync(testConfigDir, { recursive: true })
+writeFileSync(
+  path.join(testConfigDir, 'wrangler.toml'),
+  readFileSync('wrangler.toml', 'utf8').replace(
+    /^main = .*$/m,
+    `main = ${JSON.stringify(path.resolve('src/index.ts'))}`,
+  ),
+)
+process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = 'false'
 
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       main: './src/index.ts',
-      wrangler: { configPath: './wrangler.toml' },
+      wrangler: { configPath: path.join(testConfigDir, 'wrangler.toml') },
       miniflare: {
-        // Override [vars]: the database and fake providers started by test/global-setup.ts.
+        // Every setting explicitly, plus the database and fake providers started by test/global-setup.ts.
         bindings: {
+          ...TEST_SETTINGS,
           DATABASE_URL: inject('databaseUrl'),
           NEON_WS_PROXY: inject('wsProxy'),
           FAKE_PROVIDERS_URL: inject('fakeProvidersUrl'),
-          ADMIN_TOKEN: 'test-admin-token',
-          READ_TOKEN: 'test-read-token',
-          SECRETS_KEY: 'test-secrets-key-not-for-production',
-          PROBE_TIMEOUT_MS: '1500',
-          OPENAI_KEY_FROM_ENV: 'sk-test-from-env-0000',
         },
       },
     })),

@@ -71,6 +71,9 @@ const settingsSchema = z.object({
     ),
 })
 
+/** The names of every tunable setting (the `[vars]` of wrangler.toml). */
+export const SETTING_NAMES: readonly string[] = Object.keys(settingsSchema.shape)
+
 /**
  * The service's own settings and secrets: never a provider credential. `apiKeyEnv` may not name
  * them, or an admin could have DATABASE_URL or SECRETS_KEY sent to a backend of their choosing.

@@ -1,5 +1,6 @@
 import type { BackendRuntimeState, Snapshot } from '../reconcile/types'
 import { sha256Hex } from '../secrets'
+import { snapshotContentHash } from './content-hash'
 
 const META_KEY = 'snapshot:meta'
 const SHARD_PREFIX = 'snapshot:shard:'
@@ -158,17 +159,4 @@ export class SnapshotStore {
     } while (cursor)
     return deleted
   }
-}
-
-/**
- * "Changed" means a change of status, error or models: not the timestamps, timings and failure
- * counts every cycle moves on. Those are exact in Postgres (backend_health) and published with
- * the next write, at the latest when the heartbeat is due, so a backend that stays down costs no
- * KV write per cycle.
- */
-export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
-  const stable = snapshot.backends.map(
-    ({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, consecutiveFailures: _f, ...rest }) => rest,
-  )
-  return sha256Hex(JSON.stringify(stable))
 }

@@ -1,0 +1,34 @@
+import type { Snapshot } from '../reconcile/types'
+import { sha256Hex } from '../secrets'
+
+/**
+ * An error or warning as the content hash sees it: what it says, not the ids, counts and timings
+ * that change from one identical failure to the next (a provider's fresh `request_id`, "after
+ * 1502 ms", a trace id). Masked in this order: UUIDs, then tokens that mix letters and digits (request
+ * ids, hex digests), then durations, then any remaining run of digits.
+ */
+export function normalizeMessage(message: string): string {
+  return message
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{8,}\b/gi, '<id>')
+    .replace(/\d+(?:\.\d+)?\s*(?:ms|s|sec|seconds|milliseconds|m|min|minutes|h)\b/gi, '<duration>')
+    .replace(/\d+/g, '#')
+}
+
+/**
+ * "Changed" means a change a reader acts on: status, error kind, the gist of the error, models and
+ * capabilities. Timestamps, timings, failure counts and the exact wording of errors and warnings
+ * are left out: they are exact in Postgres (backend_health) and published with the next write, at
+ * the latest when the heartbeat is due, so a backend that stays down for the same reason costs no
+ * KV write per cycle.
+ */
+export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
+  const stable = snapshot.backends.map(
+    ({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, consecutiveFailures: _f, error, warnings, ...rest }) => ({
+      ...rest,
+      error: error === undefined ? undefined : normalizeMessage(error),
+      warnings: warnings?.map(normalizeMessage),
+    }),
+  )
+  return sha256Hex(JSON.stringify(stable))
+}

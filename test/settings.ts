@@ -1,0 +1,27 @@
+/**
+ * Every setting and secret the Worker under test sees, given explicitly so that a developer's
+ * `.dev.vars` (or `.env`) can never change a test outcome. vitest.config.ts passes these as the
+ * bindings; test/settings.test.ts checks the Worker got exactly these and nothing else.
+ */
+export const TEST_SETTINGS = {
+  PUBLIC_READ: 'false',
+  PROBE_CONCURRENCY: '5',
+  PROBE_TIMEOUT_MS: '1500',
+  PROVIDER_CACHE_TTL_S: '3600',
+  SNAPSHOT_HEARTBEAT_S: '900',
+  LEASE_TTL_S: '60',
+  MAX_RESPONSE_BYTES: '8388608',
+  MAX_MODELS_PER_BACKEND: '5000',
+  STATEMENT_TIMEOUT_MS: '15000',
+  AUTO_DISCOVER: 'true',
+  GROUPS: 'false',
+  CORS_ORIGINS: '',
+  TENANT_ID: '00000000-0000-0000-0000-000000000001',
+  ADMIN_TOKEN: 'test-admin-token',
+  READ_TOKEN: 'test-read-token',
+  SECRETS_KEY: 'test-secrets-key-not-for-production',
+  OPENAI_KEY_FROM_ENV: 'sk-test-from-env-0000',
+} as const satisfies Record<string, string>
+
+/** Bindings the test run adds at start-up (they name servers started by test/global-setup.ts). */
+export const STARTED_BINDINGS = ['DATABASE_URL', 'NEON_WS_PROXY', 'FAKE_PROVIDERS_URL'] as const
