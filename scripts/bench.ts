@@ -12,6 +12,9 @@
  * what it created), otherwise an embedded PGlite. Provider APIs: test/fake-providers/server.ts.
  *
  * Environment knobs: BENCH_NS="10,50,100", BENCH_DELAY_MS=200, BENCH_WARMUP=once|each, BENCH_VERBOSE=1.
+ *
+ * First, the CPU of parsing and merging one listing at MAX_RESPONSE_BYTES / MAX_MODELS_PER_BACKEND
+ * (scripts/bench-cpu.ts, in Node; `npx tsx scripts/bench-cpu.ts` runs that section alone).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -23,6 +26,7 @@ import { promisify } from 'node:util'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
 import { startFakeProviders } from '../test/fake-providers/server'
+import { reportCpuBench } from './bench-cpu'
 
 const execFileAsync = promisify(execFile)
 
@@ -270,6 +274,7 @@ async function main() {
   const rows: Measurement[] = []
   let failed = false
   try {
+    await reportCpuBench()
     const compat = await readCompatibility()
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'runtimestate-bench-'))
     cleanups.push(() => rm(tmp, { recursive: true, force: true }))

@@ -12,7 +12,12 @@ export function memoryDetailCache(): DetailCache & { values: Map<string, unknown
   }
 }
 
-/** The ListContext fields a unit test of an adapter rarely cares about: no deadline, no cached details. */
-export function listDefaults(): Pick<ListContext, 'deadlineAt' | 'now' | 'detailCache'> {
-  return { deadlineAt: Number.POSITIVE_INFINITY, now: () => Date.now(), detailCache: memoryDetailCache() }
+/** The ListContext fields a unit test of an adapter rarely cares about: no deadline, no cached details, 8 MiB bodies. */
+export function listDefaults(): Pick<ListContext, 'deadlineAt' | 'now' | 'detailCache' | 'maxResponseBytes'> {
+  return {
+    deadlineAt: Number.POSITIVE_INFINITY,
+    now: () => Date.now(),
+    detailCache: memoryDetailCache(),
+    maxResponseBytes: 8 * 1024 * 1024,
+  }
 }

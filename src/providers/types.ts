@@ -55,6 +55,10 @@ export interface ListContext {
   /** The clock `deadlineAt` is measured on. */
   now: () => number
   detailCache: DetailCache
+  /** MAX_RESPONSE_BYTES: the most bytes one response may have; past it the listing fails (bad_payload). */
+  maxResponseBytes: number
+  /** Set by paginate(): what the remaining pages of one listing may still read together. */
+  pageBudget?: { bytesLeft: number }
 }
 
 /**
@@ -74,6 +78,12 @@ export interface ProviderAdapter {
   label: string
   /** Where the provider's public API lives; absent when every deployment has its own URL. */
   defaultBaseUrl?: string
+  /**
+   * The hosts of the provider's own API: where a type-wide credential stored without `hosts` may
+   * be sent (patterns as in src/reconcile/host-binding.ts). Empty for self-hosted types, whose
+   * type-wide credentials must list their hosts.
+   */
+  officialHosts: readonly string[]
   /** The Worker secret name suggested for `apiKeyEnv`. */
   recommendedApiKeyEnv: string
   credentialFormat: CredentialFormat

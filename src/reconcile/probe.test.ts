@@ -52,6 +52,8 @@ function deps(kv: KVNamespace, extra: Partial<ProbeDeps> = {}): ProbeDeps {
     cached: new Map(),
     detailCache: () => memoryDetailCache(),
     now: () => new Date('2026-02-01T00:00:00.000Z'),
+    maxResponseBytes: 8 * 1024 * 1024,
+    maxModelsPerBackend: 5000,
     ...extra,
   }
 }

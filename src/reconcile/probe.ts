@@ -1,10 +1,12 @@
 import { ProviderError } from '../errors/provider-error'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
+import { credentialRedactor } from '../providers/redact'
 import type { DetailCache, ProviderAdapter } from '../providers/types'
 import type { BackendRecord } from '../db/declared'
 import { credentialFingerprint } from '../secrets'
 import type { ResolvedCredential } from './credentials'
 import type { ProbeOutcome } from './merge'
+import { capModels } from './model-cap'
 
 export interface ProbeDeps {
   fetch: typeof fetch
@@ -15,6 +17,10 @@ export interface ProbeDeps {
   /** A provider type's immutable per-model facts (see DetailCache). */
   detailCache: (type: string) => DetailCache
   now: () => Date
+  /** MAX_RESPONSE_BYTES: the most bytes one provider response may have. */
+  maxResponseBytes: number
+  /** MAX_MODELS_PER_BACKEND: past it, the first N by id and a warning. */
+  maxModelsPerBackend: number
   /**
    * SECRETS_KEY: keys the credential fingerprint (HMAC-SHA256) stored in cache entries; without
    * it the fingerprint is a plain SHA-256.
@@ -48,10 +54,15 @@ export async function probeBackend(
   const fingerprint = adapter.cacheable
     ? await credentialFingerprint({ type, baseUrl: backend.baseUrl, credential: secret }, deps.secretsKey)
     : undefined
+  // Provider text (errors, warnings) may quote the key back: none of it leaves the probe unredacted.
+  const redact = credentialRedactor(secret, [adapter.label, type])
   const cached = deps.cached.get(backend.id)
   if (fingerprint && ModelCache.usable(cached, fingerprint)) {
+    // A list cached before the cap was lowered is held to the current one.
+    const capped = capModels(cached.models, deps.maxModelsPerBackend)
+    const warnings = [...(cached.warnings ?? []), ...(capped.warning ? [capped.warning] : [])].map(redact)
     return {
-      outcome: { ok: true, models: cached.models, warnings: cached.warnings ?? [], fromCache: true, latencyMs: 0 },
+      outcome: { ok: true, models: capped.models, warnings, fromCache: true, latencyMs: 0 },
       cacheHit: true,
       kvWrites: 0,
     }
@@ -69,9 +80,15 @@ export async function probeBackend(
         deadlineAt: started + deps.timeoutMs,
         now: () => deps.now().getTime(),
         detailCache: deps.detailCache(type),
+        maxResponseBytes: deps.maxResponseBytes,
       })
       const latencyMs = elapsed()
-      const warnings = [...observation.warnings]
+      const capped = capModels(observation.models, deps.maxModelsPerBackend)
+      const listed = {
+        models: capped.models,
+        warnings: [...observation.warnings, ...(capped.warning ? [capped.warning] : [])].map(redact),
+      }
+      const warnings = [...listed.warnings]
       let kvWrites = 0
       if (fingerprint) {
         // The listing succeeded: a cache that cannot be written (KV over its daily write limit,
@@ -80,22 +97,25 @@ export async function probeBackend(
           await deps.cache.put(backend.id, {
             fingerprint,
             observedAt: deps.now().toISOString(),
-            models: observation.models,
-            warnings: observation.warnings,
+            models: listed.models,
+            warnings: listed.warnings,
           })
           kvWrites = 1
         } catch (error) {
-          warnings.push(`model list cache not written: ${error instanceof Error ? error.message : String(error)}`)
+          warnings.push(
+            redact(`model list cache not written: ${error instanceof Error ? error.message : String(error)}`),
+          )
         }
       }
       return {
-        outcome: { ok: true, models: observation.models, warnings, fromCache: false, latencyMs },
+        outcome: { ok: true, models: listed.models, warnings, fromCache: false, latencyMs },
         cacheHit: false,
         kvWrites,
       }
     })
   } catch (error) {
-    return failed(redact(asProviderError(error, adapter.label), secret), elapsed())
+    const failure = asProviderError(error, adapter.label)
+    return failed(new ProviderError(failure.kind, redact(failure.message), { status: failure.status }), elapsed())
   }
 }
 
@@ -127,10 +147,4 @@ function asProviderError(error: unknown, label: string): ProviderError {
   if (error instanceof ProviderError) return error
   const message = error instanceof Error ? error.message : String(error)
   return new ProviderError('internal', `${label} listing failed: ${message}`, { cause: error })
-}
-
-/** A provider may echo the key it was sent; it must not reach the snapshot. */
-function redact(error: ProviderError, secret: string | undefined): ProviderError {
-  if (!secret || secret.length < 4 || !error.message.includes(secret)) return error
-  return new ProviderError(error.kind, error.message.split(secret).join('[redacted]'), { status: error.status })
 }

@@ -2,6 +2,7 @@ import { anthropic, anthropicPage2Fails } from './anthropic'
 import { bedrockFakes } from './bedrock'
 import type { FakeProvider } from './fixtures'
 import { gemini, geminiPage2Fail } from './gemini'
+import { openaiSameCursor } from './hostile'
 import { mistral } from './mistral'
 import { ollama, ollamaCaps, ollamaPartial } from './ollama'
 import { openai, openaiPage2Fails, openaiPaged } from './openai'
@@ -22,6 +23,7 @@ export const fakeProviders: Record<string, FakeProvider> = {
   openai,
   'openai-paged': openaiPaged,
   'openai-page2-fails': openaiPage2Fails,
+  'openai-same-cursor': openaiSameCursor,
   openrouter,
   anthropic,
   'anthropic-page2-fails': anthropicPage2Fails,

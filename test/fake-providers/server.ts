@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Reply, errorFixture } from './fixtures'
+import { hostileBehaviour } from './hostile'
 import { fakeProviders } from './registry'
 
 /**
@@ -9,7 +10,9 @@ import { fakeProviders } from './registry'
  * then the provider's own path (`/api/tags`, `/v1/models`, …).
  *
  * provider:  a key of ./registry.ts (ollama, ollama-caps, vllm, openai, openai-paged, …)
- * behaviour: ok | delay-<ms> | hang | status-<code> | html | truncated | bearer-<token> (401 unless sent)
+ * behaviour: ok | delay-<ms> | hang | status-<code> | html | truncated | bearer-<token> (401 unless sent),
+ *            or a hostile one (huge-<MiB>, many-<n>, junk-<MiB>, stall, drip, reset, drop, redirect-<same|other|loop>,
+ *            echo-<format>, requestid): see ./hostile.ts
  * id:        anything; makes base URLs distinct and lets tests count one backend's calls.
  *
  * `GET /__calls` lists the requests received (method, path, whether auth was sent);
@@ -54,6 +57,9 @@ export async function startFakeProviders(port = 0) {
         res.on('close', () => hanging.delete(res))
         return
       }
+      const hostile = hostileBehaviour(mode ?? '', arg, req, res, hanging)
+      if (hostile instanceof Promise) return hostile
+      if (hostile) return send(res, hostile)
       if (mode === 'delay') await new Promise((r) => setTimeout(r, Number(arg)))
       if (mode === 'status') return send(res, { status: Number(arg), body: errorFixture(errorDir, Number(arg)) })
       if (mode === 'html') {

@@ -4,6 +4,7 @@ import { ANTHROPIC_DEFAULT_BASE, listAnthropicModels } from './list-models'
 export const anthropic: ProviderAdapter = {
   label: 'Anthropic',
   defaultBaseUrl: ANTHROPIC_DEFAULT_BASE,
+  officialHosts: ['api.anthropic.com'],
   recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
   credentialFormat: 'api-key',
   credential: 'required',

@@ -1,14 +1,13 @@
 import { ProviderError } from '../../errors/provider-error'
 import { joinUrl, requestJson } from '../http'
-import type { ListContext, ObservedModel, Observation } from '../types'
+import { paginate } from '../paginate'
+import type { ListContext, Observation } from '../types'
 import { ANTHROPIC_LABEL, ANTHROPIC_REQUEST_LABEL, parseAnthropicPage } from './parse'
 
 export const ANTHROPIC_DEFAULT_BASE = 'https://api.anthropic.com'
 export const ANTHROPIC_VERSION = '2023-06-01'
 /** The largest page the API allows: one request for today's model count. */
 const PAGE_LIMIT = 1000
-/** A provider that keeps answering has_more must not keep a probe busy forever. */
-const MAX_PAGES = 50
 
 /**
  * `GET <base>/v1/models?limit=1000`, then `&after_id=<last_id>` while `has_more`, to the last
@@ -20,21 +19,16 @@ export async function listAnthropicModels(ctx: ListContext): Promise<Observation
     'anthropic-version': ANTHROPIC_VERSION,
     ...(ctx.credential ? { 'x-api-key': ctx.credential } : {}),
   }
-  const models: ObservedModel[] = []
-  const cursors = new Set<string>()
-  let afterId: string | undefined
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const query = `?limit=${PAGE_LIMIT}` + (afterId ? `&after_id=${encodeURIComponent(afterId)}` : '')
-    const parsed = parseAnthropicPage(await request(ctx, url + query, headers))
-    models.push(...parsed.models)
-    if (!parsed.nextAfterId) return { models, warnings: [] }
-    if (cursors.has(parsed.nextAfterId)) {
-      throw new ProviderError('bad_payload', `${ANTHROPIC_LABEL} repeated the page after ${parsed.nextAfterId}`)
-    }
-    cursors.add(parsed.nextAfterId)
-    afterId = parsed.nextAfterId
-  }
-  throw new ProviderError('bad_payload', `${ANTHROPIC_LABEL} still had more pages after ${MAX_PAGES}`)
+  const models = await paginate(ctx, {
+    label: ANTHROPIC_LABEL,
+    describeCursor: (afterId) => `the page after ${afterId}`,
+    fetchPage: async (pageCtx, afterId) => {
+      const query = `?limit=${PAGE_LIMIT}` + (afterId ? `&after_id=${encodeURIComponent(afterId)}` : '')
+      const parsed = parseAnthropicPage(await request(pageCtx, url + query, headers))
+      return { items: parsed.models, next: parsed.nextAfterId }
+    },
+  })
+  return { models, warnings: [] }
 }
 
 /** The base without `/v1` (the API path adds it); a base given with `/v1` is accepted too. */

@@ -4,6 +4,7 @@ import { listBedrockModels } from './list-models'
 
 export const bedrock: ProviderAdapter = {
   label: 'Bedrock',
+  officialHosts: ['bedrock.*.amazonaws.com', 'bedrock-fips.*.amazonaws.com'],
   recommendedApiKeyEnv: 'BEDROCK_CREDENTIALS_JSON',
   credentialFormat: 'aws-credentials-json',
   // Workers have no ambient AWS credential chain: without stored keys nothing can be signed.

@@ -101,15 +101,26 @@ describe('bedrock listing', () => {
     ])
   })
 
-  it('gives up on endless pagination with bad_payload', async () => {
-    const { fetch } = stubFetch((url) =>
+  it('gives up on endless pagination and on a repeated nextToken with bad_payload', async () => {
+    let page = 0
+    const endless = stubFetch((url) =>
+      url.pathname.endsWith('/foundation-models')
+        ? { body: foundationModels }
+        : { body: { inferenceProfileSummaries: [], nextToken: `token-${++page}` } },
+    )
+    const error = await failure(listBedrockModels(context(endless.fetch)))
+    expect(error.kind).toBe('bad_payload')
+    expect(error.message).toBe('bedrock ListInferenceProfiles still had more pages after 50')
+
+    const repeating = stubFetch((url) =>
       url.pathname.endsWith('/foundation-models')
         ? { body: foundationModels }
         : { body: { inferenceProfileSummaries: [], nextToken: 'again' } },
     )
-    const error = await failure(listBedrockModels(context(fetch)))
-    expect(error.kind).toBe('bad_payload')
-    expect(error.message).toMatch(/^bedrock ListInferenceProfiles still had more pages/)
+    expect(await failure(listBedrockModels(context(repeating.fetch)))).toMatchObject({
+      kind: 'bad_payload',
+      message: 'bedrock ListInferenceProfiles repeated nextToken again',
+    })
   })
 
   it('does not list inference profiles when every model runs on demand', async () => {

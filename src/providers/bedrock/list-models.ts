@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch'
-import { type ErrorKind, ProviderError, kindForStatus } from '../../errors/provider-error'
+import { type ErrorKind, kindForStatus } from '../../errors/provider-error'
 import { joinUrl, requestJson } from '../http'
+import { paginate } from '../paginate'
 import type { ListContext, Observation } from '../types'
 import { parseBedrockCredential, resolveBedrockEndpoint } from './config'
 import {
@@ -13,9 +14,6 @@ import {
   parseFoundationModels,
   parseInferenceProfilesPage,
 } from './parse'
-
-/** An account has a few hundred profiles at most; a service that keeps paging must not keep a probe busy. */
-const MAX_PROFILE_PAGES = 50
 
 /**
  * `GET <base>/foundation-models`, then — only when some model needs one — every page of
@@ -34,28 +32,21 @@ export async function listBedrockModels(ctx: ListContext): Promise<Observation> 
     // Unused (we sign and send ourselves), but never let the client retry on its own.
     retries: 0,
   })
-  const get = (url: string, label: string) => signedGetJson(ctx, client, url, label)
-
-  const summaries = parseFoundationModels(await get(joinUrl(base, 'foundation-models'), FOUNDATION_MODELS_LABEL))
-  const profiles: InferenceProfile[] = []
-  if (summaries.some(needsInferenceProfile)) {
-    let nextToken: string | undefined
-    let page = 0
-    do {
-      if (++page > MAX_PROFILE_PAGES) {
-        throw new ProviderError(
-          'bad_payload',
-          `${INFERENCE_PROFILES_LABEL} still had more pages after ${MAX_PROFILE_PAGES}`,
-        )
-      }
-      const query = `maxResults=1000&type=SYSTEM_DEFINED${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`
-      const parsed = parseInferenceProfilesPage(
-        await get(`${joinUrl(base, 'inference-profiles')}?${query}`, INFERENCE_PROFILES_LABEL),
-      )
-      profiles.push(...parsed.profiles)
-      nextToken = parsed.nextToken
-    } while (nextToken)
-  }
+  const summaries = parseFoundationModels(
+    await signedGetJson(ctx, client, joinUrl(base, 'foundation-models'), FOUNDATION_MODELS_LABEL),
+  )
+  const profiles: InferenceProfile[] = summaries.some(needsInferenceProfile)
+    ? await paginate(ctx, {
+        label: INFERENCE_PROFILES_LABEL,
+        describeCursor: (token) => `nextToken ${token}`,
+        fetchPage: async (pageCtx, nextToken) => {
+          const query = `maxResults=1000&type=SYSTEM_DEFINED${nextToken ? `&nextToken=${encodeURIComponent(nextToken)}` : ''}`
+          const url = `${joinUrl(base, 'inference-profiles')}?${query}`
+          const parsed = parseInferenceProfilesPage(await signedGetJson(pageCtx, client, url, INFERENCE_PROFILES_LABEL))
+          return { items: parsed.profiles, next: parsed.nextToken }
+        },
+      })
+    : []
   // Models nothing can invoke (provisioned-only, no profile in this region) are left out
   // silently: that is how the account is set up, not a problem of the backend.
   return { models: observedFromBedrock(summaries, profiles, region).models, warnings: [] }
@@ -80,12 +71,17 @@ export function bedrockErrorKind(status: number, errorType: string | undefined):
   return kindForStatus(status)
 }
 
-/** One signed GET through the shared request path; Bedrock names its failures in a header. */
+/** One signed GET through the shared request path (a followed redirect is signed again); Bedrock names its failures in a header. */
 function signedGetJson(ctx: ListContext, client: AwsClient, url: string, label: string): Promise<unknown> {
-  return requestJson(ctx, () => client.sign(url, { method: 'GET', headers: { Accept: 'application/json' } }), {
-    label,
-    errorDetail: (body, headers) => bedrockError(body, headers.get('x-amzn-ErrorType')).detail,
-    errorKind: (status, body, headers) =>
-      bedrockErrorKind(status, bedrockError(body, headers.get('x-amzn-ErrorType')).type),
-  })
+  const sign = (target: string) => client.sign(target, { method: 'GET', headers: { Accept: 'application/json' } })
+  return requestJson(
+    ctx,
+    { url, sign },
+    {
+      label,
+      errorDetail: (body, headers) => bedrockError(body, headers.get('x-amzn-ErrorType')).detail,
+      errorKind: (status, body, headers) =>
+        bedrockErrorKind(status, bedrockError(body, headers.get('x-amzn-ErrorType')).type),
+    },
+  )
 }

@@ -149,11 +149,14 @@ export function observedFromBedrock(
   const models: ObservedModel[] = []
   const unavailable: string[] = []
   const seen = new Set<string>()
+  // Each model looks only at the profiles that route to it: thousands of models times
+  // thousands of profiles would otherwise cost the isolate seconds.
+  const byModel = profilesByModelId(profiles)
   for (const summary of summaries) {
     const id = summary.modelId.trim()
     if (seen.has(id)) continue
     seen.add(id)
-    const invoke = invocationId({ ...summary, modelId: id }, profiles, region)
+    const invoke = invocationId({ ...summary, modelId: id }, byModel.get(id) ?? [], region)
     if (!invoke) {
       unavailable.push(id)
       continue
@@ -165,6 +168,23 @@ export function observedFromBedrock(
     })
   }
   return { models, unavailable }
+}
+
+/** Profiles by each id their model ARNs could end in (`…/<id>`; any suffix after a `/`). */
+function profilesByModelId(profiles: readonly InferenceProfile[]): Map<string, InferenceProfile[]> {
+  const byModel = new Map<string, InferenceProfile[]>()
+  for (const profile of profiles) {
+    const ids = new Set<string>()
+    for (const { modelArn } of profile.models ?? []) {
+      for (let at = modelArn.indexOf('/'); at >= 0; at = modelArn.indexOf('/', at + 1)) ids.add(modelArn.slice(at + 1))
+    }
+    for (const id of ids) {
+      const list = byModel.get(id)
+      if (list) list.push(profile)
+      else byModel.set(id, [profile])
+    }
+  }
+  return byModel
 }
 
 /**

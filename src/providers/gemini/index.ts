@@ -4,6 +4,7 @@ import { GEMINI_DEFAULT_BASE, listGeminiModels } from './list-models'
 export const gemini: ProviderAdapter = {
   label: 'Gemini',
   defaultBaseUrl: GEMINI_DEFAULT_BASE,
+  officialHosts: ['generativelanguage.googleapis.com'],
   recommendedApiKeyEnv: 'GEMINI_API_KEY',
   credentialFormat: 'api-key',
   credential: 'required',

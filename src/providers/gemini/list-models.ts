@@ -1,14 +1,13 @@
 import { ProviderError } from '../../errors/provider-error'
 import { joinUrl, requestJson } from '../http'
-import type { ListContext, ObservedModel, Observation } from '../types'
+import { paginate } from '../paginate'
+import type { ListContext, Observation } from '../types'
 import { readGoogleError } from './google'
 import { GEMINI_LABEL, parseGeminiPage } from './parse'
 
 export const GEMINI_DEFAULT_BASE = 'https://generativelanguage.googleapis.com'
 /** The largest page the API serves: the fewest subrequests. */
 export const GEMINI_PAGE_SIZE = 1000
-/** A provider that keeps handing out page tokens must not keep a probe busy forever. */
-const MAX_PAGES = 50
 
 /** `<base>/v1beta/models?pageSize=…[&pageToken=…]`, the token URL-encoded. */
 export function geminiPageUrl(baseUrl: string, pageToken?: string): string {
@@ -25,20 +24,15 @@ export function geminiPageUrl(baseUrl: string, pageToken?: string): string {
  */
 export async function listGeminiModels(ctx: ListContext): Promise<Observation> {
   const headers: Record<string, string> = ctx.credential ? { 'x-goog-api-key': ctx.credential } : {}
-  const models: ObservedModel[] = []
-  const seen = new Set<string>()
-  let pageToken: string | undefined
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const parsed = parseGeminiPage(await requestPage(ctx, geminiPageUrl(ctx.baseUrl, pageToken), headers))
-    models.push(...parsed.models)
-    if (!parsed.nextPageToken) return { models, warnings: [] }
-    if (seen.has(parsed.nextPageToken)) {
-      throw new ProviderError('bad_payload', `${GEMINI_LABEL} handed out page token ${parsed.nextPageToken} twice`)
-    }
-    seen.add(parsed.nextPageToken)
-    pageToken = parsed.nextPageToken
-  }
-  throw new ProviderError('bad_payload', `${GEMINI_LABEL} still had more pages after ${MAX_PAGES}`)
+  const models = await paginate(ctx, {
+    label: GEMINI_LABEL,
+    describeCursor: (token) => `page token ${token}`,
+    fetchPage: async (pageCtx, pageToken) => {
+      const parsed = parseGeminiPage(await requestPage(pageCtx, geminiPageUrl(ctx.baseUrl, pageToken), headers))
+      return { items: parsed.models, next: parsed.nextPageToken }
+    },
+  })
+  return { models, warnings: [] }
 }
 
 /**

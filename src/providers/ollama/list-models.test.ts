@@ -35,14 +35,12 @@ const failure = (ctx: ListContext) =>
   )
 
 describe('ollama listing errors', () => {
-  it("clips a proxy's huge error page to the shared 300 characters", async () => {
+  it("never pastes a proxy's error page, only says it was one", async () => {
     const page = `<html><body>${'x'.repeat(10_000)}</body></html>`
     const error = await failure(answering(() => new Response(page, { status: 500 })))
     expect(error).toBeInstanceOf(ProviderError)
     expect(error.kind).toBe('bad_status')
-    expect(error.message.startsWith('ollama API returned 500: <html><body>xxx')).toBe(true)
-    expect(error.message.length).toBeLessThan(400)
-    expect(error.message.endsWith('…')).toBe(true)
+    expect(error.message).toBe('ollama API returned 500: an HTML page (text/plain)')
   })
 
   it("clips a huge JSON error message too, and keeps Ollama's own short one whole", async () => {

@@ -4,6 +4,7 @@ import { OPENAI_DEFAULT_BASE, listOpenAIModels } from './list-models'
 export const openai: ProviderAdapter = {
   label: 'OpenAI',
   defaultBaseUrl: OPENAI_DEFAULT_BASE,
+  officialHosts: ['api.openai.com'],
   recommendedApiKeyEnv: 'OPENAI_API_KEY',
   credentialFormat: 'api-key',
   credential: 'required',

@@ -4,6 +4,7 @@ import { OPENROUTER_DEFAULT_BASE, listOpenRouterModels } from './list-models'
 export const openrouter: ProviderAdapter = {
   label: 'OpenRouter',
   defaultBaseUrl: OPENROUTER_DEFAULT_BASE,
+  officialHosts: ['openrouter.ai'],
   recommendedApiKeyEnv: 'OPENROUTER_API_KEY',
   credentialFormat: 'api-key',
   credential: 'required',

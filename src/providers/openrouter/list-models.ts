@@ -1,11 +1,10 @@
 import { ProviderError } from '../../errors/provider-error'
 import { bearer, joinUrl, requestJson } from '../http'
+import { paginate } from '../paginate'
 import type { ListContext, ObservedModel, Observation } from '../types'
 import { OPENROUTER_EMBEDDINGS_LABEL, OPENROUTER_LABEL, mergeById, parseOpenRouterModels } from './parse'
 
 export const OPENROUTER_DEFAULT_BASE = 'https://openrouter.ai/api/v1'
-/** The list is not paginated without offset/limit; a server that keeps sending `next` is broken. */
-const MAX_PAGES = 20
 
 /**
  * `GET <base>/models?output_modalities=all` (the default lists text-output models only, hiding
@@ -23,21 +22,22 @@ export async function listOpenRouterModels(ctx: ListContext): Promise<Observatio
 }
 
 /** One list, following `links.next` (same origin only: the key goes with it) to the end. */
-async function readList(ctx: ListContext, first: string, label: string): Promise<ObservedModel[]> {
-  const models: ObservedModel[] = []
-  const seen = new Set<string>()
-  let url = first
-  for (let page = 0; page < MAX_PAGES; page++) {
-    seen.add(new URL(url).href)
-    const parsed = parseOpenRouterModels(await requestJson(ctx, url, { label, headers: bearer(ctx.credential) }), label)
-    models.push(...parsed.models)
-    if (!parsed.next) return models
-    const next = new URL(parsed.next, url)
-    if (next.origin !== new URL(url).origin) {
-      throw new ProviderError('bad_payload', `${label} pointed its next page to another origin: ${next.origin}`)
-    }
-    if (seen.has(next.href)) throw new ProviderError('bad_payload', `${label} repeated its next page ${next.href}`)
-    url = next.href
-  }
-  throw new ProviderError('bad_payload', `${label} still had more pages after ${MAX_PAGES}`)
+function readList(ctx: ListContext, first: string, label: string): Promise<ObservedModel[]> {
+  return paginate(ctx, {
+    label,
+    first: new URL(first).href,
+    describeCursor: (url) => `its next page ${url}`,
+    fetchPage: async (pageCtx, url = first) => {
+      const parsed = parseOpenRouterModels(
+        await requestJson(pageCtx, url, { label, headers: bearer(ctx.credential) }),
+        label,
+      )
+      if (!parsed.next) return { items: parsed.models, next: undefined }
+      const next = new URL(parsed.next, url)
+      if (next.origin !== new URL(url).origin) {
+        throw new ProviderError('bad_payload', `${label} pointed its next page to another origin: ${next.origin}`)
+      }
+      return { items: parsed.models, next: next.href }
+    },
+  })
 }

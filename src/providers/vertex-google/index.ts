@@ -4,6 +4,7 @@ import { VERTEX_MISSING_CREDENTIAL } from './service-account'
 
 export const vertexGoogle: ProviderAdapter = {
   label: 'Vertex AI',
+  officialHosts: ['aiplatform.googleapis.com', '*-aiplatform.googleapis.com'],
   recommendedApiKeyEnv: 'VERTEX_SERVICE_ACCOUNT_JSON',
   credentialFormat: 'service-account-json',
   credential: 'required',

@@ -1,6 +1,7 @@
 import { ProviderError } from '../../errors/provider-error'
 import { readGoogleError } from '../gemini/google'
 import { requestJson } from '../http'
+import { paginate } from '../paginate'
 import type { ListContext, ObservedModel, Observation } from '../types'
 import { VERTEX_ERROR_PREFIX, publisherModelsUrl, vertexEndpoint } from './endpoint'
 import { parsePublisherModelsPage } from './parse'
@@ -8,9 +9,6 @@ import { parseServiceAccount } from './service-account'
 import { TokenCache, mintAccessToken, tokenCacheKey } from './token'
 
 const LIST_LABEL = 'vertex publisher list'
-/** A provider that keeps handing out page tokens must not keep a probe busy forever. */
-const MAX_PAGES = 50
-
 /** Module scope: lives as long as the isolate, shared by every probe and cycle it runs. */
 const tokens = new TokenCache()
 
@@ -25,48 +23,40 @@ export async function listVertexModels(ctx: ListContext): Promise<Observation> {
   const cacheKey = await tokenCacheKey(ctx.credential!.trim())
   const token = await tokens.get(cacheKey, () => mintAccessToken(ctx, sa))
 
-  const models: ObservedModel[] = []
-  const names = new Set<string>()
   const warnings: string[] = []
-  const seenTokens = new Set<string>()
   let userProject = endpoint.project
-  let pageToken: string | undefined
-  for (let page = 0; page < MAX_PAGES;) {
-    const answer = await requestPage(ctx, publisherModelsUrl(endpoint.apiRoot, pageToken), token, userProject)
-    if (!answer.ok) {
-      if (answer.userProjectDenied && userProject) {
-        // The quota project is optional: without it, the service account's own project is billed.
-        warnings.push(
-          `x-goog-user-project ${userProject} was refused (USER_PROJECT_DENIED: the service account lacks ` +
-            'serviceusage.services.use on it); listed without it',
-        )
-        userProject = undefined
-        continue
-      }
-      if (answer.error instanceof ProviderError && answer.error.status === 401) tokens.evict(cacheKey)
-      throw wrap(answer.error)
-    }
-    page++
-    let parsed
-    try {
-      parsed = parsePublisherModelsPage(answer.json)
-    } catch (error) {
-      throw wrap(error)
-    }
-    for (const model of parsed.models) {
-      // Pages are separate reads: a model that moved between them is listed once.
-      if (names.has(model.name)) continue
-      names.add(model.name)
-      models.push(model)
-    }
-    if (!parsed.nextPageToken) return { models, warnings }
-    if (seenTokens.has(parsed.nextPageToken)) {
-      throw wrap(new ProviderError('bad_payload', `${LIST_LABEL} handed out page token ${parsed.nextPageToken} twice`))
-    }
-    seenTokens.add(parsed.nextPageToken)
-    pageToken = parsed.nextPageToken
+  let pages: ObservedModel[]
+  try {
+    pages = await paginate(ctx, {
+      label: LIST_LABEL,
+      describeCursor: (pageToken) => `page token ${pageToken}`,
+      fetchPage: async (pageCtx, pageToken) => {
+        const url = publisherModelsUrl(endpoint.apiRoot, pageToken)
+        let answer = await requestPage(pageCtx, url, token, userProject)
+        if (!answer.ok && answer.userProjectDenied && userProject) {
+          // The quota project is optional: without it, the service account's own project is billed.
+          warnings.push(
+            `x-goog-user-project ${userProject} was refused (USER_PROJECT_DENIED: the service account lacks ` +
+              'serviceusage.services.use on it); listed without it',
+          )
+          userProject = undefined
+          answer = await requestPage(pageCtx, url, token, userProject)
+        }
+        if (!answer.ok) {
+          if (answer.error instanceof ProviderError && answer.error.status === 401) tokens.evict(cacheKey)
+          throw answer.error
+        }
+        const parsed = parsePublisherModelsPage(answer.json)
+        return { items: parsed.models, next: parsed.nextPageToken }
+      },
+    })
+  } catch (error) {
+    throw wrap(error)
   }
-  throw wrap(new ProviderError('bad_payload', `${LIST_LABEL} still had more pages after ${MAX_PAGES}`))
+  // Pages are separate reads: a model that moved between them is listed once.
+  const byName = new Map<string, ObservedModel>()
+  for (const model of pages) if (!byName.has(model.name)) byName.set(model.name, model)
+  return { models: [...byName.values()], warnings }
 }
 
 type PageAnswer = { ok: true; json: unknown } | { ok: false; error: unknown; userProjectDenied: boolean }

@@ -3,6 +3,7 @@ import { listVllmModels } from './list-models'
 
 export const vllm: ProviderAdapter = {
   label: 'vLLM',
+  officialHosts: [],
   recommendedApiKeyEnv: 'VLLM_API_KEY',
   credentialFormat: 'api-key',
   credential: 'optional',

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import type { ObservedModel } from '../providers/types'
+import { capModels } from './model-cap'
+
+const model = (name: string): ObservedModel => ({
+  name,
+  contextLength: 0,
+  maxOutputTokens: 0,
+  canChat: true,
+  canEmbed: false,
+  canPrompt: true,
+  canStream: true,
+  canThink: false,
+  canVision: false,
+  tools: null,
+})
+
+describe('capModels', () => {
+  it('keeps a listing within the cap as it came, in the provider order', () => {
+    const models = ['b', 'a', 'c'].map(model)
+    expect(capModels(models, 3)).toEqual({ models })
+  })
+
+  it('keeps the first N by id in code-point order past the cap, and says so', () => {
+    const { models, warning } = capModels(['b', 'Z', 'a', 'é', 'A', 'c'].map(model), 4)
+    // Code points: uppercase before lowercase, accented letters last (a locale sort would interleave them).
+    expect(models.map((m) => m.name)).toEqual(['A', 'Z', 'a', 'b'])
+    expect(warning).toBe('listed 6 models; kept the first 4 by id (MAX_MODELS_PER_BACKEND)')
+  })
+
+  it('keeps the same models whatever order they were listed in', () => {
+    const names = Array.from({ length: 50 }, (_, i) => `m-${String(i).padStart(2, '0')}`)
+    const forward = capModels(names.map(model), 10).models.map((m) => m.name)
+    const backward = capModels([...names].reverse().map(model), 10).models.map((m) => m.name)
+    expect(backward).toEqual(forward)
+    expect(forward).toEqual(names.slice(0, 10))
+  })
+})

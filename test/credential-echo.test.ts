@@ -1,0 +1,79 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { BackendRuntimeState } from '../src/reconcile/types'
+import {
+  READER,
+  adminJson,
+  allKvValues,
+  call,
+  createBackend,
+  fake,
+  logsDuring,
+  resetAll,
+  runScheduled,
+} from './helpers'
+
+/** Looks like a real key: random, so any 6 of its characters in a row can only have come from it. */
+const KEY = 'sk-test-Hq7ZmX2pLw9VbK4tRc8NQRST'
+/** Every way the fakes quote a key back (test/fake-providers/hostile.ts). */
+const ECHOES = ['full', 'stars', 'dots', 'ellipsis', 'last4', 'prefix', 'pretty', 'header', 'html', 'body200']
+
+/** Every 6-character run of the key, and its last 4 after an ellipsis or masking stars. */
+function fragments(key: string): string[] {
+  const runs = Array.from({ length: key.length - 5 }, (_, i) => key.slice(i, i + 6))
+  const last4 = key.slice(-4)
+  return [...runs, `…${last4}`, `...${last4}`, `*${last4}`]
+}
+
+beforeEach(resetAll)
+
+describe('a key that backends quote back', () => {
+  it('leaves no fragment in any read route, KV value or log line', async () => {
+    const texts: string[] = []
+    const logs = await logsDuring(async () => {
+      for (const format of ECHOES) {
+        for (const type of ['openai', 'anthropic'] as const) {
+          const base =
+            type === 'openai'
+              ? `${fake(type, `echo-${format}`, `e-${format}`)}/v1`
+              : fake(type, `echo-${format}`, `a-${format}`)
+          const id = await createBackend(`${type}-${format}`, type, base)
+          const configured = await adminJson('POST', `/providers/${type}/configure`, { apiKey: KEY, backendId: id })
+          expect(configured.status).toBe(200)
+        }
+      }
+      await runScheduled()
+      const states = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+      expect(states).toHaveLength(ECHOES.length * 2)
+      for (const state of states) {
+        // Every echo path was taken: the backend failed on what it quoted.
+        expect(state.status, state.name).toBe('down')
+        texts.push(await (await call(`/state/${state.id}`, { headers: READER })).text())
+      }
+      for (const route of ['/state', '/providers', '/models', '/v1/models']) {
+        texts.push(await (await call(route, { headers: READER })).text())
+      }
+    })
+    const byName = Object.fromEntries(
+      ((await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]).map((s) => [s.name, s]),
+    )
+    expect(byName['openai-full']!.error).toBe(
+      'OpenAI catalog returned 401: Incorrect API key provided: [redacted]. (invalid_api_key)',
+    )
+    expect(byName['openai-stars']!.error).toBe(
+      'OpenAI catalog returned 401: Incorrect API key provided: [redacted]. (invalid_api_key)',
+    )
+    expect(byName['openai-last4']!.error).toBe(
+      'OpenAI catalog returned 401: The key ending in [redacted] was revoked. (invalid_api_key)',
+    )
+    expect(byName['openai-html']!.error).toBe('OpenAI catalog returned 401: an HTML page (text/html)')
+    expect(byName['openai-body200']!.error).toMatch(/^decode OpenAI catalog response: .*\[redacted\]/)
+
+    const corpus = [...texts, ...(await allKvValues()), ...logs]
+    const leaks = corpus.flatMap((text) =>
+      fragments(KEY)
+        .filter((f) => text.includes(f))
+        .map((f) => `${f} in ${text.slice(0, 120)}`),
+    )
+    expect(leaks).toEqual([])
+  })
+})
