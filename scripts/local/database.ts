@@ -45,7 +45,7 @@ export async function startLocalDatabase(options: {
   const db = await PGlite.create(options.pgliteDir ?? 'memory://')
   await migratePglite(drizzlePglite(db), { migrationsFolder })
   // PGlite serializes queries anyway; allow enough connections for one Pool per request.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 })
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 256 })
   await server.start()
   const [host, port] = server.getServerConn().split(':')
   const proxy = await startWsProxy({ host: host!, port: Number(port) })

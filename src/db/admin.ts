@@ -1,6 +1,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { BackendRecord } from './declared'
+import { hostOf } from '../reconcile/host-binding'
 import { backends, providerConfigs } from './schema'
 
 function backendRecord(row: typeof backends.$inferSelect): BackendRecord {
@@ -50,26 +51,45 @@ export async function getProviderConfig(db: Database, scope: string) {
   return row
 }
 
-/** A literal key clears the env name and vice versa: a config holds one source. */
+/**
+ * Stores a scope's credential in one statement. A literal key clears the env name and vice versa:
+ * a config holds one source, and its host binding is replaced with it. Without `replace`, an
+ * existing config is left alone and the answer is undefined, so two concurrent first configures
+ * give one success and one conflict rather than the second silently overwriting the first.
+ */
 export async function upsertProviderConfig(
   db: Database,
-  config: { type: string; backendId: string | null; apiKeyCiphertext: string | null; apiKeyEnv: string | null },
+  config: {
+    type: string
+    backendId: string | null
+    apiKeyCiphertext: string | null
+    apiKeyEnv: string | null
+    hosts: string[] | null
+  },
+  options: { replace: boolean },
 ) {
-  const [row] = await db
-    .insert(providerConfigs)
-    .values({ scope: configScope(config.type, config.backendId), ...config })
-    .onConflictDoUpdate({
-      target: providerConfigs.scope,
-      set: { apiKeyCiphertext: config.apiKeyCiphertext, apiKeyEnv: config.apiKeyEnv, updatedAt: new Date() },
-    })
-    .returning()
-  return row!
+  const insert = db.insert(providerConfigs).values({ scope: configScope(config.type, config.backendId), ...config })
+  const [row] = options.replace
+    ? await insert
+        .onConflictDoUpdate({
+          target: providerConfigs.scope,
+          set: {
+            apiKeyCiphertext: config.apiKeyCiphertext,
+            apiKeyEnv: config.apiKeyEnv,
+            hosts: config.hosts,
+            updatedAt: new Date(),
+          },
+        })
+        .returning()
+    : await insert.onConflictDoNothing({ target: providerConfigs.scope }).returning()
+  return row
 }
 
-/** Replaces name, type and base URL; `createdAt` is kept, `updatedAt` becomes now. */
 /**
- * Replaces a backend's fields. A credential stored for this one backend under another type no
- * longer applies once the type changes, so it goes in the same transaction.
+ * Replaces a backend's name, type and base URL; `createdAt` is kept, `updatedAt` becomes now. A
+ * credential stored for this one backend no longer applies once its type changes, nor once it
+ * points at another host (the credential is bound to the host it was configured for), so it
+ * goes in the same transaction.
  */
 export async function updateBackend(
   db: Database,
@@ -77,13 +97,22 @@ export async function updateBackend(
   input: { name: string; type: string; baseUrl: string },
 ): Promise<BackendRecord | undefined> {
   return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ baseUrl: backends.baseUrl })
+      .from(backends)
+      .where(eq(backends.id, id))
+      .for('update')
+    if (!before) return undefined
     const [row] = await tx
       .update(backends)
       .set({ ...input, updatedAt: new Date() })
       .where(eq(backends.id, id))
       .returning()
     if (!row) return undefined
-    await tx.delete(providerConfigs).where(and(eq(providerConfigs.backendId, id), ne(providerConfigs.type, input.type)))
+    const moved = hostOf(before.baseUrl) !== hostOf(input.baseUrl)
+    await tx
+      .delete(providerConfigs)
+      .where(and(eq(providerConfigs.backendId, id), moved ? undefined : ne(providerConfigs.type, input.type)))
     return backendRecord(row)
   })
 }
@@ -96,12 +125,17 @@ export async function deleteProviderConfig(db: Database, scope: string): Promise
   return rows.length > 0
 }
 
-/** Every stored provider config, type-wide ones before their per-backend ones. */
+/**
+ * Every stored provider config, type-wide ones before their per-backend ones, each with its
+ * backend's base URL when it has one (a per-backend config without stored hosts is bound to it).
+ */
 export async function listProviderConfigs(db: Database) {
-  return db
-    .select()
+  const rows = await db
+    .select({ config: providerConfigs, backendBaseUrl: backends.baseUrl })
     .from(providerConfigs)
+    .leftJoin(backends, eq(backends.id, providerConfigs.backendId))
     .orderBy(sql`${providerConfigs.type} collate "C"`, sql`${providerConfigs.backendId} collate "C" nulls first`)
+  return rows.map(({ config, backendBaseUrl }) => ({ ...config, backendBaseUrl }))
 }
 
 /** How many backends each type has declared; types with none are absent. */

@@ -45,6 +45,8 @@ export interface ProviderConfigRecord {
   backendId: string | null
   apiKeyCiphertext: string | null
   apiKeyEnv: string | null
+  /** The hosts it may be sent to; null: the type's official hosts, or its own backend's host. */
+  hosts: string[] | null
   updatedAt: string
 }
 
@@ -125,6 +127,7 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       backendId: (r.backend_id as string | null) ?? null,
       apiKeyCiphertext: (r.api_key_ciphertext as string | null) ?? null,
       apiKeyEnv: (r.api_key_env as string | null) ?? null,
+      hosts: Array.isArray(r.hosts) ? r.hosts.map(String) : null,
       updatedAt: iso(r.updated_at),
     })),
     healthByBackend: new Map(

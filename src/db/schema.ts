@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm'
-import { boolean, index, integer, pgTable, primaryKey, text, timestamp, unique, varchar } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  varchar,
+} from 'drizzle-orm/pg-core'
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -82,6 +93,12 @@ export const providerConfigs = pgTable(
     backendId: varchar('backend_id', { length: 255 }).references(() => backends.id, { onDelete: 'cascade' }),
     apiKeyCiphertext: text('api_key_ciphertext'),
     apiKeyEnv: varchar('api_key_env', { length: 255 }),
+    /**
+     * The hosts (`host`, `host:port`, `*.domain`) the credential may be sent to. Null means the
+     * default binding: the type's official API hosts for a type-wide config, its own backend's
+     * host for a per-backend one (which is dropped when that backend moves to another host).
+     */
+    hosts: jsonb('hosts').$type<string[]>(),
     ...timestamps,
   },
   (t) => [index('provider_configs_backend_idx').on(t.backendId)],

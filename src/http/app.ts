@@ -1,9 +1,12 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { openAPIRouteHandler } from 'hono-openapi'
 import { type AppEnv, requestContext } from './context'
 import { corsFromSettings } from './cors'
 import { ApiError, onError } from './errors'
+import { MAX_BODY_BYTES } from './input'
+import { allowedMethods } from './method-not-allowed'
 import { OPENAPI_DOCUMENTATION } from './openapi'
 import { backendRoutes } from './routes/backends'
 import { cacheRoutes } from './routes/cache'
@@ -12,6 +15,7 @@ import { declaredModelRoutes } from './routes/declared-models'
 import { groupRoutes } from './routes/groups'
 import { modelRoutes, openAIRoutes } from './routes/models'
 import { providerRoutes } from './routes/providers'
+import { runRoutes } from './routes/runs'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
 
@@ -26,10 +30,22 @@ const api = new Hono<AppEnv>()
   .route('/capability-overrides', capabilityOverrideRoutes)
   .route('/setup', setupRoutes)
   .route('/cache', cacheRoutes)
+  .route('/runs', runRoutes)
 
 export const app = new Hono<AppEnv>()
   .onError(onError)
   .notFound((c) => {
+    // A known path asked with another method: 405 naming the ones it takes.
+    const allow = allowedAt(c.req.path)
+    if (allow.length > 0) {
+      throw new ApiError(
+        405,
+        'method_not_allowed',
+        `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`,
+        undefined,
+        { Allow: allow.join(', ') },
+      )
+    }
     throw new ApiError(404, 'route_not_found', `no route ${c.req.method} ${c.req.path}`)
   })
   .get('/healthz', (c) => c.json({ ok: true }))
@@ -41,6 +57,17 @@ export const app = new Hono<AppEnv>()
   .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'runtimestate API' }))
   .use(requestContext)
   .use(corsFromSettings)
+  // Every body is bounded before anything reads it; only admin routes take one.
+  .use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'body_too_large', `request body must be at most ${MAX_BODY_BYTES} bytes`)
+      },
+    }),
+  )
   .route('/', api)
+
+const allowedAt = allowedMethods(app.routes)
 
 export type AppType = typeof app

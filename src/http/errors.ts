@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
+import { databaseUnavailable } from '../db/errors'
 import { SettingsError } from '../env'
 
 /** The one error body every route answers with. */
@@ -13,11 +14,20 @@ export interface ErrorBody {
 export class ApiError extends HTTPException {
   readonly code: string
   readonly param?: string
+  /** Headers the answer carries (`Allow` on a 405, say). */
+  readonly headers?: Record<string, string>
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, param?: string) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    param?: string,
+    headers?: Record<string, string>,
+  ) {
     super(status, { message })
     this.code = code
     this.param = param
+    this.headers = headers
   }
 }
 
@@ -26,7 +36,10 @@ const TYPE_BY_STATUS: Record<number, string> = {
   401: 'authentication_error',
   403: 'permission_error',
   404: 'not_found_error',
+  405: 'invalid_request_error',
   409: 'conflict_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
   422: 'invalid_request_error',
   503: 'unavailable_error',
 }
@@ -50,7 +63,7 @@ export function uniqueViolation(error: unknown): { constraint: string } | undefi
 /** Maps every error to HTTP in one place; unknown errors are logged and answered without detail. */
 export function onError(error: Error, c: Context): Response {
   if (error instanceof ApiError) {
-    return c.json(errorBody(error.status, error.code, error.message, error.param), error.status)
+    return c.json(errorBody(error.status, error.code, error.message, error.param), error.status, error.headers)
   }
   if (error instanceof HTTPException) {
     return c.json(errorBody(error.status, 'http_error', error.message || 'request failed'), error.status)
@@ -60,6 +73,33 @@ export function onError(error: Error, c: Context): Response {
   }
   if (error instanceof DatabaseNotConfiguredError) {
     return c.json(errorBody(503, 'database_not_configured', error.message), 503)
+  }
+  // Down, out of connections, restarting or too slow: temporary, so the client is told when to
+  // retry. Logged, since an operator wants to know, but the driver's words stay out of the answer.
+  const unavailable = databaseUnavailable(error)
+  if (unavailable) {
+    console.warn(
+      JSON.stringify({
+        msg: 'database unavailable',
+        path: c.req.path,
+        reason: unavailable.reason,
+        error: unavailable.message,
+      }),
+    )
+    return c.json(
+      errorBody(
+        503,
+        'database_unavailable',
+        `the database is unavailable (${unavailable.reason.replace('_', ' ')}); retry shortly`,
+      ),
+      503,
+      { 'Retry-After': String(unavailable.retryAfterSeconds) },
+    )
+  }
+  // Routes name what is taken; a unique violation they did not expect (two concurrent requests
+  // racing past a check) is still a conflict, not a server fault.
+  if (uniqueViolation(error)) {
+    return c.json(errorBody(409, 'conflict', 'a concurrent change took the same name or key; retry'), 409)
   }
   console.error(JSON.stringify({ msg: 'unhandled error', path: c.req.path, error: error.message }))
   return c.json(errorBody(500, 'internal_error', 'internal error; the Worker log has the details'), 500)

@@ -1,5 +1,6 @@
 import { describeRoute, resolver } from 'hono-openapi'
 import type { z } from 'zod'
+import { MAX_BODY_BYTES } from './input'
 import { errorBodySchema } from './schemas'
 
 type Access = 'public' | 'read' | 'admin'
@@ -15,7 +16,18 @@ const AUTH_ERRORS: Record<Access, Record<number, string>> = {
   public: {},
   // Every read route answers from the snapshot, which can be mid-publication at this location.
   read: { 401: 'no token', 403: 'token not accepted', 503: 'the snapshot is being republished; retry (Retry-After)' },
-  admin: { 401: 'no token', 403: 'token not accepted', 503: 'ADMIN_TOKEN is not set' },
+  admin: {
+    401: 'no token',
+    403: 'token not accepted',
+    503: 'ADMIN_TOKEN is not set, or the database is unavailable (retry after Retry-After seconds)',
+  },
+}
+
+/** What every route taking a JSON body can also answer. */
+const BODY_ERRORS: Record<number, string> = {
+  413: `the body is larger than ${MAX_BODY_BYTES} bytes`,
+  415: 'the body is not sent as JSON (Content-Type: application/json)',
+  422: 'bad input, each bad or unknown field named; nothing written',
 }
 
 export interface RouteDoc {
@@ -26,6 +38,8 @@ export interface RouteDoc {
   ok: Record<number, { description: string; schema?: z.ZodType }>
   /** Route-specific error answers: status → when. */
   errors?: Record<number, string>
+  /** The route reads a JSON body (validated with validate('json', …)). */
+  json?: boolean
 }
 
 /**
@@ -39,7 +53,8 @@ export function doc(route: RouteDoc) {
       ? { description, content: { 'application/json': { schema: resolver(schema) } } }
       : { description }
   }
-  for (const [status, description] of Object.entries({ ...AUTH_ERRORS[route.access], ...route.errors })) {
+  const errors = { ...AUTH_ERRORS[route.access], ...(route.json ? BODY_ERRORS : {}), ...route.errors }
+  for (const [status, description] of Object.entries(errors)) {
     responses[status] = { description, content: { 'application/json': { schema: resolver(errorBodySchema) } } }
   }
   return describeRoute({

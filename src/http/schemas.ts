@@ -111,6 +111,7 @@ export const runSummarySchema = z
     cacheHits: z.number(),
     kvWrites: z.number(),
     snapshotWritten: z.boolean(),
+    warnings: z.array(z.string()).optional(),
   })
   .meta({ id: 'RunSummary' })
 
@@ -123,9 +124,42 @@ export const providerStatusSchema = z
     secretConfigured: z.boolean(),
     secretPresent: z.boolean(),
     apiKeyEnv: z.string().optional(),
+    /**
+     * Where the stored credential may be sent (`host`, `host:port`, `*.domain`); present when a
+     * credential is stored. Any other host gets no credential, and its backend shows unconfigured.
+     */
+    hosts: z.array(z.string()).optional(),
     recommendedApiKeyEnv: z.string().optional(),
     /** How many backends of this type are declared. */
     backends: z.number(),
     updatedAt: z.string().optional(),
   })
   .meta({ id: 'ProviderStatus' })
+
+export const runSchema = z
+  .object({
+    id: z.string(),
+    trigger: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    outcome: z.enum(['running', 'ok', 'failed', 'abandoned']),
+    error: z.string().nullable(),
+    backendsTotal: z.number(),
+    backendsHealthy: z.number(),
+    backendsFailed: z.number(),
+    snapshotWritten: z.boolean(),
+    /** False for the run the database could not take, kept in KV instead. */
+    recorded: z.boolean(),
+  })
+  .meta({ id: 'Run' })
+
+export const runListSchema = z
+  .object({
+    runs: z.array(runSchema),
+    /** Unreachable: `runs` holds only the run kept in KV, if any. */
+    database: z.object({
+      reachable: z.boolean(),
+      reason: z.enum(['at_capacity', 'unreachable', 'shutting_down', 'timeout']).optional(),
+    }),
+  })
+  .meta({ id: 'RunList' })

@@ -1,22 +1,61 @@
-import type { ValidationTargets } from 'hono'
+import type { MiddlewareHandler, ValidationTargets } from 'hono'
 import { validator } from 'hono-openapi'
 import type { z } from 'zod'
 import { ApiError } from './errors'
 
+/** `application/json`, or a `+json` type: what Hono's JSON validator reads (any other is ignored). */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i
+
+/** How a failure on the whole input (no field path) is prefixed, per target. */
+const WHOLE: Partial<Record<keyof ValidationTargets, string>> = { json: 'body', query: 'query', param: 'path' }
+
+interface Issue {
+  code?: string
+  message: string
+  path?: readonly (PropertyKey | { key: PropertyKey })[]
+  keys?: readonly string[]
+}
+
+/** One issue as `field: message`, and the field it names (an unknown field names itself). */
+export function describeIssue(issue: Issue, target: string): { param?: string; message: string } {
+  const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.')
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    const param = [path, issue.keys[0]].filter(Boolean).join('.')
+    return { param, message: path ? `${path}: ${issue.message}` : issue.message }
+  }
+  return {
+    param: path || undefined,
+    message: `${path || WHOLE[target as keyof ValidationTargets] || target}: ${issue.message}`,
+  }
+}
+
 /**
  * zod validation that also documents the route's input in /openapi.json; a failure names every
- * bad field: `422 name: name is required; baseUrl: …`, and nothing is written.
+ * bad field: `422 name: name is required; baseUrl: …`, and nothing is written. A JSON body sent
+ * as anything but JSON is refused with 415 before it is read: without that, Hono's validator
+ * would ignore the body and report every field as missing.
  */
 export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(
   target: Target,
   schema: Schema,
 ) {
-  return validator(target, schema, (result) => {
+  const middleware = validator(target, schema, (result) => {
     if (result.success) return
-    const issues = result.error.map((issue) => {
-      const path = (issue.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)).join('.')
-      return { path, message: `${path || target}: ${issue.message}` }
-    })
-    throw new ApiError(422, 'invalid_field', issues.map((i) => i.message).join('; '), issues[0]?.path || undefined)
+    const issues = (result.error as readonly Issue[]).map((issue) => describeIssue(issue, target))
+    throw new ApiError(422, 'invalid_field', issues.map((i) => i.message).join('; '), issues[0]?.param)
   })
+  if (target !== 'json') return middleware
+  const requireJson: MiddlewareHandler = async (c, next) => {
+    const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim()
+    if (!JSON_MEDIA_TYPE.test(mediaType)) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        `send JSON: Content-Type must be application/json${mediaType ? `, not ${mediaType}` : ''}`,
+      )
+    }
+    return middleware(c, next)
+  }
+  // The validator carries the route's request schema for /openapi.json as properties; keep them.
+  return Object.assign(requireJson, middleware) as typeof middleware
 }

@@ -6,23 +6,39 @@ import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
+import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, text } from '../input'
 import { doc } from '../openapi'
 import { backendSchema } from '../schemas'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
-const backendInput = z.object({
-  name: z.string().trim().min(1, 'name is required').max(512),
-  type: z
-    .string()
+const backendInput = body({
+  name: text('name', { max: MAX_TEXT_CHARS }),
+  type: text('type', { max: 64 })
     .transform(canonicalBackendType)
     .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
-  baseUrl: z.string().trim().max(512).refine(isHttpUrl, 'baseUrl must be an http(s) URL'),
+  baseUrl: text('baseUrl', { max: MAX_TEXT_CHARS })
+    .refine(isHttpUrl, 'baseUrl must be an http(s) URL')
+    // A user name or password in the URL would be sent with every probe and shown in every
+    // read of the backend: credentials belong in /providers/:type/configure.
+    .refine(
+      (url) => !hasUserinfo(url),
+      'baseUrl must not contain a user name or password; store the credential with POST /providers/:type/configure',
+    ),
 })
 
-function isHttpUrl(text: string): boolean {
+function isHttpUrl(url: string): boolean {
   try {
-    return ['http:', 'https:'].includes(new URL(text).protocol)
+    return ['http:', 'https:'].includes(new URL(url).protocol)
+  } catch {
+    return false
+  }
+}
+
+function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.username !== '' || parsed.password !== ''
   } catch {
     return false
   }
@@ -47,7 +63,7 @@ function conflictError(input: z.infer<typeof backendInput>) {
   }
 }
 
-const idParam = z.object({ id: z.string().min(1) })
+const idParam = z.object({ id: text('id', { max: MAX_ID_CHARS, trim: false }) })
 
 const notFound = (id: string) => new ApiError(404, 'backend_not_found', `no backend ${id}`, 'id')
 
@@ -59,6 +75,7 @@ export const backendRoutes = new Hono<AppEnv>()
       tag: 'backends',
       summary: 'Declare a backend',
       access: 'admin',
+      json: true,
       ok: { 201: { description: 'declared', schema: backendSchema } },
       errors: { 409: 'the name, or the type and base URL, are taken', 422: 'bad input; nothing written' },
     }),
@@ -101,8 +118,10 @@ export const backendRoutes = new Hono<AppEnv>()
     '/:id',
     doc({
       tag: 'backends',
-      summary: "Replace a backend's name, type and base URL (createdAt kept) and drop its cached model list",
+      summary:
+        "Replace a backend's name, type and base URL (createdAt kept) and drop its cached model list, and its own credential if its type or host changes",
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'the updated backend', schema: backendSchema } },
       errors: {
         404: 'no such backend',

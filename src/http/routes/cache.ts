@@ -3,8 +3,12 @@ import { z } from 'zod'
 import { ModelCache } from '../../kv/model-cache'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
+import { MAX_ID_CHARS, text } from '../input'
 import { doc } from '../openapi'
+import { validate } from '../validate'
 import { logAdminChange } from '../log'
+
+const backendParam = z.object({ backendId: text('backendId', { max: MAX_ID_CHARS, trim: false }) })
 
 /** The model-list cache: ClearModelCache and InvalidateModelCache of the seed. */
 export const cacheRoutes = new Hono<AppEnv>()
@@ -30,9 +34,11 @@ export const cacheRoutes = new Hono<AppEnv>()
       summary: "Clear one backend's cached model list",
       access: 'admin',
       ok: { 200: { description: 'cleared', schema: z.object({ invalidated: z.string() }) } },
+      errors: { 422: 'a backend id that is too long or not text' },
     }),
+    validate('param', backendParam),
     async (c) => {
-      const backendId = c.req.param('backendId')
+      const { backendId } = c.req.valid('param')
       await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(backendId)
       logAdminChange('cache.invalidate', { backendId })
       return c.json({ invalidated: backendId })

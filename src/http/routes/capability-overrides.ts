@@ -5,6 +5,7 @@ import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
+import { MAX_TEXT_CHARS, body, text } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
@@ -26,24 +27,23 @@ const capabilityOverrideSchema = z
 const OVERRIDE_PATH = '/:provider/:model{.+}'
 
 const overrideKey = z.object({
-  provider: z
-    .string()
-    .max(64, 'provider must be at most 64 characters')
+  provider: text('provider', { max: 64, trim: false })
     .transform(canonicalBackendType)
     .pipe(
       z.enum(BACKEND_TYPES as [string, ...string[]], { error: `provider must be one of ${BACKEND_TYPES.join(', ')}` }),
     ),
-  model: z.string().trim().min(1, 'model is required').max(512, 'model must be at most 512 characters'),
+  model: text('model', { max: MAX_TEXT_CHARS }),
 })
 
 const flag = z.boolean({ error: 'must be true, false, or null to clear' }).nullable().optional()
 
-const overrideInput = z
-  .object({ canThink: flag, canVision: flag })
-  .refine((v) => v.canThink !== undefined || v.canVision !== undefined, {
+const overrideInput = body({ canThink: flag, canVision: flag }).refine(
+  (v) => v.canThink !== undefined || v.canVision !== undefined,
+  {
     message: 'give canThink or canVision (true, false, or null to clear)',
     path: ['canThink'],
-  })
+  },
+)
 
 export const capabilityOverrideRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
@@ -64,6 +64,7 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
       summary:
         "Set think and/or vision for a provider type's model from the next cycle on; an absent flag is kept, null clears it, and a record left with neither is deleted",
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'the merged override', schema: capabilityOverrideSchema } },
       errors: { 422: 'unknown provider type, or neither flag given; nothing written' },
     }),

@@ -11,6 +11,7 @@ import {
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
+import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, flag as boolean, text } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
@@ -33,38 +34,31 @@ const declaredModelSchema = z
 const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000001'
 const MAX_INT = 2_147_483_647
 
-const flag = (name: string) =>
-  z
-    .boolean({ error: `${name} must be true or false` })
-    .optional()
-    .default(false)
+const flag = (name: string) => boolean(name).optional().default(false)
 
 /** The seed's store validation (seed-spec §2.2), for both create and update. */
-const declaredModelInput = z
-  .object({
-    model: z
-      .string({ error: (issue) => (issue.input === undefined ? 'model cannot be empty' : 'model must be a string') })
-      .trim()
-      .min(1, 'model cannot be empty')
-      .max(512, 'model must be at most 512 characters'),
-    contextLength: z
-      .number({ error: 'contextLength must be an integer ≥ 0' })
-      .int('contextLength must be an integer ≥ 0')
-      .min(0, 'contextLength must be an integer ≥ 0')
-      .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
-      .optional()
-      .default(0),
-    canChat: flag('canChat'),
-    canEmbed: flag('canEmbed'),
-    canPrompt: flag('canPrompt'),
-    canStream: flag('canStream'),
-  })
-  .refine((v) => v.canChat || v.canEmbed || v.canPrompt || v.canStream, {
-    message: 'model must have at least one capability',
-    path: ['canChat'],
-  })
+const declaredModelInput = body({
+  model: text('model', {
+    max: MAX_TEXT_CHARS,
+    messages: { missing: 'model cannot be empty', empty: 'model cannot be empty' },
+  }),
+  contextLength: z
+    .number({ error: 'contextLength must be an integer ≥ 0' })
+    .int('contextLength must be an integer ≥ 0')
+    .min(0, 'contextLength must be an integer ≥ 0')
+    .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
+    .optional()
+    .default(0),
+  canChat: flag('canChat'),
+  canEmbed: flag('canEmbed'),
+  canPrompt: flag('canPrompt'),
+  canStream: flag('canStream'),
+}).refine((v) => v.canChat || v.canEmbed || v.canPrompt || v.canStream, {
+  message: 'model must have at least one capability',
+  path: ['canChat'],
+})
 
-const idParam = z.object({ id: z.string().min(1) })
+const idParam = z.object({ id: text('id', { max: MAX_ID_CHARS, trim: false }) })
 
 /** The id a model name derives (UUIDv5 in the tenant's namespace), as /setup/bootstrap derives it. */
 function idDeriver(tenantId: string | undefined) {
@@ -96,6 +90,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
       summary:
         'Declare a model; its id is the UUIDv5 of its name in the tenant namespace, as /setup/bootstrap derives it',
       access: 'admin',
+      json: true,
       ok: { 201: { description: 'declared', schema: declaredModelSchema } },
       errors: { 409: 'the model name is already declared', 422: 'bad input; nothing written' },
     }),
@@ -142,6 +137,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
       summary:
         'Replace a declared model (omitted flags become false, an omitted contextLength 0); a rename moves it, with its group memberships, to the id its new name derives',
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'the updated model', schema: declaredModelSchema } },
       errors: {
         404: 'no such declared model',

@@ -14,6 +14,7 @@ import {
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
+import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, text } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
@@ -30,18 +31,15 @@ const groupSchema = z
   })
   .meta({ id: 'Group' })
 
-const text = (field: string) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
-    .trim()
-    .min(1, `${field} is required`)
-    .max(512, `${field} must be at most 512 characters`)
+const groupInput = body({
+  name: text('name', { max: MAX_TEXT_CHARS }),
+  purposeType: text('purposeType', { max: MAX_TEXT_CHARS }),
+})
 
-const groupInput = z.object({ name: text('name'), purposeType: text('purposeType') })
-
-const idParam = z.object({ id: z.string().min(1) })
-const backendParam = z.object({ id: z.string().min(1), backendId: z.string().min(1) })
-const modelParam = z.object({ id: z.string().min(1), modelId: z.string().min(1) })
+const id = (field: string) => text(field, { max: MAX_ID_CHARS, trim: false })
+const idParam = z.object({ id: id('id') })
+const backendParam = z.object({ id: id('id'), backendId: id('backendId') })
+const modelParam = z.object({ id: id('id'), modelId: id('modelId') })
 
 function conflict(error: unknown, name: string): never {
   if (uniqueViolation(error)) throw new ApiError(409, 'group_exists', `group named "${name}" already exists`, 'name')
@@ -103,6 +101,7 @@ export const groupRoutes = new Hono<AppEnv>()
       tag: 'groups',
       summary: "Create a group (the seed's affinity group)",
       access: 'admin',
+      json: true,
       ok: { 201: { description: 'created', schema: groupSchema } },
       errors: { 409: 'the name is taken', 422: 'bad input; nothing written' },
     }),
@@ -142,6 +141,7 @@ export const groupRoutes = new Hono<AppEnv>()
       tag: 'groups',
       summary: 'Rename a group or change its purpose type',
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'the updated group', schema: groupSchema } },
       errors: { 404: 'no such group', 409: 'the name is taken', 422: 'bad input; nothing written' },
     }),

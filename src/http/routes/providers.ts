@@ -11,14 +11,23 @@ import {
 } from '../../db/admin'
 import type { Database } from '../../db/client'
 import type { providerConfigs } from '../../db/schema'
-import type { Env } from '../../env'
+import { type Env, RESERVED_ENV_NAMES } from '../../env'
 import { BACKEND_TYPES, adapterFor, adapters, canonicalBackendType } from '../../providers'
 import type { ProviderAdapter } from '../../providers/types'
+import { boundHosts } from '../../reconcile/credentials'
+import {
+  MAX_BOUND_HOSTS,
+  MAX_HOST_PATTERN_LENGTH,
+  bindingAllows,
+  hostOf,
+  hostPatternProblem,
+} from '../../reconcile/host-binding'
 import { encryptSecret } from '../../secrets'
 import { CAPABILITIES, providersFromSnapshot } from '../../views/providers'
 import { requireAdmin, requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
+import { MAX_API_KEY_CHARS, MAX_ID_CHARS, body, flag, text } from '../input'
 import { snapshotResponse } from '../snapshot-read'
 import { doc } from '../openapi'
 import { providerEntrySchema, providerStatusSchema } from '../schemas'
@@ -39,6 +48,9 @@ const supportedProviderSchema = z
 type ProviderStatus = z.infer<typeof providerStatusSchema>
 type ConfigRow = typeof providerConfigs.$inferSelect
 
+/** The longest backend type name, with room to spare. */
+const MAX_TYPE_CHARS = 64
+
 function factsFor(type: string): { adapter?: ProviderAdapter; requiresSecret: boolean } {
   const adapter = adapterFor(type)?.adapter
   return { adapter, requiresSecret: adapter ? adapter.credential === 'required' : true }
@@ -47,10 +59,11 @@ function factsFor(type: string): { adapter?: ProviderAdapter; requiresSecret: bo
 /**
  * Where a scope's secret comes from, never the secret. `configured`: a credential is stored, or
  * the type needs none and has a backend to use (the scope's own backend, for a per-backend status).
+ * `hosts`: where a stored credential may be sent (`backendBaseUrl`: the scope's backend, if any).
  */
 function providerStatus(
   env: Env,
-  scope: { type: string; backendId: string | null },
+  scope: { type: string; backendId: string | null; backendBaseUrl?: string | null },
   row: ConfigRow | undefined,
   backendsOfType: number,
 ): ProviderStatus {
@@ -67,22 +80,36 @@ function providerStatus(
     secretConfigured,
     secretPresent: secretSource === 'literal' || (typeof envValue === 'string' && envValue.length > 0),
     ...(secretSource === 'env' ? { apiKeyEnv: row!.apiKeyEnv! } : {}),
+    ...(row
+      ? {
+          hosts: [
+            ...boundHosts(row, {
+              baseUrl: scope.backendBaseUrl ?? '',
+              officialHosts: adapter?.officialHosts ?? [],
+            }),
+          ].filter(Boolean),
+        }
+      : {}),
     ...(adapter ? { recommendedApiKeyEnv: adapter.recommendedApiKeyEnv } : {}),
     backends: backendsOfType,
     ...(row ? { updatedAt: row.updatedAt.toISOString() } : {}),
   }
 }
 
-async function statusOf(db: Database, env: Env, type: string, backendId: string | null): Promise<ProviderStatus> {
+async function statusOf(
+  db: Database,
+  env: Env,
+  scope: { type: string; backendId: string | null; backendBaseUrl?: string },
+): Promise<ProviderStatus> {
   const [row, counts] = await Promise.all([
-    getProviderConfig(db, configScope(type, backendId)),
-    backendCountsByType(db, type),
+    getProviderConfig(db, configScope(scope.type, scope.backendId)),
+    backendCountsByType(db, scope.type),
   ])
-  return providerStatus(env, { type, backendId }, row, counts.get(type) ?? 0)
+  return providerStatus(env, scope, row, counts.get(scope.type) ?? 0)
 }
 
-/** A per-backend scope names an existing backend of that type. */
-async function checkBackendScope(db: Database, type: string, backendId: string): Promise<void> {
+/** A per-backend scope names an existing backend of that type; answers that backend. */
+async function checkBackendScope(db: Database, type: string, backendId: string) {
   const backend = await getBackend(db, backendId)
   if (!backend) throw new ApiError(404, 'backend_not_found', `no backend ${backendId}`, 'backendId')
   if (backend.type !== type) {
@@ -93,46 +120,110 @@ async function checkBackendScope(db: Database, type: string, backendId: string):
       'backendId',
     )
   }
+  return backend
 }
 
-const configureInput = z
-  .object({
-    apiKey: z.string().trim().min(1, 'apiKey must not be empty').optional(),
-    apiKeyEnv: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv must be the name of a Worker secret or var')
-      .max(255, 'apiKeyEnv must be at most 255 characters')
-      .optional(),
-    /** Applies the credential to this one backend of the type instead of to all of them. */
-    backendId: z.string().trim().min(1).optional(),
-    upsert: z.boolean().optional().default(false),
+/** The service's own settings, as a 422 lists them. */
+const RESERVED_LIST = [...RESERVED_ENV_NAMES].sort().join(', ')
+
+/** One host a credential may be sent to: `host`, `host:port`, optionally `*.` before a domain. */
+const hostEntry = text('hosts entry', { max: MAX_HOST_PATTERN_LENGTH })
+  .toLowerCase()
+  .superRefine((host, ctx) => {
+    const problem = hostPatternProblem(host)
+    if (problem) ctx.addIssue({ code: 'custom', message: `hosts entry "${host}" ${problem}` })
   })
+
+const configureInput = body({
+  apiKey: text('apiKey', { max: MAX_API_KEY_CHARS, messages: { empty: 'apiKey must not be empty' } }).optional(),
+  apiKeyEnv: text('apiKeyEnv', { max: 255 })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'apiKeyEnv must be the name of a Worker secret or var')
+    // Checked here as well as when a probe resolves it: an admin must not be able to have
+    // DATABASE_URL or SECRETS_KEY sent to a backend of their choosing.
+    .superRefine((name, ctx) => {
+      if (RESERVED_ENV_NAMES.has(name.toUpperCase())) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `apiKeyEnv names ${name}, one of this service's own settings (${RESERVED_LIST}): name the secret that holds the provider credential`,
+        })
+      }
+    })
+    .optional(),
+  /** Applies the credential to this one backend of the type instead of to all of them. */
+  backendId: text('backendId', { max: MAX_ID_CHARS }).optional(),
+  /** Where the credential may be sent; defaults to the type's official hosts, or the backend's own host. */
+  hosts: z
+    .array(hostEntry, { error: 'hosts must be a list of host names' })
+    .min(1, 'hosts must list at least one host')
+    .max(MAX_BOUND_HOSTS, `hosts must list at most ${MAX_BOUND_HOSTS} hosts`)
+    .optional(),
+  upsert: flag('upsert').optional().default(false),
+})
   .refine((v) => !(v.apiKey && v.apiKeyEnv), { message: 'provide apiKey or apiKeyEnv, not both', path: ['apiKey'] })
   .refine((v) => v.apiKey || v.apiKeyEnv, { message: 'apiKey or apiKeyEnv is required', path: ['apiKey'] })
 
+/**
+ * The hosts a configure stores: the ones given, else the backend's own for a per-backend
+ * credential, else none (null: the type's official hosts). A type without official hosts
+ * (self-hosted Ollama, vLLM) has nowhere a type-wide credential could safely go by default.
+ */
+function hostsToStore(
+  type: string,
+  given: string[] | undefined,
+  backend: { id: string; baseUrl: string } | undefined,
+): string[] | null {
+  const hosts = given ? [...new Set(given)] : undefined
+  if (backend) {
+    const own = hostOf(backend.baseUrl)
+    if (hosts && !bindingAllows(hosts, backend.baseUrl)) {
+      throw new ApiError(
+        422,
+        'invalid_field',
+        `hosts: backend ${backend.id} is on ${own}, which hosts does not list: its own credential could never be sent to it`,
+        'hosts',
+      )
+    }
+    return hosts ?? [own]
+  }
+  if (!hosts && adapters[type as keyof typeof adapters].officialHosts.length === 0) {
+    throw new ApiError(
+      422,
+      'invalid_field',
+      `hosts: a type-wide ${type} credential needs hosts, the host(s) it may be sent to (e.g. ["gpu-1.internal:8000"]), since ${type} has no official API host; or configure it for one backend with backendId`,
+      'hosts',
+    )
+  }
+  return hosts ?? null
+}
+
 const typeParam = z.object({
-  type: z
-    .string()
+  type: text('type', { max: MAX_TYPE_CHARS })
     .transform(canonicalBackendType)
     .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
 })
 
 /** `?backendId=`: one backend's own config instead of the type-wide one. */
-const scopeQuery = z.object({ backendId: z.string().trim().min(1, 'backendId must not be empty').optional() })
+const scopeQuery = z.object({
+  backendId: text('backendId', { max: MAX_ID_CHARS, messages: { empty: 'backendId must not be empty' } }).optional(),
+})
 
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat())
 
-const providerQuery = z.object({
-  type: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform(asList),
-  capability: z
-    .union([z.string(), z.array(z.string())])
+/** A query parameter that may repeat, a bounded number of times. */
+const repeated = (field: string) =>
+  z
+    .union([
+      text(field, { max: MAX_TYPE_CHARS, min: 0 }),
+      z.array(text(field, { max: MAX_TYPE_CHARS, min: 0 })).max(20, `${field} may repeat at most 20 times`),
+    ])
     .optional()
     .transform(asList)
-    .pipe(z.array(z.enum(CAPABILITIES, { error: `capability must be one of ${CAPABILITIES.join(', ')}` }))),
+
+const providerQuery = z.object({
+  type: repeated('type'),
+  capability: repeated('capability').pipe(
+    z.array(z.enum(CAPABILITIES, { error: `capability must be one of ${CAPABILITIES.join(', ')}` })),
+  ),
   minContext: z.coerce
     .number({ error: 'minContext must be a number' })
     .int('minContext must be an integer')
@@ -232,8 +323,8 @@ export const providerRoutes = new Hono<AppEnv>()
       const { type } = c.req.valid('param')
       const backendId = c.req.valid('query').backendId ?? null
       const db = c.get('db')()
-      if (backendId) await checkBackendScope(db, type, backendId)
-      return c.json(await statusOf(db, c.env, type, backendId))
+      const backend = backendId ? await checkBackendScope(db, type, backendId) : undefined
+      return c.json(await statusOf(db, c.env, { type, backendId, backendBaseUrl: backend?.baseUrl }))
     },
   )
   .delete(
@@ -271,11 +362,12 @@ export const providerRoutes = new Hono<AppEnv>()
       tag: 'providers',
       summary: 'Store the credential for every backend of a type, or for one backend (backendId)',
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'where the secret now comes from (never the secret)', schema: providerStatusSchema } },
       errors: {
         404: 'no such backend',
         409: 'already configured and upsert is not set',
-        422: 'bad input, or a literal key while SECRETS_KEY is unset; nothing written',
+        422: 'bad input (a reserved apiKeyEnv, a type-wide self-hosted credential without hosts, …), or a literal key while SECRETS_KEY is unset; nothing written',
       },
     }),
     requireAdmin,
@@ -286,17 +378,8 @@ export const providerRoutes = new Hono<AppEnv>()
       const input = c.req.valid('json')
       const db = c.get('db')()
       const backendId = input.backendId ?? null
-      if (backendId) await checkBackendScope(db, type, backendId)
-      const scope = configScope(type, backendId)
-      if (!input.upsert && (await getProviderConfig(db, scope))) {
-        const what = backendId ? `backend ${backendId}` : `provider ${type}`
-        throw new ApiError(
-          409,
-          'provider_configured',
-          `${what} is already configured; set upsert=true to update`,
-          'upsert',
-        )
-      }
+      const backend = backendId ? await checkBackendScope(db, type, backendId) : undefined
+      const hosts = hostsToStore(type, input.hosts, backend)
       let apiKeyCiphertext: string | null = null
       if (input.apiKey) {
         if (!c.env.SECRETS_KEY) {
@@ -309,15 +392,25 @@ export const providerRoutes = new Hono<AppEnv>()
         }
         apiKeyCiphertext = await encryptSecret(input.apiKey, c.env.SECRETS_KEY)
       }
-      const row = await upsertProviderConfig(db, {
-        type,
-        backendId,
-        apiKeyCiphertext,
-        apiKeyEnv: input.apiKeyEnv ?? null,
-      })
+      const row = await upsertProviderConfig(
+        db,
+        { type, backendId, apiKeyCiphertext, apiKeyEnv: input.apiKeyEnv ?? null, hosts },
+        { replace: input.upsert },
+      )
+      if (!row) {
+        const what = backendId ? `backend ${backendId}` : `provider ${type}`
+        throw new ApiError(
+          409,
+          'provider_configured',
+          `${what} is already configured; set upsert=true to update`,
+          'upsert',
+        )
+      }
       const source = input.apiKey ? 'literal' : 'env'
-      logAdminChange('provider.configure', { type, backendId, source })
+      logAdminChange('provider.configure', { type, backendId, source, hosts: row.hosts })
       const counts = await backendCountsByType(db, type)
-      return c.json(providerStatus(c.env, { type, backendId }, row, counts.get(type) ?? 0))
+      return c.json(
+        providerStatus(c.env, { type, backendId, backendBaseUrl: backend?.baseUrl }, row, counts.get(type) ?? 0),
+      )
     },
   )

@@ -7,6 +7,7 @@ import type { AppEnv } from '../context'
 import { ApiError, errorBody } from '../errors'
 import { doc } from '../openapi'
 import { runSummarySchema } from '../schemas'
+import { MAX_ID_CHARS, body, flag, text } from '../input'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
@@ -32,50 +33,60 @@ const bootstrapResultSchema = z.object({
 const MAX_MODEL_NAME = 512
 const MAX_INT = 2_147_483_647
 
+/** More extra models than any tenant declares at once; each is a row written in one request. */
+const MAX_EXTRA_MODELS = 100
+
 const modelName = (role: string) =>
-  z
-    .string()
-    .trim()
-    .min(1, `init ${role} model: model name cannot be empty`)
-    .max(MAX_MODEL_NAME, `init ${role} model: model name must be at most ${MAX_MODEL_NAME} characters`)
-    .optional()
+  text(`${role}Model`, {
+    max: MAX_MODEL_NAME,
+    messages: {
+      empty: `init ${role} model: model name cannot be empty`,
+      tooLong: `init ${role} model: model name must be at most ${MAX_MODEL_NAME} characters`,
+    },
+  }).optional()
 
 const contextLength = z
-  .number()
-  .int()
-  .min(0)
+  .number({ error: 'contextLength must be an integer ≥ 0' })
+  .int('contextLength must be an integer ≥ 0')
+  .min(0, 'contextLength must be an integer ≥ 0')
   .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
   .optional()
   .default(0)
 
-const bootstrapInput = z
-  .object({
-    tenantId: z.string().trim().optional(),
-    embedModel: modelName('embed'),
-    taskModel: modelName('task'),
-    chatModel: modelName('chat'),
-    contextLength,
-    extraModels: z
-      .array(
-        z.object({
-          name: z
-            .string()
-            .trim()
-            .min(1, 'extra_models entry has empty name')
-            .max(MAX_MODEL_NAME, `extra_models entry name must be at most ${MAX_MODEL_NAME} characters`),
+const bootstrapInput = body({
+  tenantId: text('tenantId', { max: MAX_ID_CHARS, min: 0 }).optional(),
+  embedModel: modelName('embed'),
+  taskModel: modelName('task'),
+  chatModel: modelName('chat'),
+  contextLength,
+  extraModels: z
+    .array(
+      body(
+        {
+          name: text('name', {
+            max: MAX_MODEL_NAME,
+            messages: {
+              missing: 'extra_models entry has empty name',
+              empty: 'extra_models entry has empty name',
+              tooLong: `extra_models entry name must be at most ${MAX_MODEL_NAME} characters`,
+            },
+          }),
           contextLength,
-          canChat: z.boolean().optional().default(false),
-          canPrompt: z.boolean().optional().default(false),
-          canEmbed: z.boolean().optional().default(false),
-        }),
-      )
-      .optional()
-      .default([]),
-  })
-  .refine((v) => v.embedModel || v.taskModel || v.chatModel || v.extraModels.length > 0, {
-    message: 'nothing to bootstrap: give embedModel, taskModel, chatModel or extraModels',
-    path: ['embedModel'],
-  })
+          canChat: flag('canChat').optional().default(false),
+          canPrompt: flag('canPrompt').optional().default(false),
+          canEmbed: flag('canEmbed').optional().default(false),
+        },
+        'extraModels entry',
+      ),
+      { error: 'extraModels must be a list' },
+    )
+    .max(MAX_EXTRA_MODELS, `extraModels must list at most ${MAX_EXTRA_MODELS} models`)
+    .optional()
+    .default([]),
+}).refine((v) => v.embedModel || v.taskModel || v.chatModel || v.extraModels.length > 0, {
+  message: 'nothing to bootstrap: give embedModel, taskModel, chatModel or extraModels',
+  path: ['embedModel'],
+})
 
 export const setupRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
@@ -105,6 +116,8 @@ export const setupRoutes = new Hono<AppEnv>()
         )
       }
       if (run.outcome === 'failed') {
+        // Every failure of a whole cycle is the database's or KV's, and passes: try again shortly.
+        c.header('Retry-After', '30')
         return c.json({ ...errorBody(503, 'cycle_failed', run.error ?? 'reconcile cycle failed'), run }, 503)
       }
       return c.json(run)
@@ -117,6 +130,7 @@ export const setupRoutes = new Hono<AppEnv>()
       summary:
         "The seed's InitEmbeder / InitPromptExec / InitChatExec / EnsureModels: well-known groups and declared models with UUIDv5 ids (idempotent)",
       access: 'admin',
+      json: true,
       ok: { 200: { description: 'the groups and models it ensured', schema: bootstrapResultSchema } },
       errors: { 409: 'a well-known group name is taken by another group', 422: 'bad input; nothing written' },
     }),

@@ -1,0 +1,104 @@
+import { DrizzleQueryError } from 'drizzle-orm'
+
+/**
+ * Why the database could not answer, in terms a client can act on: every one of these is
+ * temporary from the caller's point of view, so the HTTP layer answers 503 with Retry-After.
+ */
+export type DatabaseUnavailableReason =
+  /** The server refused a new connection: it is at max_connections, or starting up. */
+  | 'at_capacity'
+  /** The connection could not be opened, or broke before the answer came. */
+  | 'unreachable'
+  /** The server is shutting down or was restarted under us. */
+  | 'shutting_down'
+  /** A statement ran past statement_timeout, or no connection came within the connect timeout. */
+  | 'timeout'
+
+/** How long a client should wait before retrying, per reason (seconds). */
+const RETRY_AFTER_S: Record<DatabaseUnavailableReason, number> = {
+  at_capacity: 2,
+  timeout: 5,
+  unreachable: 10,
+  shutting_down: 10,
+}
+
+/** The database is down, out of connections or too slow: a temporary condition, never a bug. */
+export class DatabaseUnavailableError extends Error {
+  readonly reason: DatabaseUnavailableReason
+  readonly retryAfterSeconds: number
+
+  constructor(reason: DatabaseUnavailableReason, detail: string, options?: { cause?: unknown }) {
+    super(`database unavailable (${reason.replace('_', ' ')}): ${detail}`, options)
+    this.name = 'DatabaseUnavailableError'
+    this.reason = reason
+    this.retryAfterSeconds = RETRY_AFTER_S[reason]
+  }
+}
+
+/** SQLSTATEs that mean "not now" rather than "wrong statement". */
+function reasonForSqlState(code: string): DatabaseUnavailableReason | undefined {
+  if (code === '53300' || code === '57P03') return 'at_capacity' // too_many_connections, cannot_connect_now
+  if (code === '57P01' || code === '57P02') return 'shutting_down' // admin_shutdown, crash_shutdown
+  if (code === '57014') return 'timeout' // query_canceled: statement_timeout
+  if (code.startsWith('08')) return 'unreachable' // connection_exception and its subclasses
+  return undefined
+}
+
+/** Socket errors as Node-style code strings (the driver keeps them when it wraps one). */
+const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'])
+
+/**
+ * The driver's own words for a connection that failed before or while a statement ran. They are
+ * plain Errors without a code, so the message is all there is to go on; workerd prefixes what
+ * it rethrows with "Uncaught Error: ", hence no anchor at the start.
+ */
+const DRIVER_MESSAGES: [RegExp, DatabaseUnavailableReason][] = [
+  [/\btimeout exceeded when trying to connect/i, 'timeout'],
+  [/\bConnection terminated due to connection timeout/i, 'timeout'],
+  // query_timeout: the driver gave up waiting where the server was not told the limit (PGlite, pooled Neon).
+  [/\bQuery read timeout\b/i, 'timeout'],
+  [/\bConnection terminated\b/i, 'unreachable'],
+  [/\bClient has encountered a connection error/i, 'unreachable'],
+  [/\bNetwork connection lost\b/i, 'unreachable'],
+  [/\bWebSocket (connection|closed|error|peer disconnected)/i, 'unreachable'],
+]
+
+interface ErrorLike {
+  code?: unknown
+  message?: unknown
+  cause?: unknown
+}
+
+/**
+ * The DatabaseUnavailableError an error from the driver (or drizzle, which wraps the driver's
+ * error in `cause`) stands for, or undefined when it is anything else (a constraint, a bug). The
+ * WebSocket the Neon driver talks over reports a failed connection as a bare ErrorEvent, not an Error.
+ */
+export function databaseUnavailable(error: unknown): DatabaseUnavailableError | undefined {
+  const seen = new Set<unknown>()
+  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as ErrorLike).cause) {
+    seen.add(e)
+    if (e instanceof DatabaseUnavailableError) return e
+    if (typeof Event !== 'undefined' && e instanceof Event) {
+      return new DatabaseUnavailableError('unreachable', `${e.type} event from the database connection`, {
+        cause: error,
+      })
+    }
+    // drizzle's wrapper repeats the statement and its parameters: only its cause speaks.
+    if (e instanceof DrizzleQueryError) continue
+    const { code, message } = e as ErrorLike
+    const text = typeof message === 'string' ? message : ''
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      // A server error is judged by its SQLSTATE alone: its message may quote the input.
+      const reason = reasonForSqlState(code)
+      return reason ? new DatabaseUnavailableError(reason, text || `SQLSTATE ${code}`, { cause: error }) : undefined
+    }
+    if (typeof code === 'string' && UNREACHABLE_ERRNO.has(code)) {
+      return new DatabaseUnavailableError('unreachable', text || code, { cause: error })
+    }
+    for (const [pattern, reason] of DRIVER_MESSAGES) {
+      if (pattern.test(text)) return new DatabaseUnavailableError(reason, text, { cause: error })
+    }
+  }
+  return undefined
+}
