@@ -2,7 +2,18 @@ import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { groupBackends, groups } from '../src/db/schema'
-import { ADMIN, READER, adminJson, call, createBackend, fake, resetAll, runScheduled, withDb } from './helpers'
+import {
+  ADMIN,
+  FAKE_HOST,
+  READER,
+  adminJson,
+  call,
+  createBackend,
+  fake,
+  resetAll,
+  runScheduled,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
 
@@ -24,7 +35,13 @@ const getBackend = async (id: string) => (await (await call(`/backends/${id}`, {
 async function cachedOpenAIBackend(name: string, fakeId: string): Promise<string> {
   const id = await createBackend(name, 'openai', `${fake('openai', 'ok', fakeId)}/v1`)
   expect(
-    (await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: 'OPENAI_KEY_FROM_ENV', upsert: true })).status,
+    (
+      await adminJson('POST', '/providers/openai/configure', {
+        apiKeyEnv: 'OPENAI_KEY_FROM_ENV',
+        hosts: [FAKE_HOST],
+        upsert: true,
+      })
+    ).status,
   ).toBe(200)
   await runScheduled()
   expect(await env.KV.get(`prov:${id}`)).not.toBeNull()
@@ -197,9 +214,10 @@ describe('PUT /backends/:id', () => {
     const id = await createBackend('b', 'vllm', 'http://b:8000')
     await adminJson('POST', '/providers/vllm/configure', { apiKey: 'sk-test-own-0000', backendId: id })
     const scopes = () => withDb(async (db) => (await db.execute(sql`select scope from provider_configs`)).rows)
-    await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'vllm', baseUrl: 'http://b:8001' })
+    // Same host, another path: the credential is bound to the host, so it stays.
+    await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'vllm', baseUrl: 'http://b:8000/vllm' })
     expect(await scopes()).toEqual([{ scope: `vllm:${id}` }])
-    const moved = await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'openai', baseUrl: 'http://b:8001/v1' })
+    const moved = await adminJson('PUT', `/backends/${id}`, { name: 'b2', type: 'openai', baseUrl: 'http://b:8000/v1' })
     expect(moved.status).toBe(200)
     expect(await scopes()).toEqual([])
   })

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { OLLAMA_ROWS } from '../src/providers/ollama/expected-rows'
 import { OPENAI_ROWS } from '../src/providers/openai/expected-rows'
 import { VLLM_ROWS } from '../src/providers/vllm/expected-rows'
-import { adminJson, asRow, createBackend, fake, resetAll, runScheduled, stateOf } from './helpers'
+import { FAKE_HOST, adminJson, asRow, createBackend, fake, resetAll, runScheduled, stateOf } from './helpers'
 
 beforeEach(resetAll)
 
@@ -19,7 +19,7 @@ describe('fixture rows through a full cycle', () => {
     await createBackend('ollama-caps', 'ollama', fake('ollama-caps', 'ok', 'r2'))
     await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'r3'))
     await createBackend('openai', 'openai', `${fake('openai', 'ok', 'r4')}/v1`)
-    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-rows-0000' })
+    await adminJson('POST', '/providers/openai/configure', { hosts: [FAKE_HOST], apiKey: 'sk-test-rows-0000' })
     await runScheduled()
 
     expect(await publishedRows('ollama')).toEqual(OLLAMA_ROWS)

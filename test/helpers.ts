@@ -23,6 +23,12 @@ export function adminJson(method: string, path: string, body?: unknown): Promise
   })
 }
 
+/**
+ * The fakes' host:port. A stored credential is only sent to the hosts it is bound to, and the
+ * fakes are not any provider's official host: type-wide credentials in tests list this one.
+ */
+export const FAKE_HOST = new URL(env.FAKE_PROVIDERS_URL).host
+
 /** Base URL of a fake provider: see test/fake-providers/server.ts for the grammar. */
 export function fake(provider: string, behaviour: string, id: string): string {
   return `${env.FAKE_PROVIDERS_URL}/${provider}/${behaviour}/${id}`

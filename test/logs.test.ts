@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { adminJson, createBackend, fake, jsonRecords, logsDuring, resetAll, runScheduled } from './helpers'
+import { FAKE_HOST, adminJson, createBackend, fake, jsonRecords, logsDuring, resetAll, runScheduled } from './helpers'
 
 const SECRET = 'sk-test-never-logged-7777'
 
@@ -11,7 +11,7 @@ describe('structured logs', () => {
     const lines = await logsDuring(async () => {
       await createBackend('openai', 'openai', `${fake('openai', 'status-401', 'lg1')}/v1`)
       await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'lg2'))
-      await adminJson('POST', '/providers/openai/configure', { apiKey: SECRET })
+      await adminJson('POST', '/providers/openai/configure', { hosts: [FAKE_HOST], apiKey: SECRET })
       await runScheduled()
     })
     expect(lines.join('\n')).not.toContain(SECRET)

@@ -1,13 +1,26 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { ANTHROPIC_ROWS } from '../src/providers/anthropic/expected-rows'
-import { adminJson, asRow, createBackend, fake, fakeCalls, readState, resetAll, runScheduled, stateOf } from './helpers'
+import {
+  FAKE_HOST,
+  adminJson,
+  asRow,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  runScheduled,
+  stateOf,
+} from './helpers'
 
 const KEY = 'sk-test-ant-0000'
 
 beforeEach(resetAll)
 
 async function withKey(): Promise<void> {
-  expect((await adminJson('POST', '/providers/anthropic/configure', { apiKey: KEY })).status).toBe(200)
+  expect((await adminJson('POST', '/providers/anthropic/configure', { hosts: [FAKE_HOST], apiKey: KEY })).status).toBe(
+    200,
+  )
 }
 
 describe('anthropic through a full cycle', () => {
@@ -92,6 +105,7 @@ describe('anthropic through a full cycle', () => {
     expect((await stateOf('anthropic')).pulledModels.map(asRow)).toEqual(ANTHROPIC_ROWS)
 
     const rotated = await adminJson('POST', '/providers/anthropic/configure', {
+      hosts: [FAKE_HOST],
       apiKey: 'sk-test-ant-rotated',
       upsert: true,
     })

@@ -5,6 +5,7 @@ import throttling from '../fixtures/providers/bedrock/error-429-throttling.json'
 import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../src/providers/bedrock/expected-rows'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import {
+  FAKE_HOST,
   adminJson,
   allKvValues,
   asRowByName,
@@ -26,7 +27,11 @@ const credential = (fields: Record<string, string> = {}) =>
   JSON.stringify({ access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET, region: 'us-east-1', ...fields })
 
 async function configure(value: string) {
-  const response = await adminJson('POST', '/providers/bedrock/configure', { apiKey: value, upsert: true })
+  const response = await adminJson('POST', '/providers/bedrock/configure', {
+    hosts: [FAKE_HOST],
+    apiKey: value,
+    upsert: true,
+  })
   expect(response.status).toBe(200)
 }
 

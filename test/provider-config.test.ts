@@ -9,6 +9,7 @@ import type { BackendRuntimeState } from '../src/reconcile/types'
 import { decryptSecret } from '../src/secrets'
 import {
   ADMIN,
+  FAKE_HOST,
   READER,
   adminJson,
   allKvValues,
@@ -186,6 +187,7 @@ describe('GET /providers/:type/status', () => {
       secretSource: 'literal',
       secretConfigured: true,
       secretPresent: true,
+      hosts: ['api.anthropic.com'],
       recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
       backends: 0,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
@@ -402,12 +404,18 @@ describe('a literal key is never given back', () => {
 
     const shared = await createBackend('openai-shared', 'openai', `${fake('openai', 'ok', 'secret-1')}/v1`)
     const own = await createBackend('openai-own', 'openai', `${fake('openai', 'ok', 'secret-2')}/v1`)
-    await record('configure', await adminJson('POST', '/providers/openai/configure', { apiKey: KEY }))
+    await record(
+      'configure',
+      await adminJson('POST', '/providers/openai/configure', { apiKey: KEY, hosts: [FAKE_HOST] }),
+    )
     await record(
       'configure own',
       await adminJson('POST', '/providers/openai/configure', { apiKey: OWN_KEY, backendId: own }),
     )
-    await record('re-configure', await adminJson('POST', '/providers/openai/configure', { apiKey: KEY, upsert: true }))
+    await record(
+      're-configure',
+      await adminJson('POST', '/providers/openai/configure', { apiKey: KEY, hosts: [FAKE_HOST], upsert: true }),
+    )
     await record('refresh', await adminJson('POST', '/setup/refresh'))
     await runScheduled()
 

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { GEMINI_ROWS } from '../src/providers/gemini/expected-rows'
 import {
+  FAKE_HOST,
   adminJson,
   allKvValues,
   asRow,
@@ -20,7 +21,9 @@ const KEY = `${GEMINI_FAKE_KEY_PREFIX}0000`
 beforeEach(resetAll)
 
 async function withKey(apiKey = KEY, upsert = false): Promise<void> {
-  expect((await adminJson('POST', '/providers/gemini/configure', { apiKey, upsert })).status).toBe(200)
+  expect((await adminJson('POST', '/providers/gemini/configure', { hosts: [FAKE_HOST], apiKey, upsert })).status).toBe(
+    200,
+  )
 }
 
 describe('gemini through a full cycle', () => {

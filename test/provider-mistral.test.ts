@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { MISTRAL_ROWS } from '../src/providers/mistral/expected-rows'
 import {
+  FAKE_HOST,
   adminJson,
   asRow,
   createBackend,
@@ -22,7 +23,9 @@ beforeEach(resetAll)
 const base = (behaviour: string, id: string) => `${fake('mistral', behaviour, id)}/v1`
 
 async function withKey(): Promise<void> {
-  expect((await adminJson('POST', '/providers/mistral/configure', { apiKey: KEY })).status).toBe(200)
+  expect((await adminJson('POST', '/providers/mistral/configure', { hosts: [FAKE_HOST], apiKey: KEY })).status).toBe(
+    200,
+  )
 }
 
 describe('mistral through a full cycle', () => {
@@ -85,6 +88,7 @@ describe('mistral through a full cycle', () => {
     expect((await stateOf('mistral')).pulledModels.map(asRow)).toEqual(MISTRAL_ROWS)
 
     const rotated = await adminJson('POST', '/providers/mistral/configure', {
+      hosts: [FAKE_HOST],
       apiKey: 'sk-test-mistral-rotated',
       upsert: true,
     })

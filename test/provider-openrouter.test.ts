@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { declaredModels } from '../src/db/schema'
 import { OPENROUTER_ROWS } from '../src/providers/openrouter/expected-rows'
 import {
+  FAKE_HOST,
   adminJson,
   asRow,
   createBackend,
@@ -24,7 +25,7 @@ const base = (behaviour: string, id: string) => `${fake('openrouter', behaviour,
 describe('openrouter through a full cycle', () => {
   it('publishes the README rows of both lists, merged by id, from two authorised calls', async () => {
     await createBackend('openrouter', 'openrouter', base('ok', 'or-rows'))
-    await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
+    await adminJson('POST', '/providers/openrouter/configure', { hosts: [FAKE_HOST], apiKey: KEY })
     await runScheduled()
 
     const state = await stateOf('openrouter')
@@ -57,7 +58,7 @@ describe('openrouter through a full cycle', () => {
   it('reports a rejected key as auth and a rate limit as rate_limited', async () => {
     await createBackend('unauthorized', 'openrouter', base('status-401', 'or-401'))
     await createBackend('limited', 'openrouter', base('status-429', 'or-429'))
-    await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
+    await adminJson('POST', '/providers/openrouter/configure', { hosts: [FAKE_HOST], apiKey: KEY })
     await runScheduled()
 
     const unauthorized = await stateOf('unauthorized')
@@ -72,7 +73,7 @@ describe('openrouter through a full cycle', () => {
 
   it('fails on a body that is not the documented JSON', async () => {
     await createBackend('truncated', 'openrouter', base('truncated', 'or-trunc'))
-    await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
+    await adminJson('POST', '/providers/openrouter/configure', { hosts: [FAKE_HOST], apiKey: KEY })
     await runScheduled()
     const state = await stateOf('truncated')
     expect(state).toMatchObject({ status: 'down', errorKind: 'bad_payload', pulledModels: [] })
@@ -81,7 +82,7 @@ describe('openrouter through a full cycle', () => {
 
   it('serves a second cycle from the cache, and lists again after the key rotates', async () => {
     await createBackend('openrouter', 'openrouter', base('ok', 'or-cache'))
-    await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
+    await adminJson('POST', '/providers/openrouter/configure', { hosts: [FAKE_HOST], apiKey: KEY })
     await runScheduled()
     expect(await fakeCalls('/openrouter/ok/or-cache/')).toHaveLength(2)
 
@@ -90,6 +91,7 @@ describe('openrouter through a full cycle', () => {
     expect((await stateOf('openrouter')).pulledModels.map(asRow)).toEqual(OPENROUTER_ROWS)
 
     const rotated = await adminJson('POST', '/providers/openrouter/configure', {
+      hosts: [FAKE_HOST],
       apiKey: 'sk-test-or-rotated',
       upsert: true,
     })
@@ -103,7 +105,7 @@ describe('openrouter through a full cycle', () => {
       db.insert(declaredModels).values([{ id: 'dm-or', model: 'openai/gpt-4o:latest', canChat: true }]),
     )
     await createBackend('served', 'openrouter', base('ok', 'or-dm1'))
-    await adminJson('POST', '/providers/openrouter/configure', { apiKey: KEY })
+    await adminJson('POST', '/providers/openrouter/configure', { hosts: [FAKE_HOST], apiKey: KEY })
     await runScheduled({ AUTO_DISCOVER: 'false' })
     // `:latest` is stripped before matching: the declared record is served.
     expect((await stateOf('served')).pulledModels).toMatchObject([

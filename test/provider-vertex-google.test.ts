@@ -3,6 +3,7 @@ import { VERTEX_ROWS } from '../src/providers/vertex-google/expected-rows'
 import { VERTEX_MISSING_CREDENTIAL } from '../src/providers/vertex-google/service-account'
 import { type TestKey, generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
 import {
+  FAKE_HOST,
   READER,
   adminJson,
   allKvValues,
@@ -45,7 +46,11 @@ async function serviceAccount(id: string, signWith?: TestKey) {
 }
 
 async function configure(credential: string): Promise<void> {
-  const response = await adminJson('POST', '/providers/vertex-google/configure', { apiKey: credential, upsert: true })
+  const response = await adminJson('POST', '/providers/vertex-google/configure', {
+    hosts: [FAKE_HOST],
+    apiKey: credential,
+    upsert: true,
+  })
   expect(response.status).toBe(200)
 }
 

@@ -5,6 +5,7 @@ import type { BackendRuntimeState } from '../src/reconcile/types'
 import type { ProviderEntry } from '../src/views/providers'
 import {
   ADMIN,
+  FAKE_HOST,
   READER,
   adminJson,
   call,
@@ -39,7 +40,7 @@ async function mixedFleet() {
     vllm: await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'mf4')),
     openai: await createBackend('openai', 'openai', `${fake('openai', 'ok', 'mf5')}/v1`),
   }
-  await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-fleet-0000' })
+  await adminJson('POST', '/providers/openai/configure', { hosts: [FAKE_HOST], apiKey: 'sk-test-fleet-0000' })
   await runScheduled()
   return ids
 }
@@ -138,7 +139,7 @@ describe('DELETE /cache', () => {
   it("clears every cached list and only those, or one backend's", async () => {
     const a = await createBackend('a', 'openai', `${fake('openai', 'ok', 'cc1')}/v1`)
     const b = await createBackend('b', 'openai', `${fake('openai', 'ok', 'cc2')}/v1`)
-    await adminJson('POST', '/providers/openai/configure', { apiKey: 'sk-test-cache-0000' })
+    await adminJson('POST', '/providers/openai/configure', { hosts: [FAKE_HOST], apiKey: 'sk-test-cache-0000' })
     await runScheduled()
     expect(await adminJson('DELETE', `/cache/${a}`).then((r) => r.json())).toEqual({ invalidated: a })
     expect(await env.KV.get(`prov:${a}`)).toBeNull()

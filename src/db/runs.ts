@@ -1,8 +1,17 @@
-import { sql } from 'drizzle-orm'
+import { desc, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import { reconcileLease, reconcileRuns } from './schema'
 
 const LEASE = 'reconcile'
+
+/** How long run history is kept; each cycle deletes older rows. */
+export const RUN_RETENTION_DAYS = 30
+
+/** The error recorded for a run whose cycle died (or hung) holding the lease. */
+export const ABANDONED_ERROR =
+  'abandoned: the cycle stopped renewing its lease (killed, crashed or stuck) and a later cycle took over'
+
+export type RunOutcome = 'running' | 'ok' | 'failed' | 'abandoned'
 
 export interface RunCounts {
   backendsTotal: number
@@ -11,38 +20,90 @@ export interface RunCounts {
   snapshotWritten: boolean
 }
 
+export interface StartedRun {
+  /** False when another cycle holds an unexpired lease: nothing was written. */
+  leased: boolean
+  /** Runs this one found dead and recorded as `abandoned`. */
+  abandoned: string[]
+}
+
 /**
- * Takes the cycle lease and records the run as started, in one atomic statement. Returns false
- * when another cycle holds an unexpired lease; an expired one (a crashed cycle) is taken over.
+ * Takes the cycle lease and records the run as started, in one atomic statement. Returns
+ * `leased: false` when another cycle holds an unexpired lease. An expired lease means its holder
+ * stopped renewing it: the lease is taken over, and the holder's run, with any other run still
+ * `running` from before the lease's lifetime, is recorded as abandoned in the same statement.
  */
 export async function startRun(
   db: Database,
   run: { id: string; trigger: string; leaseTtlS: number },
-): Promise<boolean> {
-  const result = await db.execute(sql`with lease as (
+): Promise<StartedRun> {
+  const ttl = sql`make_interval(secs => ${run.leaseTtlS})`
+  // Every part of one statement sees the same snapshot: `previous` is the holder before the
+  // takeover, and `abandoned` cannot touch the row `started` inserts.
+  const result = await db.execute<{ id: string | null; abandoned: string[] }>(sql`with previous as (
+      select run_id from ${reconcileLease} where name = ${LEASE}
+    ),
+    lease as (
       insert into ${reconcileLease} (name, run_id, expires_at)
-      values (${LEASE}, ${run.id}, now() + make_interval(secs => ${run.leaseTtlS}))
+      values (${LEASE}, ${run.id}, now() + ${ttl})
       on conflict (name) do update set run_id = excluded.run_id, expires_at = excluded.expires_at
         where ${reconcileLease.expiresAt} <= now()
       returning run_id
+    ),
+    abandoned as (
+      update ${reconcileRuns} set outcome = 'abandoned', finished_at = now(), error = ${ABANDONED_ERROR}
+      where outcome = 'running' and exists (select 1 from lease)
+        and (id in (select run_id from previous) or started_at < now() - ${ttl})
+      returning id
+    ),
+    started as (
+      insert into ${reconcileRuns} (id, trigger, outcome)
+      select run_id, ${run.trigger}, 'running' from lease
+      returning id
     )
-    insert into ${reconcileRuns} (id, trigger, outcome)
-    select run_id, ${run.trigger}, 'running' from lease
-    returning id`)
+    select (select id from started) as id,
+      coalesce((select json_agg(id order by id) from abandoned), '[]'::json) as abandoned`)
+  const row = result.rows[0]
+  return { leased: Boolean(row?.id), abandoned: row?.abandoned ?? [] }
+}
+
+/**
+ * Extends the lease by its lifetime, if this run still holds it. Returns false when another run
+ * has taken it over (this one stopped renewing for longer than the lease lasts).
+ */
+export async function renewLease(db: Database, run: { id: string; leaseTtlS: number }): Promise<boolean> {
+  const result = await db.execute(sql`update ${reconcileLease}
+    set expires_at = now() + make_interval(secs => ${run.leaseTtlS})
+    where name = ${LEASE} and run_id = ${run.id}
+    returning run_id`)
   return result.rows.length === 1
 }
 
-/** Records how the run ended and releases the lease, in one statement. */
+/** Records how the run ended and releases the lease if this run still holds it, in one statement. */
 export async function finishRun(
   db: Database,
-  run: { id: string; outcome: 'ok' | 'failed'; error?: string; counts?: RunCounts },
+  run: { id: string; outcome: Exclude<RunOutcome, 'running'>; error?: string; counts?: RunCounts },
 ): Promise<void> {
   const counts = run.counts ?? { backendsTotal: 0, backendsHealthy: 0, backendsFailed: 0, snapshotWritten: false }
   await db.execute(sql`with released as (
-      update ${reconcileLease} set expires_at = now() where run_id = ${run.id}
+      update ${reconcileLease} set expires_at = now() where name = ${LEASE} and run_id = ${run.id}
     )
     update ${reconcileRuns} set finished_at = now(), outcome = ${run.outcome}, error = ${run.error ?? null},
       backends_total = ${counts.backendsTotal}, backends_healthy = ${counts.backendsHealthy},
       backends_failed = ${counts.backendsFailed}, snapshot_written = ${counts.snapshotWritten}
     where id = ${run.id}`)
+}
+
+/** Deletes run history older than the retention; the started_at index makes it cheap. Returns how many. */
+export async function pruneRuns(db: Database, days = RUN_RETENTION_DAYS): Promise<number> {
+  const result = await db.execute(sql`delete from ${reconcileRuns}
+    where ${reconcileRuns.startedAt} < now() - make_interval(days => ${days})`)
+  return result.rowCount ?? 0
+}
+
+export type RunRecord = typeof reconcileRuns.$inferSelect
+
+/** The most recent runs, newest first. */
+export async function recentRuns(db: Database, limit: number): Promise<RunRecord[]> {
+  return db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.startedAt), desc(reconcileRuns.id)).limit(limit)
 }

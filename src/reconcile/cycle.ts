@@ -3,7 +3,7 @@ import pMap from 'p-map'
 import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState, saveHealth, writeBackContextLengths } from '../db/declared'
-import { finishRun, startRun } from '../db/runs'
+import { finishRun, pruneRuns, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
 import { KvDetailCache } from '../kv/detail-cache'
@@ -12,6 +12,7 @@ import { SnapshotStore } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { resolveCredential } from './credentials'
 import { declaredSets } from './declared-sets'
+import { LeaseKeeper, LeaseLostError } from './lease'
 import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
 import type { BackendRuntimeState, BackendStatus, Snapshot } from './types'
@@ -39,16 +40,24 @@ export interface RunSummary {
   cacheHits: number
   kvWrites: number
   snapshotWritten: boolean
+  /** What went wrong without failing the cycle: pruning, lease renewals, a lease taken over. */
+  warnings?: string[]
 }
 
 /** KV key holding the last run that could not be recorded in Postgres (the database was down). */
 export const UNRECORDED_RUN_KEY = 'runs:last-unrecorded'
 
+/** What UNRECORDED_RUN_KEY holds: the run's summary, and when it ended (absent in older entries). */
+export interface UnrecordedRun extends RunSummary {
+  finishedAt?: string
+}
+
 /**
- * One reconcile cycle (the Go `RunBackendCycle`): take the lease, load the declared state in one
- * round trip, probe every backend concurrently within the bound and the timeout, merge, publish
- * the snapshot if it changed, record the run. A database that cannot be reached leaves the last
- * snapshot untouched.
+ * One reconcile cycle (the Go `RunBackendCycle`): take the lease (renewed while the cycle runs),
+ * load the declared state in one round trip, probe every backend concurrently within the bound
+ * and the timeout, merge, publish the snapshot if it changed, save the health history, record
+ * the run. A database that cannot be reached leaves the last snapshot untouched; a cycle that
+ * lost its lease to a later one publishes nothing.
  */
 export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   const startedAt = deps.now()
@@ -64,72 +73,116 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     kvWrites: 0,
     snapshotWritten: false,
   }
+  const warnings: string[] = []
+  // Called only right after an awaited I/O (the run's recording, a KV write, the lease query):
+  // deployed Workers advance Date.now() only when I/O completes, so a clock read straight after
+  // CPU-bound work (merging, hashing, serializing) would leave that work out of the duration.
   const done = (outcome: RunSummary['outcome'], error?: string) => {
     summary.outcome = outcome
     if (error) summary.error = error
+    if (warnings.length > 0) summary.warnings = warnings
     summary.durationMs = deps.now().getTime() - startedAt.getTime()
     console.log(JSON.stringify({ msg: 'reconcile cycle', ...summary }))
     return summary
   }
 
   let db: Database
-  let declared: DeclaredState
   try {
     db = deps.db()
-    const leased = await startRun(db, {
+    const started = await startRun(db, {
       id: summary.runId,
       trigger: deps.trigger,
       leaseTtlS: deps.settings.LEASE_TTL_S,
     })
-    if (!leased) return done('skipped', 'another reconcile cycle holds the lease')
+    if (!started.leased) return done('skipped', 'another reconcile cycle holds the lease')
+    for (const id of started.abandoned) {
+      warnings.push(`run ${id} stopped renewing its lease; took over and recorded it as abandoned`)
+    }
   } catch (error) {
     const message = `database unavailable: ${errorText(error)}`
-    await deps.kv.put(UNRECORDED_RUN_KEY, JSON.stringify({ ...summary, outcome: 'failed', error: message }))
+    await saveUnrecorded(deps, summary, message, warnings)
     return done('failed', message)
   }
 
-  try {
-    declared = await loadDeclaredState(db)
-  } catch (error) {
-    const message = `loading declared state: ${errorText(error)}`
-    await recordFailure(db, deps, summary, message)
-    return done('failed', message)
+  const lease = new LeaseKeeper(db, { id: summary.runId, leaseTtlS: deps.settings.LEASE_TTL_S }, errorText)
+  lease.start()
+  /** Stops renewing, records the run (in KV when Postgres cannot take it), then ends the cycle. */
+  const record = async (outcome: 'ok' | 'failed' | 'abandoned', error?: string) => {
+    await lease.stop()
+    warnings.push(...lease.errors)
+    try {
+      await finishRun(db, { id: summary.runId, outcome, error, counts: countsOf(summary) })
+    } catch (recordError) {
+      const message = [error, `recording the run: ${errorText(recordError)}`].filter(Boolean).join('; ')
+      await saveUnrecorded(deps, summary, message, warnings)
+      return done('failed', message)
+    }
+    // The API's summary says `failed` for a run that lost its lease; the history says why.
+    return done(outcome === 'abandoned' ? 'failed' : outcome, error)
   }
 
   try {
-    const snapshot = await observeAll(declared, deps, summary)
-    const store = new SnapshotStore(deps.kv)
-    const decision = await store.write(snapshot.snapshot, snapshot.previousMeta, {
-      now: deps.now(),
-      heartbeatSeconds: deps.settings.SNAPSHOT_HEARTBEAT_S,
-    })
-    summary.snapshotWritten = decision.written
-    summary.kvWrites += decision.kvWrites
-    await writeBackContextLengths(db, snapshot.learnedContexts)
-    await saveHealth(
-      db,
-      snapshot.snapshot.backends.map((b) => ({
-        backendId: b.id,
-        consecutiveFailures: b.consecutiveFailures,
-        lastSuccessAt: b.lastSuccessAt,
-        checkedAt: b.checkedAt,
-      })),
-    )
-    await finishRun(db, {
-      id: summary.runId,
-      outcome: 'ok',
-      counts: {
-        backendsTotal: summary.backends,
-        backendsHealthy: summary.byStatus.healthy,
-        backendsFailed: summary.backends - summary.byStatus.healthy - summary.byStatus.degraded,
-        snapshotWritten: summary.snapshotWritten,
-      },
-    })
-    return done('ok')
-  } catch (error) {
-    const message = errorText(error)
-    await recordFailure(db, deps, summary, message)
-    return done('failed', message)
+    try {
+      await pruneRuns(db)
+    } catch (error) {
+      warnings.push(`pruning run history: ${errorText(error)}`)
+    }
+
+    let declared: DeclaredState
+    try {
+      declared = await loadDeclaredState(db)
+    } catch (error) {
+      return await record('failed', `loading declared state: ${errorText(error)}`)
+    }
+
+    let observed: Awaited<ReturnType<typeof observeAll>>
+    try {
+      observed = await observeAll(declared, deps, summary)
+    } catch (error) {
+      return await record('failed', errorText(error))
+    }
+
+    try {
+      await lease.confirm()
+    } catch (error) {
+      if (error instanceof LeaseLostError) return await record('abandoned', error.message)
+      return await record('failed', `confirming the lease before publishing: ${errorText(error)}`)
+    }
+
+    // Each step on its own: a KV outage must not lose the health history, and a database error
+    // after publishing must not hide that the snapshot is out.
+    const errors: string[] = []
+    try {
+      const decision = await new SnapshotStore(deps.kv).write(observed.snapshot, observed.previousMeta, {
+        now: deps.now(),
+        heartbeatSeconds: deps.settings.SNAPSHOT_HEARTBEAT_S,
+      })
+      summary.snapshotWritten = decision.written
+      summary.kvWrites += decision.kvWrites
+    } catch (error) {
+      errors.push(`publishing the snapshot to KV: ${errorText(error)}`)
+    }
+    try {
+      await writeBackContextLengths(db, observed.learnedContexts)
+    } catch (error) {
+      errors.push(`writing back learned context lengths: ${errorText(error)}`)
+    }
+    try {
+      await saveHealth(
+        db,
+        observed.snapshot.backends.map((b) => ({
+          backendId: b.id,
+          consecutiveFailures: b.consecutiveFailures,
+          lastSuccessAt: b.lastSuccessAt,
+          checkedAt: b.checkedAt,
+        })),
+      )
+    } catch (error) {
+      errors.push(`saving health: ${errorText(error)}`)
+    }
+    return await record(errors.length > 0 ? 'failed' : 'ok', errors.join('; ') || undefined)
+  } finally {
+    await lease.stop()
   }
 }
 
@@ -158,7 +211,10 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0 }
       }
       const config = configs.get(configScope(found.type, backend.id)) ?? configs.get(found.type)
-      const credential = await resolveCredential(config, deps.env)
+      const credential = await resolveCredential(config, deps.env, {
+        baseUrl: backend.baseUrl,
+        officialHosts: found.adapter.officialHosts,
+      })
       const result = await probeBackend(backend, found.type, found.adapter, credential, {
         fetch: deps.fetch,
         timeoutMs: deps.settings.PROBE_TIMEOUT_MS,
@@ -166,6 +222,8 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
         cached,
         now: deps.now,
         detailCache: (type) => detailCacheFor(type),
+        maxResponseBytes: deps.settings.MAX_RESPONSE_BYTES,
+        maxModelsPerBackend: deps.settings.MAX_MODELS_PER_BACKEND,
         secretsKey: deps.env.SECRETS_KEY,
       })
       return result
@@ -211,14 +269,33 @@ function dedupeLearned(learned: { id: string; contextLength: number }[]) {
   return [...new Map(learned.map((l) => [l.id, l])).values()]
 }
 
-async function recordFailure(db: Database, deps: CycleDeps, summary: RunSummary, message: string) {
+function countsOf(summary: RunSummary) {
+  return {
+    backendsTotal: summary.backends,
+    backendsHealthy: summary.byStatus.healthy,
+    backendsFailed: summary.backends - summary.byStatus.healthy - summary.byStatus.degraded,
+    snapshotWritten: summary.snapshotWritten,
+  }
+}
+
+/**
+ * Keeps the run Postgres could not take in KV, for GET /runs. A KV failure here becomes a warning
+ * in the cycle's log line: there is nowhere else left to put it.
+ */
+async function saveUnrecorded(deps: CycleDeps, summary: RunSummary, error: string, warnings: string[]) {
+  const finishedAt = deps.now()
+  const run: UnrecordedRun = {
+    ...summary,
+    outcome: 'failed',
+    error,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    durationMs: finishedAt.getTime() - Date.parse(summary.startedAt),
+    finishedAt: finishedAt.toISOString(),
+  }
   try {
-    await finishRun(db, { id: summary.runId, outcome: 'failed', error: message })
-  } catch (error) {
-    await deps.kv.put(
-      UNRECORDED_RUN_KEY,
-      JSON.stringify({ ...summary, outcome: 'failed', error: `${message}; recording it: ${errorText(error)}` }),
-    )
+    await deps.kv.put(UNRECORDED_RUN_KEY, JSON.stringify(run))
+  } catch (kvError) {
+    warnings.push(`keeping the unrecorded run in KV: ${errorText(kvError)}`)
   }
 }
 
