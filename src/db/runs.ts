@@ -79,19 +79,26 @@ export async function renewLease(db: Database, run: { id: string; leaseTtlS: num
   return result.rows.length === 1
 }
 
-/** Records how the run ended and releases the lease if this run still holds it, in one statement. */
+/**
+ * Records how the run ended and releases the lease if this run still holds it, in one statement.
+ * Answers how long the run took by the database's clock (from its start to now), which keeps
+ * running while the isolate's clock stands still during CPU work.
+ */
 export async function finishRun(
   db: Database,
   run: { id: string; outcome: Exclude<RunOutcome, 'running'>; error?: string; counts?: RunCounts },
-): Promise<void> {
+): Promise<{ durationMs: number | undefined }> {
   const counts = run.counts ?? { backendsTotal: 0, backendsHealthy: 0, backendsFailed: 0, snapshotWritten: false }
-  await db.execute(sql`with released as (
+  const result = await db.execute<{ duration_ms: number | string }>(sql`with released as (
       update ${reconcileLease} set expires_at = now() where name = ${LEASE} and run_id = ${run.id}
     )
     update ${reconcileRuns} set finished_at = now(), outcome = ${run.outcome}, error = ${run.error ?? null},
       backends_total = ${counts.backendsTotal}, backends_healthy = ${counts.backendsHealthy},
       backends_failed = ${counts.backendsFailed}, snapshot_written = ${counts.snapshotWritten}
-    where id = ${run.id}`)
+    where id = ${run.id}
+    returning (extract(epoch from (finished_at - started_at)) * 1000)::float8 as duration_ms`)
+  const durationMs = Number(result.rows[0]?.duration_ms)
+  return { durationMs: Number.isFinite(durationMs) ? Math.round(durationMs) : undefined }
 }
 
 /** Deletes run history older than the retention; the started_at index makes it cheap. Returns how many. */

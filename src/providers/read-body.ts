@@ -18,8 +18,9 @@ export async function readCapped(response: Response, limit: number, signal: Abor
     await reader.cancel().catch(() => {})
     return { text: '', bytes: declared, overLimit: true }
   }
-  const decoder = new TextDecoder()
-  const parts: string[] = []
+  // Bytes are kept as they come and decoded once at the end: a body past the limit costs only
+  // the counting, never the decoding of what is then thrown away.
+  const chunks: Uint8Array[] = []
   let bytes = 0
   const overLimit = await untilAborted(signal, reader, async () => {
     for (;;) {
@@ -27,15 +28,25 @@ export async function readCapped(response: Response, limit: number, signal: Abor
       if (done) return false
       bytes += value.byteLength
       if (bytes > limit) return true
-      parts.push(decoder.decode(value, { stream: true }))
+      chunks.push(value)
     }
   })
   if (overLimit) {
     await reader.cancel().catch(() => {})
     return { text: '', bytes, overLimit: true }
   }
-  parts.push(decoder.decode())
-  return { text: parts.join(''), bytes, overLimit: false }
+  return { text: decodeAll(chunks, bytes), bytes, overLimit: false }
+}
+
+function decodeAll(chunks: Uint8Array[], bytes: number): string {
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0])
+  const whole = new Uint8Array(bytes)
+  let offset = 0
+  for (const chunk of chunks) {
+    whole.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(whole)
 }
 
 /** The first `limit` bytes of a body (an error page, say) as text; the rest is cancelled unread. */

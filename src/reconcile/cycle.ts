@@ -74,14 +74,15 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     snapshotWritten: false,
   }
   const warnings: string[] = []
-  // Called only right after an awaited I/O (the run's recording, a KV write, the lease query):
-  // deployed Workers advance Date.now() only when I/O completes, so a clock read straight after
-  // CPU-bound work (merging, hashing, serializing) would leave that work out of the duration.
-  const done = (outcome: RunSummary['outcome'], error?: string) => {
+  // The isolate's clock stands still while it computes (deployed Workers move Date.now() only
+  // when I/O completes), so a cycle that spent its time parsing would look short. The database's
+  // clock does not: when the run is recorded, the duration it measured from the run's start is
+  // used if it is longer. The local clock is still read only after an awaited I/O.
+  const done = (outcome: RunSummary['outcome'], error?: string, databaseMs = 0) => {
     summary.outcome = outcome
     if (error) summary.error = error
     if (warnings.length > 0) summary.warnings = warnings
-    summary.durationMs = deps.now().getTime() - startedAt.getTime()
+    summary.durationMs = Math.max(deps.now().getTime() - startedAt.getTime(), databaseMs)
     console.log(JSON.stringify({ msg: 'reconcile cycle', ...summary }))
     return summary
   }
@@ -110,15 +111,16 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   const record = async (outcome: 'ok' | 'failed' | 'abandoned', error?: string) => {
     await lease.stop()
     warnings.push(...lease.errors)
+    let recorded: Awaited<ReturnType<typeof finishRun>>
     try {
-      await finishRun(db, { id: summary.runId, outcome, error, counts: countsOf(summary) })
+      recorded = await finishRun(db, { id: summary.runId, outcome, error, counts: countsOf(summary) })
     } catch (recordError) {
       const message = [error, `recording the run: ${errorText(recordError)}`].filter(Boolean).join('; ')
       await saveUnrecorded(deps, summary, message, warnings)
       return done('failed', message)
     }
     // The API's summary says `failed` for a run that lost its lease; the history says why.
-    return done(outcome === 'abandoned' ? 'failed' : outcome, error)
+    return done(outcome === 'abandoned' ? 'failed' : outcome, error, recorded.durationMs)
   }
 
   try {

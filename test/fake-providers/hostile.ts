@@ -153,8 +153,13 @@ async function pump(res: http.ServerResponse, next: () => string | null): Promis
     }
     if (!res.write(chunk)) {
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve)
-        res.once('close', resolve)
+        const go = () => {
+          res.off('drain', go)
+          res.off('close', go)
+          resolve()
+        }
+        res.on('drain', go)
+        res.on('close', go)
       })
     }
   }
