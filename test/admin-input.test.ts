@@ -1,10 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Env } from '../src/env'
-import worker from '../src/index'
-import { ADMIN, adminJson, call, createBackend, resetAll, withDb } from './helpers'
+import { ADMIN, adminJson, call, createBackend, fetchWith, resetAll, withDb } from './helpers'
 
 beforeEach(resetAll)
 
@@ -16,17 +12,6 @@ const count = (table: 'backends' | 'provider_configs' | 'groups' | 'declared_mod
   withDb(async (db) =>
     Number((await db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`)).rows[0]!.n),
   )
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request(`http://runtimestate.test${path}`, init),
-    { ...env, ...overrides } as Env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
-}
 
 const backend = { name: 'gpu-1', type: 'vllm', baseUrl: 'http://gpu-1:8000' }
 

@@ -1,12 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { asc, sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { modelId } from '../src/db/bootstrap'
 import { declaredModels, groupModels, groups } from '../src/db/schema'
-import type { Env } from '../src/env'
-import worker from '../src/index'
-import { ADMIN, READER, adminChangesDuring, adminJson, call, resetAll, withDb } from './helpers'
+import { ADMIN, READER, adminChangesDuring, adminJson, call, fetchWith, resetAll, withDb } from './helpers'
 
 beforeEach(resetAll)
 afterEach(() => vi.restoreAllMocks())
@@ -28,17 +24,6 @@ interface Model {
 }
 interface ErrorResponse {
   error: { message: string; type: string; code: string; param?: string }
-}
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request(`http://runtimestate.test${path}`, init),
-    { ...env, ...overrides } as Env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
 }
 
 const rows = () =>

@@ -29,6 +29,18 @@ export function adminJson(method: string, path: string, body?: unknown): Promise
  */
 export const FAKE_HOST = new URL(env.FAKE_PROVIDERS_URL).host
 
+/** A request to the Worker's fetch handler with some settings changed for this one request. */
+export async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext()
+  const response = await worker.fetch(
+    new Request(`http://runtimestate.test${path}`, init),
+    { ...env, ...overrides } as Env,
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
+  return response
+}
+
 /** Base URL of a fake provider: see test/fake-providers/server.ts for the grammar. */
 export function fake(provider: string, behaviour: string, id: string): string {
   return `${env.FAKE_PROVIDERS_URL}/${provider}/${behaviour}/${id}`

@@ -1,24 +1,20 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { Env } from '../src/env'
 import { app } from '../src/http/app'
-import worker from '../src/index'
-import { ADMIN, READER, adminJson, call, createBackend, fake, resetAll, runScheduled, withDb } from './helpers'
+import {
+  ADMIN,
+  READER,
+  adminJson,
+  call,
+  createBackend,
+  fake,
+  fetchWith,
+  resetAll,
+  runScheduled,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request(`http://runtimestate.test${path}`, init),
-    { ...env, ...overrides } as Env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
-}
 
 describe('read routes', () => {
   it('answers /healthz without credentials or database', async () => {

@@ -1,9 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Env } from '../src/env'
-import worker from '../src/index'
 import { BACKEND_TYPES, adapters } from '../src/providers'
 import type { BackendRuntimeState } from '../src/reconcile/types'
 import { decryptSecret } from '../src/secrets'
@@ -17,6 +14,7 @@ import {
   createBackend,
   fake,
   fakeCalls,
+  fetchWith,
   resetAll,
   runScheduled,
   stateOf,
@@ -25,17 +23,6 @@ import {
 
 beforeEach(resetAll)
 afterEach(() => vi.restoreAllMocks())
-
-async function fetchWith(overrides: Partial<Env>, path: string, init: RequestInit = {}) {
-  const ctx = createExecutionContext()
-  const response = await worker.fetch(
-    new Request(`http://runtimestate.test${path}`, init),
-    { ...env, ...overrides } as Env,
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
-}
 
 const configs = () =>
   withDb(async (db) => (await db.execute(sql`select scope, api_key_env from provider_configs order by scope`)).rows)

@@ -235,24 +235,18 @@ describe('run history', () => {
     expect(ids).toHaveLength(2)
   })
 
-  it('runs the cycle, with a warning, when pruning fails', async () => {
-    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'p1'))
+  it('abandons an old run that is still running rather than deleting it, and prunes it a cycle later', async () => {
     await withDb((db) =>
-      db
-        .insert(reconcileRuns)
-        .values({ id: 'day-40', trigger: 'cron', outcome: 'ok', startedAt: sql`now() - interval '40 days'` }),
+      db.insert(reconcileRuns).values([
+        { id: 'day-40-running', trigger: 'cron', outcome: 'running', startedAt: sql`now() - interval '40 days'` },
+        { id: 'day-40-failed', trigger: 'cron', outcome: 'failed', startedAt: sql`now() - interval '40 days'` },
+      ]),
     )
-    const restore = await refuseWrites('reconcile_runs', 'delete')
-    let summary: RunSummary
-    try {
-      summary = await cycleWith()
-    } finally {
-      await restore()
-    }
-    expect(summary.outcome).toBe('ok')
-    expect(summary.warnings).toEqual([expect.stringMatching(/^pruning run history: .*simulated failure: DELETE/)])
-    expect(await runRow(summary.runId)).toMatchObject({ outcome: 'ok' })
-    expect(await runRow('day-40')).toBeDefined()
+    await runScheduled()
+    expect(await runRow('day-40-running')).toMatchObject({ outcome: 'abandoned' })
+    expect(await runRow('day-40-failed')).toBeUndefined()
+    await runScheduled()
+    expect(await runRow('day-40-running')).toBeUndefined()
   })
 })
 

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
 import { databaseUnavailable } from '../db/errors'
 import { SettingsError } from '../env'
+import { logDatabaseUnavailable } from './log'
 
 /** The one error body every route answers with. */
 export interface ErrorBody {
@@ -78,14 +79,7 @@ export function onError(error: Error, c: Context): Response {
   // retry. Logged, since an operator wants to know, but the driver's words stay out of the answer.
   const unavailable = databaseUnavailable(error)
   if (unavailable) {
-    console.warn(
-      JSON.stringify({
-        msg: 'database unavailable',
-        path: c.req.path,
-        reason: unavailable.reason,
-        error: unavailable.message,
-      }),
-    )
+    logDatabaseUnavailable(c.req.path, unavailable)
     return c.json(
       errorBody(
         503,

@@ -3,7 +3,7 @@ import pMap from 'p-map'
 import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState, saveHealth, writeBackContextLengths } from '../db/declared'
-import { finishRun, pruneRuns, startRun } from '../db/runs'
+import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
 import { KvDetailCache } from '../kv/detail-cache'
@@ -40,7 +40,7 @@ export interface RunSummary {
   cacheHits: number
   kvWrites: number
   snapshotWritten: boolean
-  /** What went wrong without failing the cycle: pruning, lease renewals, a lease taken over. */
+  /** What went wrong without failing the cycle: lease renewals, a lease taken over. */
   warnings?: string[]
 }
 
@@ -124,12 +124,6 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   }
 
   try {
-    try {
-      await pruneRuns(db)
-    } catch (error) {
-      warnings.push(`pruning run history: ${errorText(error)}`)
-    }
-
     let declared: DeclaredState
     try {
       declared = await loadDeclaredState(db)

@@ -8,6 +8,7 @@ import type { AppEnv } from '../context'
 import { doc } from '../openapi'
 import { runListSchema, type runSchema } from '../schemas'
 import { validate } from '../validate'
+import { logDatabaseUnavailable } from '../log'
 
 type Run = z.infer<typeof runSchema>
 type RunList = z.infer<typeof runListSchema>
@@ -68,14 +69,7 @@ export const runRoutes = new Hono<AppEnv>().use(requireAdmin).get(
     } catch (error) {
       const unavailable = databaseUnavailable(error)
       if (!unavailable) throw error
-      console.warn(
-        JSON.stringify({
-          msg: 'database unavailable',
-          path: c.req.path,
-          reason: unavailable.reason,
-          error: unavailable.message,
-        }),
-      )
+      logDatabaseUnavailable(c.req.path, unavailable)
       database = { reachable: false, reason: unavailable.reason }
     }
     return c.json({ runs: merge(recorded.map(fromRecord), unrecorded, limit), database } satisfies RunList)
