@@ -76,4 +76,25 @@ describe('a key that backends quote back', () => {
     )
     expect(leaks).toEqual([])
   })
+
+  it('leaves out a model whose id is the key, and publishes the rest', async () => {
+    const texts: string[] = []
+    const logs = await logsDuring(async () => {
+      const id = await createBackend('vllm-model-echo', 'vllm', fake('vllm', 'echo-model', 'm1'))
+      const configured = await adminJson('POST', '/providers/vllm/configure', { apiKey: KEY, backendId: id })
+      expect(configured.status).toBe(200)
+      await runScheduled()
+      for (const route of ['/state', `/state/${id}`, '/providers', '/models', '/v1/models']) {
+        texts.push(await (await call(route, { headers: READER })).text())
+      }
+    })
+    const [state] = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+    expect(state).toMatchObject({
+      status: 'degraded',
+      models: ['fake-safe-model'],
+      warnings: ['left out 1 model(s) whose id quoted the credential'],
+    })
+    const everything = [...texts, ...(await allKvValues()), ...logs].join('\n')
+    expect(fragments(KEY).filter((f) => everything.includes(f))).toEqual([])
+  })
 })

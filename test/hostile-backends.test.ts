@@ -128,7 +128,7 @@ describe('a backend that misleads', () => {
       state,
       'bad_status',
       `vLLM catalog returned 302 redirecting to another origin, http://localhost:${FAKES.port}: not followed ` +
-        `(requests carry the credential only to ${FAKES.origin})`,
+        `(a backend and its credential stay on ${FAKES.origin})`,
     )
     expect(await fakeCalls('/vllm/ok/away/')).toEqual([])
   })

@@ -135,7 +135,7 @@ describe('requestJson redirects', () => {
       status: 302,
       message:
         'vLLM catalog returned 302 redirecting to another origin, https://elsewhere.test:8443: not followed ' +
-        '(requests carry the credential only to http://backend.test)',
+        '(a backend and its credential stay on http://backend.test)',
     })
     expect(requests).toHaveLength(1)
   })

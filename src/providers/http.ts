@@ -116,7 +116,7 @@ function redirectTarget(label: string, from: string, response: Response, redirec
   if (next.origin !== origin) {
     throw new ProviderError(
       'bad_status',
-      `${label} returned ${status} redirecting to another origin, ${next.origin}: not followed (requests carry the credential only to ${origin})`,
+      `${label} returned ${status} redirecting to another origin, ${next.origin}: not followed (a backend and its credential stay on ${origin})`,
       { status },
     )
   }

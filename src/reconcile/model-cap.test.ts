@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ObservedModel } from '../providers/types'
-import { capModels } from './model-cap'
+import { credentialRedactor } from '../providers/redact'
+import { capModels, withoutCredentialEchoes } from './model-cap'
 
 const model = (name: string): ObservedModel => ({
   name,
@@ -34,5 +35,24 @@ describe('capModels', () => {
     const backward = capModels([...names].reverse().map(model), 10).models.map((m) => m.name)
     expect(backward).toEqual(forward)
     expect(forward).toEqual(names.slice(0, 10))
+  })
+})
+
+describe('withoutCredentialEchoes', () => {
+  const redact = credentialRedactor('sk-test-echo-abcdef123456')
+
+  it('leaves out a model whose id or display name quotes the key, and says how many', () => {
+    const quoted = { ...model('gpt-ok'), displayName: 'key abcdef123456' }
+    const { models, warning } = withoutCredentialEchoes(
+      [model('gpt-ok'), model('sk-test-echo-abcdef123456'), quoted],
+      redact,
+    )
+    expect(models.map((m) => m.name)).toEqual(['gpt-ok'])
+    expect(warning).toBe('left out 2 model(s) whose id quoted the credential')
+  })
+
+  it('keeps every model when none quotes the key', () => {
+    const listed = ['gpt-5', 'llama3.2:latest'].map(model)
+    expect(withoutCredentialEchoes(listed, redact)).toEqual({ models: listed })
   })
 })

@@ -13,3 +13,18 @@ export function capModels(models: ObservedModel[], max: number): { models: Obser
     warning: `listed ${models.length} models; kept the first ${max} by id (MAX_MODELS_PER_BACKEND)`,
   }
 }
+
+/**
+ * Leaves out models whose id or display name quotes the credential (a hostile backend listing the
+ * key it was sent as a model): they would publish it. `redact` is the probe's credential redactor,
+ * so "quotes" means exactly what it removes from error text.
+ */
+export function withoutCredentialEchoes(
+  models: ObservedModel[],
+  redact: (text: string) => string,
+): { models: ObservedModel[]; warning?: string } {
+  const kept = models.filter((m) => redact(m.name) === m.name && redact(m.displayName ?? '') === (m.displayName ?? ''))
+  if (kept.length === models.length) return { models }
+  const left = models.length - kept.length
+  return { models: kept, warning: `left out ${left} model(s) whose id quoted the credential` }
+}

@@ -6,7 +6,7 @@ import type { BackendRecord } from '../db/declared'
 import { credentialFingerprint } from '../secrets'
 import type { ResolvedCredential } from './credentials'
 import type { ProbeOutcome } from './merge'
-import { capModels } from './model-cap'
+import { capModels, withoutCredentialEchoes } from './model-cap'
 
 export interface ProbeDeps {
   fetch: typeof fetch
@@ -83,10 +83,11 @@ export async function probeBackend(
         maxResponseBytes: deps.maxResponseBytes,
       })
       const latencyMs = elapsed()
-      const capped = capModels(observation.models, deps.maxModelsPerBackend)
+      const clean = withoutCredentialEchoes(observation.models, redact)
+      const capped = capModels(clean.models, deps.maxModelsPerBackend)
       const listed = {
         models: capped.models,
-        warnings: [...observation.warnings, ...(capped.warning ? [capped.warning] : [])].map(redact),
+        warnings: [...observation.warnings, clean.warning, capped.warning].filter((w) => w !== undefined).map(redact),
       }
       const warnings = [...listed.warnings]
       let kvWrites = 0

@@ -133,6 +133,17 @@ const ECHOES: Record<string, (key: string) => Reply> = {
     body: `<html><body><h1>401</h1><p>Key ${key} refused</p></body></html>`,
     contentType: 'text/html',
   }),
+  // A listing that names the key as one of its models.
+  model: (key) => ({
+    status: 200,
+    body: JSON.stringify({
+      object: 'list',
+      data: [
+        { id: key, object: 'model' },
+        { id: 'fake-safe-model', object: 'model' },
+      ],
+    }),
+  }),
   // JSON.parse's message quotes the start of the body.
   body200: (key) => ({ status: 200, body: `${key} accepted; models follow`, contentType: 'application/json' }),
 }
