@@ -50,14 +50,15 @@ const RUNS = Number(process.env.BENCH_HOSTILE_RUNS ?? 3)
 const POLL_MS = 10
 const HEALTHY_PER_CASE = 2
 const PROBE_TIMEOUT_MS = 10_000
-const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`
+/** The Worker's ADMIN_TOKEN (a Worker started elsewhere, e.g. by `wrangler dev`, must be given it). */
+export const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`
 
 interface ServiceProcess<T> {
   info: T
   stop(): Promise<void>
 }
 
-interface DatabaseInfo {
+export interface DatabaseInfo {
   databaseUrl: string
   wsProxy: string
   kind: 'pglite' | 'postgres'
@@ -170,7 +171,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-/** One refresh with /healthz polled beside it; `hostileId` is the backend whose state is reported. */
+/** One refresh with /healthz polled beside it; reports `ids.hostile`'s state (the first healthy one's in the baseline). */
 async function measure(api: Api, caseName: string, run: number, ids: { hostile?: string; healthy: string[] }) {
   const loop = monitorEventLoopDelay({ resolution: 1 })
   const polls: { at: number; ms: number }[] = []
@@ -191,14 +192,16 @@ async function measure(api: Api, caseName: string, run: number, ids: { hostile?:
   let wallMs: number
   let status: number
   let json: unknown
+  let pollError: unknown
   try {
     ;({ status, json } = await api.call('POST', '/setup/refresh'))
     wallMs = performance.now() - started
   } finally {
     refreshing = false
-    await poller.catch(() => {})
+    await poller.catch((error: unknown) => (pollError = error))
     loop.disable()
   }
+  if (pollError) throw pollError
   const summary = ((json as { run?: RunSummary }).run ?? json) as RunSummary
   assert(status === 200, `${caseName}: POST /setup/refresh answered ${status}: ${JSON.stringify(json)}`)
   assert(summary.outcome === 'ok', `${caseName}: cycle outcome ${summary.outcome}: ${summary.error ?? ''}`)
@@ -271,7 +274,7 @@ async function runCase(api: Api, fakeUrl: string, caseName: string, runs: number
 
 const ms = (value: number) => `${Math.round(value)} ms`
 
-export function printHostileTable(results: HostileRun[], runs: number, cases = CASES) {
+export function printHostileTable(results: HostileRun[], runs: number, cases = CASES, where = 'Miniflare') {
   const header = [
     'case',
     'backend status / errorKind',
@@ -306,7 +309,7 @@ export function printHostileTable(results: HostileRun[], runs: number, cases = C
   console.log(
     `Hostile backends: one vLLM fake with the case's behaviour + ${HEALTHY_PER_CASE} healthy ones, ` +
       `POST /setup/refresh with GET /healthz polled every ~${POLL_MS} ms ` +
-      `(median of ${runs} runs; Miniflare, PROBE_TIMEOUT_MS ${PROBE_TIMEOUT_MS}, MAX_RESPONSE_BYTES 8 MiB)`,
+      `(median of ${runs} runs; ${where}, PROBE_TIMEOUT_MS ${PROBE_TIMEOUT_MS}, MAX_RESPONSE_BYTES 8 MiB)`,
   )
   console.log('')
   console.log(`| ${header.join(' | ')} |`)
@@ -328,12 +331,12 @@ export interface HostileBenchOptions {
   runs?: number
   /** Extra Miniflare options (e.g. inspectorPort), for experiments. */
   miniflare?: Partial<MiniflareOptions>
+  /** Called once the Worker is ready, before the first case (e.g. to attach an inspector client). */
+  onReady?: (mf: Miniflare) => Promise<void>
 }
 
 /** Starts the services and the Worker, runs every case, prints the table; stops everything it started. */
 export async function runHostileBench(options: HostileBenchOptions): Promise<HostileRun[]> {
-  const cases = options.cases ?? CASES
-  const runs = options.runs ?? RUNS
   const cleanups: (() => Promise<unknown>)[] = []
   try {
     const startedAt = performance.now()
@@ -350,31 +353,18 @@ export async function runHostileBench(options: HostileBenchOptions): Promise<Hos
       cf: false,
       log: new Log(LogLevel.WARN),
       handleRuntimeStdio: captureStdio('hostile'),
-      bindings: {
-        DATABASE_URL: db.info.databaseUrl,
-        NEON_WS_PROXY: db.info.wsProxy,
-        ADMIN_TOKEN,
-        PROBE_TIMEOUT_MS: String(PROBE_TIMEOUT_MS),
-      },
+      bindings: workerBindings(db.info),
       ...options.miniflare,
     } as MiniflareOptions)
     cleanups.push(() => mf.dispose())
-    const api = new Api(await mf.ready)
+    const base = await mf.ready
+    await options.onReady?.(mf)
     console.error(
       `bench-hostile: ${db.info.kind === 'postgres' ? 'Postgres at DATABASE_URL' : 'embedded PGlite'} and fake ` +
-        `providers at ${fakes.info.url} in child processes, Worker at ${api.base.origin}, ` +
+        `providers at ${fakes.info.url} in child processes, Worker at ${base.origin}, ` +
         `setup ${ms(performance.now() - startedAt)}`,
     )
-    const existing = await api.call('GET', '/backends')
-    assert(existing.status === 200, `GET /backends answered ${existing.status}: ${JSON.stringify(existing.json)}`)
-    assert(
-      (existing.json as unknown[]).length === 0,
-      `the database already declares ${(existing.json as unknown[]).length} backends; the bench needs an empty one`,
-    )
-    const results: HostileRun[] = []
-    for (const name of cases) results.push(...(await runCase(api, fakes.info.url, name, runs)))
-    printHostileTable(results, runs, cases)
-    return results
+    return await runCases(base, fakes.info.url, options.cases, options.runs)
   } finally {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -384,6 +374,37 @@ export async function runHostileBench(options: HostileBenchOptions): Promise<Hos
       }
     }
   }
+}
+
+/** The Worker's settings: the database, the admin token and the default probe timeout. */
+export function workerBindings(db: DatabaseInfo): Record<string, string> {
+  return {
+    DATABASE_URL: db.databaseUrl,
+    NEON_WS_PROXY: db.wsProxy,
+    ADMIN_TOKEN,
+    PROBE_TIMEOUT_MS: String(PROBE_TIMEOUT_MS),
+  }
+}
+
+/** Runs every case against a Worker at `base` (declaring no backends of its own), then prints the table. */
+export async function runCases(
+  base: URL,
+  fakeUrl: string,
+  cases = CASES,
+  runs = RUNS,
+  where = 'Miniflare',
+): Promise<HostileRun[]> {
+  const api = new Api(base)
+  const existing = await api.call('GET', '/backends')
+  assert(existing.status === 200, `GET /backends answered ${existing.status}: ${JSON.stringify(existing.json)}`)
+  assert(
+    (existing.json as unknown[]).length === 0,
+    `the database already declares ${(existing.json as unknown[]).length} backends; the bench needs an empty one`,
+  )
+  const results: HostileRun[] = []
+  for (const name of cases) results.push(...(await runCase(api, fakeUrl, name, runs)))
+  printHostileTable(results, runs, cases, where)
+  return results
 }
 
 // `npx tsx scripts/bench-hostile.ts` runs this section alone.

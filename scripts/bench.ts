@@ -15,27 +15,35 @@
  *
  * First, the CPU of parsing and merging one listing at MAX_RESPONSE_BYTES / MAX_MODELS_PER_BACKEND
  * (scripts/bench-cpu.ts, in Node; `npx tsx scripts/bench-cpu.ts` runs that section alone).
+ *
+ * Last, hostile backends (scripts/bench-hostile.ts; `npx tsx scripts/bench-hostile.ts` runs that
+ * section alone): a 60 MiB list, 60 MiB of junk and a dripping body beside 2 healthy backends, each
+ * cycle's wall time and durationMs, and the latency of /healthz polled during it. Its knobs:
+ * BENCH_HOSTILE_CASES, BENCH_HOSTILE_RUNS.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
 import { startFakeProviders } from '../test/fake-providers/server'
 import { reportCpuBench } from './bench-cpu'
+import { runHostileBench } from './bench-hostile'
+import {
+  BenchError,
+  type Compatibility,
+  type WorkerBundle,
+  assert,
+  bundleWorker,
+  captureStdio,
+  readCompatibility,
+  workerOutput,
+} from './bench-worker'
 
-const execFileAsync = promisify(execFile)
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const NS = (process.env.BENCH_NS ?? '10,50,100').split(',').map((s) => Number(s.trim()))
 const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 200)
 const WARMUP: 'once' | 'each' = process.env.BENCH_WARMUP === 'each' ? 'each' : 'once'
-/** BENCH_VERBOSE=1 echoes the Worker's own log lines (one JSON line per request and cycle). */
-const VERBOSE = process.env.BENCH_VERBOSE === '1'
 const CONCURRENCIES = [5, 1] as const
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`
 /** Backend creation requests in flight at once (PGlite serializes them anyway). */
@@ -64,66 +72,7 @@ interface Measurement {
   probeCalls: number
 }
 
-class BenchError extends Error {}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new BenchError(message)
-}
-
-/** compatibility_date and compatibility_flags from wrangler.toml (two flat keys; no TOML parser needed). */
-async function readCompatibility() {
-  const toml = await readFile(path.join(root, 'wrangler.toml'), 'utf8')
-  const date = toml.match(/^\s*compatibility_date\s*=\s*"([^"]+)"/m)?.[1]
-  const flagsText = toml.match(/^\s*compatibility_flags\s*=\s*\[([^\]]*)\]/m)?.[1] ?? ''
-  const flags = [...flagsText.matchAll(/"([^"]+)"/g)].map((m) => m[1]!)
-  assert(date, 'wrangler.toml has no compatibility_date')
-  return { compatibilityDate: date, compatibilityFlags: flags }
-}
-
-/**
- * G14: Miniflare does not bundle, so bundle src/index.ts exactly as `wrangler deploy` would (the
- * same bundle production runs, dynamic imports of optional packages included).
- */
-async function bundleWorker(outDir: string): Promise<{ path: string; contents: string }> {
-  const wrangler = path.join(root, 'node_modules/.bin/wrangler')
-  await execFileAsync(wrangler, ['deploy', '--dry-run', '--outdir', outDir], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-  })
-  const scriptPath = path.join(outDir, 'index.js')
-  return { path: scriptPath, contents: await readFile(scriptPath, 'utf8') }
-}
-
-/** Worker stdout/stderr: kept (last lines) so a failure can show what the Worker said. */
-const workerOutput: string[] = []
-function captureStdio(label: string) {
-  return (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
-    for (const [stream, name] of [
-      [stdout, 'out'],
-      [stderr, 'err'],
-    ] as const) {
-      let rest = ''
-      stream.setEncoding('utf8')
-      stream.on('data', (chunk: string) => {
-        const lines = (rest + chunk).split('\n')
-        rest = lines.pop() ?? ''
-        for (const line of lines) {
-          if (!line.trim()) continue
-          workerOutput.push(`[${label} ${name}] ${line}`)
-          if (VERBOSE) console.error(`  worker ${label} ${name}: ${line}`)
-          if (workerOutput.length > 400) workerOutput.shift()
-        }
-      })
-    }
-  }
-}
-
-function startWorker(
-  script: { path: string; contents: string },
-  compat: { compatibilityDate: string; compatibilityFlags: string[] },
-  db: LocalDatabase,
-  concurrency: Concurrency,
-) {
+function startWorker(script: WorkerBundle, compat: Compatibility, db: LocalDatabase, concurrency: Concurrency) {
   return new Miniflare({
     // The one bundled module, listed rather than located: locating would chase the bundle's
     // dynamic imports of optional packages (hono-openapi's schema vendors) that are never loaded.
@@ -353,6 +302,8 @@ async function main() {
       await deleteBackends(api, ids)
     }
     printTable(rows)
+    // Its own Worker, fake providers and database (in child processes); this run's are idle by now.
+    await runHostileBench({ script, compat })
   } catch (error) {
     failed = true
     console.error(

@@ -62,6 +62,26 @@ export function credentialRedactor(
   }
 }
 
+/**
+ * Whether a text quotes a credential: a run of `minRun` of a secret's characters, or the whole
+ * secret when it is shorter. For names (model ids) rather than prose: a longer run than the
+ * redactor's, so a test key that happens to contain "mistral-" does not hide "mistral-large".
+ */
+export function credentialQuoter(credential: string | undefined, minRun: number): (text: string) => boolean {
+  const secrets = credential ? secretsOf(credential) : []
+  if (secrets.length === 0) return () => false
+  const runs = new Set<string>()
+  const short: string[] = []
+  for (const secret of secrets) {
+    if (secret.length < minRun) short.push(secret)
+    for (let i = 0; i + minRun <= secret.length; i++) runs.add(secret.slice(i, i + minRun))
+  }
+  return (text) => {
+    for (let i = 0; i + minRun <= text.length; i++) if (runs.has(text.slice(i, i + minRun))) return true
+    return short.some((secret) => text.includes(secret))
+  }
+}
+
 /** `<prefix><mask><last 4>`: the prefix when the secret starts with it, the last 4 when they are the secret's. */
 function markMasked(text: string, secret: string, mark: (from: number, to: number) => void): void {
   const last4 = secret.length >= 8 ? secret.slice(-4) : undefined

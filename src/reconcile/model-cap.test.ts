@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ObservedModel } from '../providers/types'
-import { credentialRedactor } from '../providers/redact'
+import { credentialQuoter } from '../providers/redact'
 import { capModels, withoutCredentialEchoes } from './model-cap'
 
 const model = (name: string): ObservedModel => ({
@@ -39,20 +39,20 @@ describe('capModels', () => {
 })
 
 describe('withoutCredentialEchoes', () => {
-  const redact = credentialRedactor('sk-test-echo-abcdef123456')
+  const quotes = credentialQuoter('sk-test-echo-abcdef123456', 12)
 
   it('leaves out a model whose id or display name quotes the key, and says how many', () => {
-    const quoted = { ...model('gpt-ok'), displayName: 'key abcdef123456' }
+    const quoted = { ...model('gpt-ok'), displayName: 'key echo-abcdef123456' }
     const { models, warning } = withoutCredentialEchoes(
       [model('gpt-ok'), model('sk-test-echo-abcdef123456'), quoted],
-      redact,
+      quotes,
     )
     expect(models.map((m) => m.name)).toEqual(['gpt-ok'])
     expect(warning).toBe('left out 2 model(s) whose id quoted the credential')
   })
 
-  it('keeps every model when none quotes the key', () => {
-    const listed = ['gpt-5', 'llama3.2:latest'].map(model)
-    expect(withoutCredentialEchoes(listed, redact)).toEqual({ models: listed })
+  it('keeps every model when none quotes the key, even one sharing a word with it', () => {
+    const listed = ['gpt-5', 'llama3.2:latest', 'echo-abcdef-7b'].map(model)
+    expect(withoutCredentialEchoes(listed, quotes)).toEqual({ models: listed })
   })
 })

@@ -15,15 +15,14 @@ export function capModels(models: ObservedModel[], max: number): { models: Obser
 }
 
 /**
- * Leaves out models whose id or display name quotes the credential (a hostile backend listing the
- * key it was sent as a model): they would publish it. `redact` is the probe's credential redactor,
- * so "quotes" means exactly what it removes from error text.
+ * Leaves out models whose id or display name quotes the credential (a backend or proxy listing
+ * the key it was sent as a model): they would publish it.
  */
 export function withoutCredentialEchoes(
   models: ObservedModel[],
-  redact: (text: string) => string,
+  quotesCredential: (text: string) => boolean,
 ): { models: ObservedModel[]; warning?: string } {
-  const kept = models.filter((m) => redact(m.name) === m.name && redact(m.displayName ?? '') === (m.displayName ?? ''))
+  const kept = models.filter((m) => !quotesCredential(m.name) && !quotesCredential(m.displayName ?? ''))
   if (kept.length === models.length) return { models }
   const left = models.length - kept.length
   return { models: kept, warning: `left out ${left} model(s) whose id quoted the credential` }

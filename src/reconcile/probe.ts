@@ -1,12 +1,15 @@
 import { ProviderError } from '../errors/provider-error'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
-import { credentialRedactor } from '../providers/redact'
+import { credentialQuoter, credentialRedactor } from '../providers/redact'
 import type { DetailCache, ProviderAdapter } from '../providers/types'
 import type { BackendRecord } from '../db/declared'
 import { credentialFingerprint } from '../secrets'
 import type { ResolvedCredential } from './credentials'
 import type { ProbeOutcome } from './merge'
 import { capModels, withoutCredentialEchoes } from './model-cap'
+
+/** A model id quoting this many characters of the key in a row is an echo of it, not a model. */
+const MODEL_ID_QUOTE_RUN = 12
 
 export interface ProbeDeps {
   fetch: typeof fetch
@@ -56,6 +59,7 @@ export async function probeBackend(
     : undefined
   // Provider text (errors, warnings) may quote the key back: none of it leaves the probe unredacted.
   const redact = credentialRedactor(secret, [adapter.label, type])
+  const quotesCredential = credentialQuoter(secret, MODEL_ID_QUOTE_RUN)
   const cached = deps.cached.get(backend.id)
   if (fingerprint && ModelCache.usable(cached, fingerprint)) {
     // A list cached before the cap was lowered is held to the current one.
@@ -83,7 +87,7 @@ export async function probeBackend(
         maxResponseBytes: deps.maxResponseBytes,
       })
       const latencyMs = elapsed()
-      const clean = withoutCredentialEchoes(observation.models, redact)
+      const clean = withoutCredentialEchoes(observation.models, quotesCredential)
       const capped = capModels(clean.models, deps.maxModelsPerBackend)
       const listed = {
         models: capped.models,
