@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
-import { TEST_SETTINGS } from './test/settings'
+import { TEST_SETTINGS } from './test/settings.ts'
 
 // wrangler reads `.dev.vars` (or `.env`) from the folder of the config it is given. The tests get
 // a copy of wrangler.toml in a folder of their own, so a developer's local settings never reach them.

@@ -55,6 +55,16 @@ export async function bundleWorker(outDir: string): Promise<WorkerBundle> {
   return { path: scriptPath, contents: await readFile(scriptPath, 'utf8') }
 }
 
+/** Runs `work` over `items`, `limit` at a time (e.g. bounded parallel admin calls). */
+export async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+  const queue = [...items]
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item)
+    }),
+  )
+}
+
 /** Worker stdout/stderr: kept (last lines) so a failure can show what the Worker said. */
 export const workerOutput: string[] = []
 

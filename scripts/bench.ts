@@ -37,6 +37,7 @@ import {
   assert,
   bundleWorker,
   captureStdio,
+  inBatches,
   readCompatibility,
   workerOutput,
 } from './bench-worker'
@@ -110,16 +111,6 @@ async function admin(mf: Miniflare, method: string, route: string, body?: unknow
     json = text
   }
   return { status: response.status, json }
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
-  const queue = [...items]
-  await Promise.all(
-    Array.from({ length: Math.min(limit, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item)
-    }),
-  )
 }
 
 async function listBackendIds(mf: Miniflare): Promise<string[]> {

@@ -10,12 +10,13 @@ export default {
   /** One reconcile cycle per cron invocation. */
   async scheduled(_controller, env, ctx) {
     let handle: DatabaseHandle | undefined
+    const settings = parseSettings(env)
     try {
       await runBackendCycle({
         env,
-        settings: parseSettings(env),
+        settings,
         kv: env.KV,
-        db: () => (handle ??= openDatabase(env)).db,
+        db: () => (handle ??= openDatabase(env, settings)).db,
         fetch: (input, init) => fetch(input, init),
         now: () => new Date(),
         trigger: 'cron',

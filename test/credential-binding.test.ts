@@ -129,7 +129,7 @@ describe('a credential for one backend', () => {
     expect(moved.status).toBe(200)
     expect(await stored()).toEqual([])
     await runScheduled()
-    // Nothing is configured any more: the moved backend is probed without a key.
+    // Nothing is configured any more (the store is empty, above): a bearer-only fake refuses it.
     expect((await stateOf('guarded')).status).toBe('down')
   })
 

@@ -127,7 +127,7 @@ describe('a backend that misleads', () => {
     expectDown(
       state,
       'bad_status',
-      `vLLM catalog returned 302 redirecting to another origin, http://localhost:${FAKES.port}: not followed ` +
+      `vLLM catalog returned 302 redirecting to another origin: not followed ` +
         `(a backend and its credential stay on ${FAKES.origin})`,
     )
     expect(await fakeCalls('/vllm/ok/away/')).toEqual([])

@@ -1,11 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { desc, eq, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../src/db/client'
 import { backendHealth, reconcileLease, reconcileRuns } from '../src/db/schema'
 import { type Env, parseSettings } from '../src/env'
-import { app } from '../src/http/app'
 import { type RunSummary, runBackendCycle } from '../src/reconcile/cycle'
 import {
   ADMIN,
@@ -14,6 +12,7 @@ import {
   call,
   createBackend,
   fake,
+  fetchWith,
   readState,
   resetAll,
   runScheduled,
@@ -44,7 +43,9 @@ const leaseRow = async () => (await withDb((db) => db.select().from(reconcileLea
  * One cycle as production runs it, with the infrastructure it is given replaced where a test says
  * so: a KV namespace that fails, or other settings.
  */
-async function cycleWith(options: { kv?: KVNamespace; env?: Partial<Env> } = {}): Promise<RunSummary> {
+async function cycleWith(
+  options: { kv?: KVNamespace; env?: Partial<Env>; now?: () => Date } = {},
+): Promise<RunSummary> {
   const cycleEnv = { ...env, ...options.env } as Env
   let handle: DatabaseHandle | undefined
   try {
@@ -54,7 +55,7 @@ async function cycleWith(options: { kv?: KVNamespace; env?: Partial<Env> } = {})
       kv: options.kv ?? env.KV,
       db: () => (handle ??= openDatabase(cycleEnv)).db,
       fetch: (input, init) => fetch(input, init),
-      now: () => new Date(),
+      now: options.now ?? (() => new Date()),
       trigger: 'manual',
     })
   } finally {
@@ -91,18 +92,6 @@ async function refuseWrites(table: string, event: 'insert or update' | 'delete')
       await db.execute(sql.raw(`drop trigger if exists test_refuse_write on ${table}`))
       await db.execute(sql`drop function if exists test_refuse_write()`)
     })
-}
-
-/** GET /runs through the Worker's app with other bindings (a database that cannot be reached). */
-async function getRunsWith(overrides: Partial<Env>, query = ''): Promise<Response> {
-  const ctx = createExecutionContext()
-  const response = await app.fetch(
-    new Request(`http://runtimestate.test/runs${query}`, { headers: ADMIN }),
-    { ...env, ...overrides },
-    ctx,
-  )
-  await waitOnExecutionContext(ctx)
-  return response
 }
 
 async function until(condition: () => Promise<boolean>, what: string, deadlineMs = 5_000): Promise<void> {
@@ -375,7 +364,7 @@ describe('GET /runs', () => {
     await runScheduled()
     await runScheduled({ NEON_WS_PROXY: '127.0.0.1:1' })
 
-    const response = await getRunsWith({ NEON_WS_PROXY: '127.0.0.1:1' })
+    const response = await fetchWith({ NEON_WS_PROXY: '127.0.0.1:1' }, '/runs', { headers: ADMIN })
     expect(response.status).toBe(200)
     const body = (await response.json()) as RunList
     expect(body.database).toEqual({ reachable: false, reason: 'unreachable' })
@@ -447,5 +436,13 @@ describe('durationMs', () => {
     // start after the cycle began. Both clocks are this machine's; Date.now() truncates to 1 ms.
     const recorded = run.finishedAt!.getTime() - run.startedAt.getTime()
     expect(summary.durationMs).toBeGreaterThanOrEqual(recorded - 1)
+  })
+
+  it("is the database's measure when the Worker's clock stands still", async () => {
+    await createBackend('slow', 'vllm', fake('vllm', 'delay-300', 'd2'))
+    // A clock that never moves, as an isolate's does while it computes.
+    const frozen = new Date()
+    const summary = await cycleWith({ now: () => frozen })
+    expect(summary.durationMs).toBeGreaterThanOrEqual(300)
   })
 })

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { BackendRecord } from './declared'
-import { hostOf } from '../reconcile/host-binding'
+import { originOf } from '../reconcile/host-binding'
 import { backends, providerConfigs } from './schema'
 
 function backendRecord(row: typeof backends.$inferSelect): BackendRecord {
@@ -109,7 +109,8 @@ export async function updateBackend(
       .where(eq(backends.id, id))
       .returning()
     if (!row) return undefined
-    const moved = hostOf(before.baseUrl) !== hostOf(input.baseUrl)
+    // A change of scheme counts as a move too: the key must not follow a backend from https to http.
+    const moved = originOf(before.baseUrl) !== originOf(input.baseUrl)
     await tx
       .delete(providerConfigs)
       .where(and(eq(providerConfigs.backendId, id), moved ? undefined : ne(providerConfigs.type, input.type)))

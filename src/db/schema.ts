@@ -138,7 +138,7 @@ export const reconcileRuns = pgTable(
     trigger: varchar('trigger', { length: 32 }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
-    /** running | ok | failed */
+    /** running | ok | failed | abandoned */
     outcome: varchar('outcome', { length: 16 }).notNull().default('running'),
     error: text('error'),
     backendsTotal: integer('backends_total').notNull().default(0),

@@ -12,9 +12,10 @@ export interface AppEnv {
 }
 
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  c.set('settings', parseSettings(c.env))
+  const settings = parseSettings(c.env)
+  c.set('settings', settings)
   let handle: DatabaseHandle | undefined
-  c.set('db', () => (handle ??= openDatabase(c.env)).db)
+  c.set('db', () => (handle ??= openDatabase(c.env, settings)).db)
   try {
     await next()
   } finally {

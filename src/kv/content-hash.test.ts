@@ -23,7 +23,7 @@ function down(error: string, overrides: Partial<BackendRuntimeState> = {}): Back
 describe('normalizeMessage', () => {
   it('masks request ids, uuids, durations and numbers', () => {
     expect(normalizeMessage('vLLM catalog returned 500: overloaded (request_id req_8f3a9c01b2)')).toBe(
-      'vLLM catalog returned #: overloaded (request_id <id>)',
+      'vLLM catalog returned 500: overloaded (request_id <id>)',
     )
     expect(normalizeMessage('trace 0b5e5a8e-1c1f-4a4e-9a59-2d3f2f9c7e11 failed')).toBe('trace <id> failed')
     expect(normalizeMessage('vLLM did not answer within 1500 ms')).toBe('vLLM did not answer within <duration>')
@@ -31,7 +31,7 @@ describe('normalizeMessage', () => {
 
   it('keeps the words that say what went wrong', () => {
     expect(normalizeMessage('OpenAI catalog returned 401: Incorrect API key provided')).toBe(
-      'OpenAI catalog returned #: Incorrect API key provided',
+      'OpenAI catalog returned 401: Incorrect API key provided',
     )
   })
 })
@@ -58,5 +58,6 @@ describe('snapshotContentHash', () => {
     )
     expect(await snapshotContentHash({ backends: [down('returned 503: busy', { status: 'degraded' })] })).not.toBe(base)
     expect(await snapshotContentHash({ backends: [down('returned 503: maintenance')] })).not.toBe(base)
+    expect(await snapshotContentHash({ backends: [down('returned 404: busy')] })).not.toBe(base)
   })
 })

@@ -5,10 +5,18 @@ import { sha256Hex } from '../secrets'
  * An error or warning as the content hash sees it: what it says, not the ids, counts and timings
  * that change from one identical failure to the next (a provider's fresh `request_id`, "after
  * 1502 ms", a trace id). Masked in this order: UUIDs, then tokens that mix letters and digits (request
- * ids, hex digests), then durations, then any remaining run of digits.
+ * ids, hex digests), then durations, then any remaining run of digits. The HTTP status a provider
+ * answered (`returned 503`) is kept: a backend going from 503 to 404 is news to a router.
  */
 export function normalizeMessage(message: string): string {
   return message
+    .split(/(\breturned \d{3}\b)/)
+    .map((part, i) => (i % 2 === 1 ? part : maskVolatile(part)))
+    .join('')
+}
+
+function maskVolatile(text: string): string {
+  return text
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
     .replace(/\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{8,}\b/gi, '<id>')
     .replace(/\d+(?:\.\d+)?\s*(?:ms|s|sec|seconds|milliseconds|m|min|minutes|h)\b/gi, '<duration>')

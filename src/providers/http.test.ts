@@ -134,7 +134,7 @@ describe('requestJson redirects', () => {
       kind: 'bad_status',
       status: 302,
       message:
-        'vLLM catalog returned 302 redirecting to another origin, https://elsewhere.test:8443: not followed ' +
+        'vLLM catalog returned 302 redirecting to another origin: not followed ' +
         '(a backend and its credential stay on http://backend.test)',
     })
     expect(requests).toHaveLength(1)

@@ -116,7 +116,8 @@ function redirectTarget(label: string, from: string, response: Response, redirec
   if (next.origin !== origin) {
     throw new ProviderError(
       'bad_status',
-      `${label} returned ${status} redirecting to another origin, ${next.origin}: not followed (a backend and its credential stay on ${origin})`,
+      // Not named: the backend chose it, and it may spell the key it was sent (as a host name, lower-cased).
+      `${label} returned ${status} redirecting to another origin: not followed (a backend and its credential stay on ${origin})`,
       { status },
     )
   }

@@ -40,22 +40,12 @@ export function credentialRedactor(
 ): (text: string) => string {
   const secrets = credential ? secretsOf(credential) : []
   if (secrets.length === 0) return (text) => text
-  const runs = new Set<string>()
-  const short: string[] = []
-  for (const secret of secrets) {
-    if (secret.length < MIN_RUN) short.push(secret)
-    for (let i = 0; i + MIN_RUN <= secret.length; i++) runs.add(secret.slice(i, i + MIN_RUN))
-  }
+  const index = secretIndex(secrets, MIN_RUN)
   return (text) => {
     if (!text) return text
     const marked = new Uint8Array(text.length)
     const mark = (from: number, to: number) => marked.fill(1, Math.max(0, from), Math.min(text.length, to))
-    for (let i = 0; i + MIN_RUN <= text.length; i++) {
-      if (runs.has(text.slice(i, i + MIN_RUN))) mark(i, i + MIN_RUN)
-    }
-    for (const secret of short) {
-      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) mark(at, at + secret.length)
-    }
+    forEachQuote(text, index, mark)
     for (const secret of secrets) markMasked(text, secret, mark)
     unmarkKept(text, marked, keep)
     return rebuild(text, marked)
@@ -63,22 +53,55 @@ export function credentialRedactor(
 }
 
 /**
- * Whether a text quotes a credential: a run of `minRun` of a secret's characters, or the whole
- * secret when it is shorter. For names (model ids) rather than prose: a longer run than the
+ * Whether a text quotes a credential: a run of `minRun` of a secret's characters (the whole
+ * secret when it is shorter), or its masked forms (`sk-abc...WXYZ`, `sk-proj-****QRST`). For names (model ids) rather than prose: a longer run than the
  * redactor's, so a test key that happens to contain "mistral-" does not hide "mistral-large".
  */
 export function credentialQuoter(credential: string | undefined, minRun: number): (text: string) => boolean {
   const secrets = credential ? secretsOf(credential) : []
   if (secrets.length === 0) return () => false
+  const index = secretIndex(secrets, minRun)
+  return (text) => {
+    let quoted = false
+    const mark = () => {
+      quoted = true
+    }
+    forEachQuote(text, index, mark)
+    for (const secret of secrets) markMasked(text, secret, mark)
+    return quoted
+  }
+}
+
+/**
+ * A secret's runs of `minRun` characters, in lower case: a host name or a header a provider
+ * lower-cased still quotes the key. Secrets shorter than a run are matched whole.
+ */
+interface SecretIndex {
+  minRun: number
+  runs: Set<string>
+  short: string[]
+}
+
+function secretIndex(secrets: string[], minRun: number): SecretIndex {
   const runs = new Set<string>()
   const short: string[] = []
-  for (const secret of secrets) {
+  for (const secret of secrets.map((s) => s.toLowerCase())) {
     if (secret.length < minRun) short.push(secret)
     for (let i = 0; i + minRun <= secret.length; i++) runs.add(secret.slice(i, i + minRun))
   }
-  return (text) => {
-    for (let i = 0; i + minRun <= text.length; i++) if (runs.has(text.slice(i, i + minRun))) return true
-    return short.some((secret) => text.includes(secret))
+  return { minRun, runs, short }
+}
+
+/** Calls `mark` for every stretch of `text` that quotes a secret (case-insensitively). */
+function forEachQuote(text: string, index: SecretIndex, mark: (from: number, to: number) => void): void {
+  // A few characters change length in lower case (İ): then offsets would drift, so match as sent.
+  const folded = text.toLowerCase()
+  const lower = folded.length === text.length ? folded : text
+  for (let i = 0; i + index.minRun <= lower.length; i++) {
+    if (index.runs.has(lower.slice(i, i + index.minRun))) mark(i, i + index.minRun)
+  }
+  for (const secret of index.short) {
+    for (let at = lower.indexOf(secret); at >= 0; at = lower.indexOf(secret, at + 1)) mark(at, at + secret.length)
   }
 }
 

@@ -50,6 +50,13 @@ export async function resolveCredential(
         '(configure one for this backend with backendId, or list the host in hosts)',
     }
   }
+  // A provider's own API is https: its key never goes to one of its hosts over plain http.
+  if (!config.hosts && !config.backendId && !target.baseUrl.trim().toLowerCase().startsWith('https://')) {
+    return {
+      kind: 'error',
+      message: `the ${config.type} credential goes to ${hostOf(target.baseUrl)} over https only; not sent over http`,
+    }
+  }
   if (config.apiKeyCiphertext) {
     if (!env.SECRETS_KEY) {
       return { kind: 'error', message: `stored API key for ${config.type} cannot be read: SECRETS_KEY is not set` }

@@ -30,6 +30,15 @@ export function hostOf(baseUrl: string): string {
   }
 }
 
+/** Scheme, host and port of a base URL, lower case (`https://h:8443`); '' when it does not parse. */
+export function originOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).origin.toLowerCase()
+  } catch {
+    return ''
+  }
+}
+
 /** Why `pattern` is not a host an operator may bind a credential to, or undefined when it is. */
 export function hostPatternProblem(pattern: string): string | undefined {
   const match = OPERATOR_PATTERN.exec(pattern)

@@ -196,12 +196,18 @@ function declaredIndex(declared: DeclaredModel[], stripLatest: boolean): Map<str
   return new Map(declared.map((d) => [stripLatest ? d.model.replace(/:latest$/, '') : d.model, d]))
 }
 
+/** How many observed models a `no_declared_models` error names. */
+const MAX_NAMED_AVAILABLE = 50
+
 /** Seed-spec §4.6, with the declared entries sorted so the text is stable. */
 function noneDeclaredMessage(input: MergeInput, observed: ObservedModel[]): string {
   const entries = [...declaredIndex(input.declared, input.adapter.stripLatest)]
     .map(([key, d]) => `${key}:${d.id} ${d.model}`)
     .sort()
     .join(', ')
-  const available = observed.map((m) => m.name).join(' ')
+  // A backend may list thousands: the error names enough to recognise it, not all of them.
+  const shown = observed.slice(0, MAX_NAMED_AVAILABLE).map((m) => m.name)
+  const more = observed.length - shown.length
+  const available = shown.join(' ') + (more > 0 ? ` … and ${more} more` : '')
   return `None of the declared models are available in the ${input.adapter.label} API: declared models: ${entries} \navailable models [${available}]`
 }

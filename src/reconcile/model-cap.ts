@@ -15,14 +15,17 @@ export function capModels(models: ObservedModel[], max: number): { models: Obser
 }
 
 /**
- * Leaves out models whose id or display name quotes the credential (a backend or proxy listing
+ * Leaves out models whose id, display name, digest or date quotes the credential (a backend or proxy listing
  * the key it was sent as a model): they would publish it.
  */
 export function withoutCredentialEchoes(
   models: ObservedModel[],
   quotesCredential: (text: string) => boolean,
 ): { models: ObservedModel[]; warning?: string } {
-  const kept = models.filter((m) => !quotesCredential(m.name) && !quotesCredential(m.displayName ?? ''))
+  const kept = models.filter(
+    (m) =>
+      ![m.name, m.displayName, m.digest, m.modifiedAt].some((text) => text !== undefined && quotesCredential(text)),
+  )
   if (kept.length === models.length) return { models }
   const left = models.length - kept.length
   return { models: kept, warning: `left out ${left} model(s) whose id quoted the credential` }

@@ -144,6 +144,23 @@ const ECHOES: Record<string, (key: string) => Reply> = {
       ],
     }),
   }),
+  // The same, masked as providers print keys, or a long run of it inside an id.
+  'model-masked': (key) => ({
+    status: 200,
+    body: JSON.stringify({
+      object: 'list',
+      data: [
+        { id: `${key.slice(0, 7)}...${key.slice(-4)}`, object: 'model' },
+        { id: `${key.split('-', 2).join('-')}-****${key.slice(-4)}`, object: 'model' },
+        { id: `echo-${key.slice(8, 24)}`, object: 'model' },
+        { id: 'fake-safe-model', object: 'model' },
+      ],
+    }),
+  }),
+  // The key in lower case, as a proxy that folds headers would quote it.
+  lower: (key) => openaiError(401, `Incorrect API key provided: ${key.toLowerCase()}.`),
+  // A redirect to a host named after the key (URL parsing lower-cases it).
+  'redirect-key': (key) => ({ status: 302, body: '', headers: { Location: `http://${key}.evil.example/v1/models` } }),
   // JSON.parse's message quotes the start of the body.
   body200: (key) => ({ status: 200, body: `${key} accepted; models follow`, contentType: 'application/json' }),
 }

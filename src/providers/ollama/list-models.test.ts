@@ -99,3 +99,20 @@ describe('ollama details before 0.30', () => {
     expect(warnings).toEqual(['ollama /api/show not asked for 2 model(s) before the probe deadline; later cycles will'])
   })
 })
+
+describe('ollama /api/show failures', () => {
+  it('lists the first five and counts the rest, so a large backend cannot flood its warnings', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `model-${i}:latest`)
+    const ctx = answering(() => new Response('', { status: 500 }))
+    ctx.fetch = (async (input: RequestInfo | URL) =>
+      String(input).endsWith('/api/tags')
+        ? Response.json({ models: names.map((name, i) => ({ name, model: name, digest: `d${i}` })) })
+        : Response.json({ error: 'boom' }, { status: 500 })) as typeof fetch
+    const { models, warnings } = await listOllamaModels(ctx)
+    expect(models.map((m) => m.name)).toEqual(names)
+    expect(warnings).toEqual([
+      ...names.slice(0, 5).map((name) => `ollama /api/show for ${name} failed: ollama API returned 500: boom`),
+      '… and 3 more /api/show problem(s) like these',
+    ])
+  })
+})

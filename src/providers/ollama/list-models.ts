@@ -37,6 +37,9 @@ function ollamaErrorDetail(body: string): string | undefined {
   return clipErrorBody(body) || undefined
 }
 
+/** Per-model problems listed one by one; past this many, a count. */
+const MAX_LISTED_FAILURES = 5
+
 /** Time kept back from the deadline, so details left unread never cost the whole listing. */
 const DEADLINE_MARGIN_MS = 1_000
 
@@ -54,6 +57,8 @@ export async function listOllamaModels(ctx: ListContext): Promise<Observation> {
   const margin = Math.min(DEADLINE_MARGIN_MS, (ctx.deadlineAt - ctx.now()) / 5)
   const models = []
   const warnings: string[] = []
+  // One line per failure would let a backend with thousands of models fill the snapshot.
+  const failures: string[] = []
   let unread = 0
   // Sequential on purpose: each backend holds one connection of the cycle's bounded budget.
   for (const tag of tags) {
@@ -83,16 +88,20 @@ export async function listOllamaModels(ctx: ListContext): Promise<Observation> {
       )
     } catch (error) {
       if (ctx.signal.aborted) throw error
-      warnings.push(`ollama /api/show for ${model} failed: ${(error as Error).message}`)
+      failures.push(`ollama /api/show for ${model} failed: ${(error as Error).message}`)
       models.push(observedFromTag(tag))
       continue
     }
     models.push(observedFromTag(tag, show))
     if (tag.digest) {
       await ctx.detailCache.put(tag.digest, showFacts(show)).catch((error: Error) => {
-        warnings.push(`ollama details of ${model} not cached: ${error.message}`)
+        failures.push(`ollama details of ${model} not cached: ${error.message}`)
       })
     }
+  }
+  warnings.push(...failures.slice(0, MAX_LISTED_FAILURES))
+  if (failures.length > MAX_LISTED_FAILURES) {
+    warnings.push(`… and ${failures.length - MAX_LISTED_FAILURES} more /api/show problem(s) like these`)
   }
   if (unread > 0) {
     warnings.push(`ollama /api/show not asked for ${unread} model(s) before the probe deadline; later cycles will`)

@@ -35,7 +35,7 @@ function readList(ctx: ListContext, first: string, label: string): Promise<Obser
       if (!parsed.next) return { items: parsed.models, next: undefined }
       const next = new URL(parsed.next, url)
       if (next.origin !== new URL(url).origin) {
-        throw new ProviderError('bad_payload', `${label} pointed its next page to another origin: ${next.origin}`)
+        throw new ProviderError('bad_payload', `${label} pointed its next page to another origin: not followed`)
       }
       return { items: parsed.models, next: next.href }
     },
