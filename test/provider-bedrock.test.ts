@@ -22,7 +22,7 @@ beforeEach(resetAll)
 
 // The fake (test/fake-providers/bedrock.ts) accepts only these, signed for the region in its id.
 const ACCESS_KEY_ID = 'ASIATESTFAKEKEYID000'
-const SECRET = 'test-secret-not-real'
+const SECRET = 'test-Zq8Kd2Lm9Xv4Rt7Wp3Ny'
 const credential = (fields: Record<string, string> = {}) =>
   JSON.stringify({ access_key_id: ACCESS_KEY_ID, secret_access_key: SECRET, region: 'us-east-1', ...fields })
 

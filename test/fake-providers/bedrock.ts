@@ -8,7 +8,7 @@ import { type FakeProvider, type FakeRequest, type Reply, fixture, json, notFoun
  * Anything else gets 403 InvalidSignatureException, as AWS answers a wrong secret or region.
  */
 export const BEDROCK_FAKE_ACCESS_KEY_ID = 'ASIATESTFAKEKEYID000'
-export const BEDROCK_FAKE_SECRET = 'test-secret-not-real'
+export const BEDROCK_FAKE_SECRET = 'test-Zq8Kd2Lm9Xv4Rt7Wp3Ny'
 
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../errors/provider-error'
 import { parseBedrockCredential, resolveBedrockEndpoint } from './config'
 
-const SECRET = 'test-secret-not-real'
+const SECRET = 'test-Zq8Kd2Lm9Xv4Rt7Wp3Ny'
 
 function thrown(fn: () => unknown): ProviderError {
   try {

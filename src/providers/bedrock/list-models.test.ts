@@ -10,7 +10,7 @@ import { listBedrockModels } from './list-models'
 
 const CREDENTIAL = {
   access_key_id: 'ASIATESTFAKEKEYID000',
-  secret_access_key: 'test-secret-not-real',
+  secret_access_key: 'test-Zq8Kd2Lm9Xv4Rt7Wp3Ny',
   region: 'us-east-1',
 }
 
