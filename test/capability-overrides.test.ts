@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import { READER, adminJson, call, createBackend, fake, readState, resetAll, runScheduled, withDb } from './helpers'
 
 beforeEach(resetAll)

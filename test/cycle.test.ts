@@ -10,7 +10,7 @@ import {
   reconcileRuns,
 } from '../src/db/schema'
 import { generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import {
   FAKE_HOST,
   READER,

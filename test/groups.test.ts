@@ -1,7 +1,7 @@
 import { asc } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backends, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import {
   ADMIN,
   READER,

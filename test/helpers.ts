@@ -4,7 +4,7 @@ import { vi } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { openDatabase } from '../src/db/client'
 import type { Env } from '../src/env'
-import type { BackendRuntimeState, ModelPullStatus } from '../src/reconcile/types'
+import type { BackendRuntimeState, ModelPullStatus } from '../src/published/types'
 import worker from '../src/index'
 
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` }

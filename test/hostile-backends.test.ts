@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import { adminJson, createBackend, fake, fakeCalls, resetAll, runScheduled, stateOf } from './helpers'
 
 const KEY = 'sk-test-Hq7ZmX2pLw9VbK4tRc8NQRST'

@@ -3,7 +3,7 @@ import accessDenied from '../fixtures/providers/bedrock/error-403-access-denied.
 import signature from '../fixtures/providers/bedrock/error-403-signature.json'
 import throttling from '../fixtures/providers/bedrock/error-429-throttling.json'
 import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../src/providers/bedrock/expected-rows'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import {
   FAKE_HOST,
   adminJson,

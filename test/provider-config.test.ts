@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BACKEND_TYPES, adapters } from '../src/providers'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import { decryptSecret } from '../src/secrets'
 import {
   ADMIN,

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { capabilityOverrides, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
-import type { BackendRuntimeState } from '../src/reconcile/types'
+import type { BackendRuntimeState } from '../src/published/types'
 import type { ProviderEntry } from '../src/views/providers'
 import {
   ADMIN,

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from './client'
-import type { BackendRecord } from './declared'
+import type { BackendRecord } from '../published/types'
 import { originOf } from '../reconcile/host-binding'
 import { backends, providerConfigs } from './schema'
 

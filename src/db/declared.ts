@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import type { BackendRecord } from '../published/types'
 import type { Database } from './client'
 import {
   backendHealth,
@@ -10,16 +11,6 @@ import {
   groups,
   providerConfigs,
 } from './schema'
-
-/** Rows as Postgres's json_agg renders them: snake_case keys, timestamps as ISO strings. */
-export interface BackendRecord {
-  id: string
-  name: string
-  baseUrl: string
-  type: string
-  createdAt: string
-  updatedAt: string
-}
 
 export interface DeclaredModel {
   id: string

@@ -1,18 +1,22 @@
+/** Every ErrorKind; the response schemas list them. */
+export const ERROR_KINDS = [
+  'auth',
+  'network',
+  'timeout',
+  'rate_limited',
+  'bad_status',
+  'bad_payload',
+  'unconfigured',
+  'unsupported',
+  'no_declared_models',
+  'internal',
+] as const
+
 /**
  * Why a backend could not be observed. The kind is what callers branch on (status, retries,
  * HTTP mapping); the message is what an operator reads and always names the provider.
  */
-export type ErrorKind =
-  | 'auth'
-  | 'network'
-  | 'timeout'
-  | 'rate_limited'
-  | 'bad_status'
-  | 'bad_payload'
-  | 'unconfigured'
-  | 'unsupported'
-  | 'no_declared_models'
-  | 'internal'
+export type ErrorKind = (typeof ERROR_KINDS)[number]
 
 export class ProviderError extends Error {
   readonly kind: ErrorKind

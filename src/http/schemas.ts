@@ -1,4 +1,11 @@
 import { z } from 'zod'
+import { ERROR_KINDS } from '../errors/provider-error'
+import {
+  BACKEND_STATUSES,
+  type BackendRecord,
+  type BackendRuntimeState,
+  type ModelPullStatus,
+} from '../published/types'
 
 /** Response shapes, for /openapi.json and the typed client. Requests are validated where they are used. */
 
@@ -54,9 +61,9 @@ export const backendStateSchema = z
     models: z.array(z.string()),
     pulledModels: z.array(modelPullStatusSchema),
     backend: backendSchema,
-    status: z.enum(['healthy', 'degraded', 'down', 'unconfigured', 'unsupported']),
+    status: z.enum(BACKEND_STATUSES),
     error: z.string().optional(),
-    errorKind: z.string().optional(),
+    errorKind: z.enum(ERROR_KINDS).optional(),
     warnings: z.array(z.string()).optional(),
     checkedAt: z.string(),
     lastSuccessAt: z.string().nullable(),
@@ -64,6 +71,16 @@ export const backendStateSchema = z
     latencyMs: z.number(),
   })
   .meta({ id: 'BackendRuntimeState' })
+
+/** True only when A and B are the same type: each optional, nullable and literal alike. */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+type Assert<T extends true> = T
+// The read routes serve the published types as they are: a schema that drifts from its type fails to compile.
+type PublishedSchemasMatch = [
+  Assert<Same<z.infer<typeof backendSchema>, BackendRecord>>,
+  Assert<Same<z.infer<typeof modelPullStatusSchema>, ModelPullStatus>>,
+  Assert<Same<z.infer<typeof backendStateSchema>, BackendRuntimeState>>,
+]
 
 export const providerEntrySchema = z
   .object({

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import { type SnapshotMeta, SnapshotStore } from '../kv/snapshot-store'
-import type { Snapshot } from '../reconcile/types'
+import { SnapshotStore } from '../kv/snapshot-store'
+import type { Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { AppEnv } from './context'
 import { ApiError } from './errors'

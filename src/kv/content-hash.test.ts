@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BackendRuntimeState } from '../reconcile/types'
+import type { BackendRuntimeState } from '../published/types'
 import { normalizeMessage, snapshotContentHash } from './content-hash'
 
 function down(error: string, overrides: Partial<BackendRuntimeState> = {}): BackendRuntimeState {

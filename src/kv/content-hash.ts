@@ -1,4 +1,4 @@
-import type { Snapshot } from '../reconcile/types'
+import type { Snapshot } from '../published/types'
 import { sha256Hex } from '../secrets'
 
 /**

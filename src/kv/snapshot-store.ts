@@ -1,4 +1,4 @@
-import type { BackendRuntimeState, Snapshot } from '../reconcile/types'
+import type { BackendRuntimeState, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import { snapshotContentHash } from './content-hash'
 
@@ -13,22 +13,6 @@ const BULK_LIMIT = 100
  * well under 100 KiB, so 100 per shard keeps every value far below the limit.
  */
 export const BACKENDS_PER_SHARD = 100
-
-/**
- * Written after the shards it names, so a reader that finds it finds them — unless KV's edge cache
- * still hides them, which a reader detects (see `read`). Shards are keyed by `etag`; the previous
- * version's shards are kept so a reader holding a meta up to one version old still finds its own.
- */
-export interface SnapshotMeta {
-  schemaVersion: 1
-  /** Hash of the content, without the fields every cycle rewrites (see snapshotContentHash). */
-  contentHash: string
-  /** Identifies exactly what readers get; the HTTP ETag, and the version the shard keys name. */
-  etag: string
-  writtenAt: string
-  shardCount: number
-  backendCount: number
-}
 
 interface Shard {
   etag: string

@@ -15,7 +15,7 @@ import { declaredSets } from './declared-sets'
 import { LeaseKeeper, LeaseLostError } from './lease'
 import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
-import type { BackendRuntimeState, BackendStatus, Snapshot } from './types'
+import type { BackendRuntimeState, BackendStatus, Snapshot } from '../published/types'
 
 export interface CycleDeps {
   env: Env

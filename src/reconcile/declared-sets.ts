@@ -1,4 +1,5 @@
-import type { BackendRecord, DeclaredModel, DeclaredState } from '../db/declared'
+import type { DeclaredModel, DeclaredState } from '../db/declared'
+import type { BackendRecord } from '../published/types'
 
 export interface BackendWork {
   backend: BackendRecord

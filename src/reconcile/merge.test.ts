@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { BackendRecord, DeclaredModel } from '../db/declared'
+import type { DeclaredModel } from '../db/declared'
 import { ProviderError } from '../errors/provider-error'
 import { ollama } from '../providers/ollama'
 import { openai } from '../providers/openai'
 import type { ObservedModel } from '../providers/types'
 import { vllm } from '../providers/vllm'
+import type { BackendRecord, BackendRuntimeState } from '../published/types'
 import { type MergeInput, indexOverrides, mergeBackend } from './merge'
-import type { BackendRuntimeState } from './types'
 
 const backend: BackendRecord = {
   id: 'b1',

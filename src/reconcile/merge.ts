@@ -1,7 +1,7 @@
-import type { BackendHealth, BackendRecord, CapabilityOverride, DeclaredModel } from '../db/declared'
+import type { BackendHealth, CapabilityOverride, DeclaredModel } from '../db/declared'
 import type { ErrorKind, ProviderError } from '../errors/provider-error'
 import type { ObservedModel, ProviderAdapter } from '../providers/types'
-import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from './types'
+import type { BackendRecord, BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
 
 /** The outcome of asking one backend for its models. */
 export type ProbeOutcome =

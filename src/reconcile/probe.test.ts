@@ -1,8 +1,8 @@
 import { listDefaults, memoryDetailCache } from '../providers/testing'
 import { describe, expect, it } from 'vitest'
-import type { BackendRecord } from '../db/declared'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
 import { adapters } from '../providers'
+import type { BackendRecord } from '../published/types'
 import { credentialFingerprint } from '../secrets'
 import { type ProbeDeps, probeBackend } from './probe'
 

@@ -1,4 +1,4 @@
-import type { BackendRuntimeState } from '../reconcile/types'
+import type { BackendRuntimeState } from '../published/types'
 
 /** A model merged across every backend that serves it (seed GET /models). */
 export interface MergedModel {

@@ -1,5 +1,5 @@
 import { canonicalBackendType } from '../providers'
-import type { BackendRuntimeState, ModelPullStatus } from '../reconcile/types'
+import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
 
 export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
 export type Capability = (typeof CAPABILITIES)[number]

@@ -1,7 +1,24 @@
 import type { ErrorKind } from '../errors/provider-error'
-import type { BackendRecord } from '../db/declared'
 
-export type BackendStatus = 'healthy' | 'degraded' | 'down' | 'unconfigured' | 'unsupported'
+/**
+ * What readers get: the snapshot a cycle publishes to KV and the read routes serve. Kept apart
+ * from the database and the cycle, so the store and the views depend on the published shape only.
+ */
+
+/** A declared backend, as the admin routes return it and each backend's state carries it. */
+export interface BackendRecord {
+  id: string
+  name: string
+  baseUrl: string
+  type: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** Every BackendStatus; the response schemas list them. */
+export const BACKEND_STATUSES = ['healthy', 'degraded', 'down', 'unconfigured', 'unsupported'] as const
+
+export type BackendStatus = (typeof BACKEND_STATUSES)[number]
 
 /** One model a backend serves, as readers see it (seed ModelPullStatus names). */
 export interface ModelPullStatus {
@@ -48,4 +65,21 @@ export interface BackendRuntimeState {
 /** What the cycle publishes: every backend's state, ordered by name then id. */
 export interface Snapshot {
   backends: BackendRuntimeState[]
+}
+
+/**
+ * Names the published version. Written after the shards it names, so a reader that finds it finds
+ * them — unless KV's edge cache still hides them, which a reader detects (see SnapshotStore.read).
+ * Shards are keyed by `etag`; the previous version's shards are kept so a reader holding a meta up
+ * to one version old still finds its own.
+ */
+export interface SnapshotMeta {
+  schemaVersion: 1
+  /** Hash of the content, without the fields every cycle rewrites (see snapshotContentHash). */
+  contentHash: string
+  /** Identifies exactly what readers get; the HTTP ETag, and the version the shard keys name. */
+  etag: string
+  writtenAt: string
+  shardCount: number
+  backendCount: number
 }
