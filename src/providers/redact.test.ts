@@ -1,3 +1,4 @@
+import { pkcs8Pem } from './vertex-google/service-account'
 import { describe, expect, it } from 'vitest'
 import { REDACTED, credentialRedactor, redactCredential, secretsOf } from './redact'
 
@@ -61,7 +62,7 @@ describe('redactCredential', () => {
       type: 'service_account',
       project_id: 'my-project',
       private_key_id: '0123456789abcdef0123456789abcdef01234567',
-      private_key: `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`,
+      private_key: pkcs8Pem(body),
       client_email: 'reader@my-project.iam.gserviceaccount.com',
     })
     expect(secretsOf(account)).toEqual([body, '0123456789abcdef0123456789abcdef01234567'])

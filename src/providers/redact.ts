@@ -189,7 +189,7 @@ export function secretsOf(credential: string): string[] {
   return trimmed.length >= 4 ? [trimmed] : []
 }
 
-/** A PEM key's base64 body on one line; its armor (`-----BEGIN PRIVATE KEY-----`) is not secret. */
+/** A PEM key's base64 body on one line; its BEGIN/END armor lines are not secret. */
 function pemBody(value: string): string {
   if (!value.includes('-----BEGIN')) return value
   return value

@@ -1,3 +1,4 @@
+import type { ModelFacts } from '../published/types'
 import type { ProviderError } from '../errors/provider-error'
 
 /** Backend types this service can observe. Adding one: its folder, the registry, this union. */
@@ -5,26 +6,11 @@ export type BackendType =
   'ollama' | 'vllm' | 'openai' | 'openrouter' | 'anthropic' | 'mistral' | 'bedrock' | 'gemini' | 'vertex-google'
 
 /** One model as a backend's listing API describes it, normalised across providers. */
-export interface ObservedModel {
+export interface ObservedModel extends ModelFacts {
   /** The id the provider expects when the model is invoked. */
   name: string
   /** A friendlier name the provider gives (Ollama's tags `name`), when it differs. */
   displayName?: string
-  /** 0 = unknown. */
-  contextLength: number
-  /** 0 = unknown. */
-  maxOutputTokens: number
-  canChat: boolean
-  canEmbed: boolean
-  canPrompt: boolean
-  canStream: boolean
-  canThink: boolean
-  canVision: boolean
-  /** Tool calling: null when the provider does not say. */
-  tools: boolean | null
-  modifiedAt?: string
-  size?: number
-  digest?: string
 }
 
 /** What a listing produced: the models, plus problems that did not make the listing fail. */

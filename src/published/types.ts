@@ -20,13 +20,11 @@ export const BACKEND_STATUSES = ['healthy', 'degraded', 'down', 'unconfigured', 
 
 export type BackendStatus = (typeof BACKEND_STATUSES)[number]
 
-/** One model a backend serves, as readers see it (seed ModelPullStatus names). */
-export interface ModelPullStatus {
-  /** Display name; for a declared vLLM/OpenAI match it is the declared model's id (seed). */
-  name: string
-  /** The provider-facing model id to invoke. */
-  model: string
+/** What a model can do and how much it takes, as a provider reports it (or a declaration says). */
+export interface ModelFacts {
+  /** 0 = unknown. */
   contextLength: number
+  /** 0 = unknown. */
   maxOutputTokens: number
   canChat: boolean
   canEmbed: boolean
@@ -39,6 +37,14 @@ export interface ModelPullStatus {
   modifiedAt?: string
   size?: number
   digest?: string
+}
+
+/** One model a backend serves, as readers see it (seed ModelPullStatus names). */
+export interface ModelPullStatus extends ModelFacts {
+  /** Display name; for a declared vLLM/OpenAI match it is the declared model's id (seed). */
+  name: string
+  /** The provider-facing model id to invoke. */
+  model: string
 }
 
 export interface BackendRuntimeState {
