@@ -2,42 +2,58 @@
  * Read benchmark: `npm run bench:read` (issue 8, "A read benchmark").
  *
  * The real Worker (wrangler's deploy bundle, as in `npm run bench`) runs in workerd through
- * Miniflare, its entry socket exposed on a real port of 127.0.0.1, so that a real HTTP load
- * generator (autocannon, in this process) can hit it. The fake providers and the database
- * (DATABASE_URL, else an in-memory PGlite) each run in a child process (scripts/bench-services.ts).
+ * Miniflare, its entry socket exposed on a real port of 127.0.0.1 (Miniflare's `host`/`port`), so
+ * that a real HTTP load generator (autocannon, in this process) can hit it. The fake providers and
+ * the database (DATABASE_URL, else an in-memory PGlite) each run in a child process
+ * (scripts/bench-services.ts), so their work never shares an event loop with the measuring one.
  *
- * For each N in BENCH_READ_NS (default 100,2000) it declares N vLLM backends (fake `many-50`: 50
- * models each, every base URL distinct; bounded parallel admin calls), runs one reconcile cycle
- * (`POST /setup/refresh`), checks every read once (status, shape, size) and then load-tests, at
- * each of BENCH_READ_CONNECTIONS (default 20,200) concurrent connections, for BENCH_READ_DURATION_S
- * each, with the read token:
+ * For each N in BENCH_READ_NS (default 100,2000) it declares N vLLM backends (the fake's
+ * `many-50`: 50 models each, every base URL distinct; bounded parallel admin calls), runs one
+ * reconcile cycle (`POST /setup/refresh`), reads every route once (status, shape, size), then
+ * load-tests each route at each of BENCH_READ_CONNECTIONS (default 20,200) concurrent connections
+ * for BENCH_READ_DURATION_S, with the read token:
  *
  *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state/:id (a real id)
  *   /providers?capability=chat&minContext=4096  /models  /v1/models
  *
- * After every run it times how long a fresh `GET /healthz` takes to answer (the Worker may still
- * be working through what the run left queued), and samples workerd's resident memory during it.
- * It prints one JSON line per run and, per N, a markdown table: requests/s, p50, p99, errors and
- * timeouts, unexpected statuses, the ratio of requests/s and of p99 to /healthz's in the same
- * run (same N, same connections), /healthz's answer time afterwards and workerd's peak RSS.
+ * After every run:
+ * - it times how long a fresh `GET /healthz` takes to answer (up to BENCH_READ_RECOVER_S);
+ * - it waits up to BENCH_READ_SETTLE_S for workerd to go idle (CPU under 10%): a client that gives
+ *   up does not stop what the Worker already started, and that backlog would be charged to the next
+ *   run. If workerd is still busy (or /healthz never answered), it is restarted (same port; KV is persisted in a temporary folder
+ *   and the database lives elsewhere, so the published snapshot and its ETag survive), so that
+ *   each run starts from an idle Worker and the whole bench stays bounded in time and memory;
+ * - workerd's resident memory is sampled throughout; past BENCH_READ_MAX_RSS_MIB the run is
+ *   stopped and workerd restarted.
+ *
+ * It prints one JSON line per run and, per N, a markdown table: requests/s, p50, p99 (of the
+ * answered requests), errors + timeouts, the requests still in flight when the run stopped (one per
+ * connection; how long the oldest had waited shows the tail that p99 does not), unexpected statuses, the ratio of requests/s and of p99 to /healthz's (same N, same
+ * connections), /healthz's answer time afterwards and workerd's peak RSS.
  *
  * Environment knobs:
  *   BENCH_READ_NS="100,2000"        fleet sizes (backends), built up in increasing order
  *   BENCH_READ_MODELS=50            models per backend (the fake's many-<n>)
  *   BENCH_READ_CONNECTIONS="20,200" concurrent connections
  *   BENCH_READ_DURATION_S=4         seconds per route and connection count
- *   BENCH_READ_ROUTES=              a comma-separated subset of the route names in the table (healthz always runs)
+ *   BENCH_READ_ROUTES=              a comma-separated subset of the table's route names (/healthz always runs)
  *   BENCH_READ_TIMEOUT_S=10         autocannon's per-request timeout
- *   BENCH_READ_RECOVER_S=60         how long to wait for /healthz after a run before going on
+ *   BENCH_READ_RECOVER_S=10         how long to wait for /healthz to answer after a run
+ *   BENCH_READ_SETTLE_S=5           how long to wait for workerd to go idle after that, before restarting it
  *   BENCH_READ_PAUSE_MS=250         pause between runs
  *   BENCH_READ_CYCLE_TIMEOUT_S=300  time limit for one POST /setup/refresh
+ *   BENCH_READ_MAX_RSS_MIB=6144     workerd resident memory past which a run is stopped
  *   BENCH_READ_DEADLINE_S=900       the whole bench stops (and fails) past this
  *   BENCH_READ_PORT=0               the Worker's port on 127.0.0.1 (0: any free port)
- *   BENCH_READ_MAX_RSS_MIB=6144     a run is stopped early when workerd's resident memory passes this
+ *   BENCH_READ_WORKER_ROOT=         bundle the Worker from this folder instead (same layout: wrangler.toml,
+ *                                   src/, node_modules), e.g. to measure another commit:
+ *                                     git archive <commit> | tar -x -C /tmp/before && ln -s "$PWD/node_modules" /tmp/before/
+ *                                     BENCH_READ_WORKER_ROOT=/tmp/before npm run bench:read
+ *                                   (the fakes, the database and its migrations still come from this folder)
  *   BENCH_VERBOSE=1                 echo the Worker's own log lines
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -66,8 +82,9 @@ function badSetting(message: string): never {
 function envList(name: string, fallback: string): number[] {
   const raw = process.env[name] || fallback
   const values = raw.split(',').map((s) => Number(s.trim()))
-  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
     badSetting(`${name}="${raw}": expected comma-separated positive integers`)
+  }
   return values
 }
 
@@ -84,22 +101,27 @@ const MODELS = envNumber('BENCH_READ_MODELS', 50, { min: 1 })
 const CONNECTIONS = envList('BENCH_READ_CONNECTIONS', '20,200')
 const DURATION_S = envNumber('BENCH_READ_DURATION_S', 4, { min: 1 })
 const TIMEOUT_S = envNumber('BENCH_READ_TIMEOUT_S', 10, { min: 1 })
-const RECOVER_S = envNumber('BENCH_READ_RECOVER_S', 60, { min: 1 })
+const RECOVER_S = envNumber('BENCH_READ_RECOVER_S', 10, { min: 1 })
+const SETTLE_S = envNumber('BENCH_READ_SETTLE_S', 5, { min: 1 })
 const PAUSE_MS = envNumber('BENCH_READ_PAUSE_MS', 250)
 const CYCLE_TIMEOUT_S = envNumber('BENCH_READ_CYCLE_TIMEOUT_S', 300, { min: 1 })
+const MAX_RSS_MIB = envNumber('BENCH_READ_MAX_RSS_MIB', 6144, { min: 256 })
 const DEADLINE_S = envNumber('BENCH_READ_DEADLINE_S', 900, { min: 10 })
 const PORT = envNumber('BENCH_READ_PORT', 0)
-const MAX_RSS_MIB = envNumber('BENCH_READ_MAX_RSS_MIB', 6144, { min: 256 })
+const WORKER_ROOT = process.env.BENCH_READ_WORKER_ROOT ? path.resolve(process.env.BENCH_READ_WORKER_ROOT) : undefined
 const ROUTE_FILTER = (process.env.BENCH_READ_ROUTES ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
-/** The Worker's READ_TOKEN; every read (and /healthz, which ignores it) is sent with it. */
+/** The Worker's READ_TOKEN; every load request (/healthz included, which ignores it) carries it. */
 const READ_TOKEN = `bench-read-${randomBytes(12).toString('hex')}`
 /** Backend creation requests in flight at once, as in scripts/bench.ts. */
 const CREATE_PARALLELISM = 8
 const HOST = '127.0.0.1'
 const PROVIDERS_QUERY = '/providers?capability=chat&minContext=4096'
+/** workerd counts as idle below this share of one core. */
+const IDLE_CPU_SHARE = 0.1
+const CLOCK_TICKS_PER_S = 100
 
 /** One route as load-tested: what it sends and the one status every answer must have. */
 interface Route {
@@ -107,9 +129,9 @@ interface Route {
   path: string
   headers?: Record<string, string>
   expect: 200 | 304
-  /** Bytes of one answer's body (from the check before the runs). */
+  /** Bytes of one answer's body (from the read before the runs). */
   bytes: number
-  /** What the answer held (e.g. "100 backends"), for the table's caption. */
+  /** What that answer held (e.g. "100 backends"). */
   holds: string
 }
 
@@ -119,6 +141,7 @@ interface RunResult {
   route: string
   path: string
   durationS: number
+  /** Answered requests (any status). */
   requests: number
   rps: number
   p50Ms: number
@@ -127,17 +150,24 @@ interface RunResult {
   /** Connection errors other than timeouts. */
   errors: number
   timeouts: number
+  /** Sent but neither answered nor failed when the run stopped (not in p50/p99): about one per connection. */
+  inFlightAtStop: number
+  /** How long the oldest of those had waited (from its connection's previous answer, or the start). */
+  oldestInFlightMs: number
+  /** Connections that got at least one answer. */
+  connectionsAnswered: number
   /** Answers whose status was not the route's `expect`, by status. */
   unexpected: Record<string, number>
   unexpectedCount: number
-  /** Sent but neither answered nor failed when the run stopped. */
-  unanswered: number
   /** How long a fresh GET /healthz took to answer right after the run; null: not within BENCH_READ_RECOVER_S. */
   healthzAfterMs: number | null
+  /** When workerd went idle after that; null: not within BENCH_READ_SETTLE_S (then it was restarted). */
+  idleAfterMs: number | null
+  restarted: boolean
   workerdPeakRssMiB: number | null
-  /** This (the measuring) process's worst event-loop delay during the run. */
+  /** This (the measuring) process's worst event-loop delay during the run and the /healthz wait after it. */
   nodeLoopMaxMs: number
-  /** Why the run was stopped before BENCH_READ_DURATION_S, if it was. */
+  /** Why the run stopped before BENCH_READ_DURATION_S, if it did. */
   stoppedEarly?: string
 }
 
@@ -151,19 +181,24 @@ interface CycleSummary {
   snapshotWritten?: boolean
 }
 
-// ---- deadline: the bench stops by itself ----
+// ---- stopping by itself: a deadline, and Ctrl-C ----
 
 const benchStarted = performance.now()
-let deadlineHit = false
+/** Aborted at the deadline or on SIGINT/SIGTERM: every wait and the running load stop. */
+const stopAll = new AbortController()
 let currentCannon: autocannon.Instance | undefined
 
-const deadlineTimer = setTimeout(() => {
-  deadlineHit = true
-  console.error(`bench-read: BENCH_READ_DEADLINE_S=${DEADLINE_S} reached; stopping`)
+function stopEverything(reason: string) {
+  if (stopAll.signal.aborted) return
+  console.error(`bench-read: ${reason}; stopping`)
+  stopAll.abort(new BenchError(reason))
   currentCannon?.stop()
-}, DEADLINE_S * 1000)
+}
+
+const deadlineTimer = setTimeout(() => stopEverything(`BENCH_READ_DEADLINE_S=${DEADLINE_S} reached`), DEADLINE_S * 1000)
 deadlineTimer.unref()
-// Last resort if cleanup itself hangs: the child services stop when this process's pipes close.
+// Last resort if cleanup itself hangs: the child services stop when this process's pipes close,
+// and Miniflare kills workerd when this process exits.
 const hardStop = setTimeout(
   () => {
     console.error('bench-read: still running 60 s past the deadline; exiting')
@@ -172,9 +207,102 @@ const hardStop = setTimeout(
   (DEADLINE_S + 60) * 1000,
 )
 hardStop.unref()
+// Ctrl-C: once a Worker runs, Miniflare's own exit hook kills workerd and exits (130) right after
+// this listener; the child services stop when their stdin closes, and the temporary folder goes on
+// exit. Before that (bundling), the bench stops at its next step.
+let firstSignalAt: number | undefined
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // tsx relays the terminal's Ctrl-C, so one keypress can arrive twice: only a later one is a second.
+    if (firstSignalAt !== undefined && performance.now() - firstSignalAt > 2000) process.exit(130)
+    firstSignalAt ??= performance.now()
+    stopEverything(`${signal} received (send it again to exit at once)`)
+  })
+}
 
-function checkDeadline(step: string) {
-  if (deadlineHit) throw new BenchError(`stopped at the deadline (BENCH_READ_DEADLINE_S=${DEADLINE_S}) before ${step}`)
+function checkStop(step: string) {
+  if (stopAll.signal.aborted) {
+    const reason = stopAll.signal.reason instanceof Error ? stopAll.signal.reason.message : 'stopped'
+    throw new BenchError(`${reason}, before ${step}`)
+  }
+}
+
+/**
+ * Runs `work` with a signal that aborts after `ms` (a TimeoutError), when the bench stops, or when
+ * `also` aborts. A timer of its own: an AbortSignal.timeout() combined with AbortSignal.any() did
+ * not reliably fire here (a 10 s limit once returned after 19 s).
+ */
+async function withTimeout<T>(ms: number, work: (signal: AbortSignal) => Promise<T>, also?: AbortSignal): Promise<T> {
+  const controller = new AbortController()
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${Math.round(ms)} ms`, 'TimeoutError')),
+    Math.max(1, Math.ceil(ms)),
+  )
+  const sources = [stopAll.signal, ...(also ? [also] : [])]
+  const onAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason)
+  for (const source of sources) {
+    if (source.aborted) controller.abort(source.reason)
+    else source.addEventListener('abort', onAbort, { once: true })
+  }
+  try {
+    return await work(controller.signal)
+  } finally {
+    clearTimeout(timer)
+    for (const source of sources) source.removeEventListener('abort', onAbort)
+  }
+}
+
+// ---- the Worker: Miniflare on 127.0.0.1, restartable ----
+
+class Worker {
+  private mf?: Miniflare
+  base!: URL
+  pids: number[] = []
+  restarts = 0
+
+  constructor(
+    private readonly script: WorkerBundle,
+    private readonly compat: Compatibility,
+    private readonly db: DatabaseInfo,
+    private readonly kvDir: string,
+  ) {}
+
+  async start(port = PORT) {
+    this.mf = new Miniflare({
+      // The one bundled module, listed rather than located (see scripts/bench.ts).
+      modules: [{ type: 'ESModule', path: this.script.path, contents: this.script.contents }],
+      modulesRoot: path.dirname(this.script.path),
+      ...this.compat,
+      kvNamespaces: ['KV'],
+      // On disk as Miniflare's default (a temporary folder) is, but one that outlives a restart.
+      kvPersist: this.kvDir,
+      cf: false,
+      host: HOST,
+      port,
+      log: new Log(LogLevel.WARN),
+      handleRuntimeStdio: captureStdio('read'),
+      bindings: { ...workerBindings(this.db), READ_TOKEN },
+    })
+    this.base = await this.mf.ready
+    assert(this.base.hostname === HOST, `Miniflare listens on ${this.base.hostname}, expected ${HOST}`)
+    this.pids = workerdPids()
+  }
+
+  /** A fresh workerd on the same port: what the last one was still doing is dropped. */
+  async restart() {
+    const port = Number(this.base.port)
+    await this.stop()
+    await this.start(port)
+    this.restarts++
+    const { status } = await call(this.base, 'GET', '/healthz', { timeoutS: 30 })
+    assert(status === 200, `after a restart GET /healthz answered ${status}`)
+  }
+
+  async stop() {
+    const mf = this.mf
+    this.mf = undefined
+    await mf?.dispose()
+  }
 }
 
 // ---- HTTP helpers (plain fetch to 127.0.0.1, every call with a time limit) ----
@@ -187,26 +315,32 @@ async function call(
 ) {
   const url = new URL(route, base)
   assert(url.hostname === HOST, `refusing to send ${url.href}: the bench talks to ${HOST} only`)
+  const timeoutS = options.timeoutS ?? 60
   let response: Response
+  let text: string
   try {
-    response = await fetch(url, {
-      method,
-      headers: {
-        Authorization: `Bearer ${options.token ?? ADMIN_TOKEN}`,
-        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(Math.ceil((options.timeoutS ?? 60) * 1000)),
+    ;[response, text] = await withTimeout(timeoutS * 1000, async (signal) => {
+      const answer = await fetch(url, {
+        method,
+        headers: {
+          Authorization: `Bearer ${options.token ?? ADMIN_TOKEN}`,
+          ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...options.headers,
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal,
+      })
+      return [answer, await answer.text()] as const
     })
   } catch (error) {
     const reason =
       error instanceof Error && error.name === 'TimeoutError'
-        ? `no answer within ${options.timeoutS ?? 60} s`
-        : String(error)
+        ? `no answer within ${timeoutS} s`
+        : error instanceof Error
+          ? error.message
+          : String(error)
     throw new BenchError(`${method} ${route}: ${reason}`)
   }
-  const text = await response.text()
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -217,31 +351,40 @@ async function call(
 }
 
 /**
- * Time until a fresh GET /healthz answers 200, polling until BENCH_READ_RECOVER_S; null (with what
- * the last attempt met) if it never did.
+ * Time until a fresh GET /healthz answers 200, trying again until `limitMs` (or `cancel`); null,
+ * with what the last attempt met, if it never did.
  */
-async function healthzAnswerTime(base: URL): Promise<{ ms: number | null; last?: string }> {
+async function healthzAnswerTime(
+  base: URL,
+  limitMs: number,
+  cancel: AbortSignal,
+): Promise<{ ms: number | null; last?: string }> {
   const started = performance.now()
-  const until = started + RECOVER_S * 1000
+  const until = started + limitMs
   let last: string | undefined
-  while (performance.now() < until) {
+  while (performance.now() < until && !cancel.aborted && !stopAll.signal.aborted) {
     try {
-      const response = await fetch(new URL('/healthz', base), {
-        signal: AbortSignal.timeout(Math.max(1, Math.ceil(until - performance.now()))),
-      })
-      await response.arrayBuffer()
-      if (response.status === 200) return { ms: performance.now() - started }
-      last = `status ${response.status}`
+      const status = await withTimeout(
+        until - performance.now(),
+        async (signal) => {
+          const response = await fetch(new URL('/healthz', base), { signal })
+          await response.arrayBuffer()
+          return response.status
+        },
+        cancel,
+      )
+      if (status === 200) return { ms: performance.now() - started }
+      last = `status ${status}`
     } catch (error) {
       // refused, reset or timed out: try again until the limit
       last = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     }
     await sleep(25)
   }
-  return { ms: null, last }
+  return { ms: null, last: cancel.aborted ? 'given up: workerd memory over the limit' : last }
 }
 
-// ---- workerd's memory, from /proc (Linux) ----
+// ---- workerd's memory and CPU, from /proc (Linux; without /proc both read as unknown) ----
 
 /** Pids of the workerd processes Miniflare started (children of this process). */
 function workerdPids(): number[] {
@@ -254,17 +397,26 @@ function workerdPids(): number[] {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const close = stat.lastIndexOf(')')
-      const comm = stat.slice(stat.indexOf('(') + 1, close)
-      const ppid = Number(stat.slice(close + 2).split(' ')[1])
-      if (comm.startsWith('workerd') && ppid === process.pid) pids.push(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
+    const fields = procStat(Number(entry))
+    if (fields && fields.comm.startsWith('workerd') && fields.ppid === process.pid) pids.push(Number(entry))
   }
   return pids
+}
+
+function procStat(pid: number): { comm: string; ppid: number; cpuTicks: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const close = stat.lastIndexOf(')')
+    const rest = stat.slice(close + 2).split(' ')
+    // After the comm: state(3) ppid(4) … utime(14) stime(15), numbered from 1 with pid and comm.
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      ppid: Number(rest[1]),
+      cpuTicks: Number(rest[11]) + Number(rest[12]),
+    }
+  } catch {
+    return null
+  }
 }
 
 function rssMiB(pids: number[]): number | null {
@@ -284,14 +436,25 @@ function rssMiB(pids: number[]): number | null {
   return found ? kib / 1024 : null
 }
 
+function cpuTicks(pids: number[]): number | null {
+  let ticks = 0
+  for (const pid of pids) {
+    const stat = procStat(pid)
+    if (!stat) return null
+    ticks += stat.cpuTicks
+  }
+  return pids.length > 0 ? ticks : null
+}
+
 /** Samples workerd's RSS every 200 ms until stopped; returns the peak (MiB). Calls `over` once past the cap. */
 function sampleRss(pids: number[], over: (mib: number) => void) {
   let peak: number | null = rssMiB(pids)
   let told = false
   const timer = setInterval(() => {
     const now = rssMiB(pids)
-    if (now !== null) peak = Math.max(peak ?? 0, now)
-    if (now !== null && now > MAX_RSS_MIB && !told) {
+    if (now === null) return
+    peak = Math.max(peak ?? 0, now)
+    if (now > MAX_RSS_MIB && !told) {
       told = true
       over(now)
     }
@@ -304,6 +467,24 @@ function sampleRss(pids: number[], over: (mib: number) => void) {
   }
 }
 
+/** Time until workerd uses under IDLE_CPU_SHARE of a core over 400 ms; null if not within `limitMs` (or unknown). */
+async function idleTime(pids: number[], limitMs: number): Promise<number | null> {
+  const started = performance.now()
+  let previous = cpuTicks(pids)
+  let previousAt = performance.now()
+  while (previous !== null && performance.now() - started < limitMs && !stopAll.signal.aborted) {
+    await sleep(400)
+    const now = cpuTicks(pids)
+    const at = performance.now()
+    if (now === null) return null
+    const share = (now - previous) / CLOCK_TICKS_PER_S / ((at - previousAt) / 1000)
+    if (share < IDLE_CPU_SHARE) return at - started
+    previous = now
+    previousAt = at
+  }
+  return null
+}
+
 // ---- fleet and cycle ----
 
 async function declareBackends(base: URL, fakeUrl: string, from: number, to: number): Promise<string[]> {
@@ -312,7 +493,7 @@ async function declareBackends(base: URL, fakeUrl: string, from: number, to: num
     Array.from({ length: to - from }, (_, i) => from + i),
     CREATE_PARALLELISM,
     async (i) => {
-      checkDeadline('declaring the fleet')
+      checkStop('declaring the fleet')
       const { status, json } = await call(base, 'POST', '/backends', {
         body: { name: `bench-read-b${i}`, type: 'vllm', baseUrl: `${fakeUrl}/vllm/many-${MODELS}/b${i}` },
       })
@@ -338,33 +519,29 @@ async function runCycle(base: URL, n: number) {
   return { wallMs, run }
 }
 
+const fmtBytes = (bytes: number) =>
+  bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`
+
 /** Reads every route once with the read token: checks status and shape, takes the ETag and a real id. */
 async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   const read = (route: string, headers?: Record<string, string>) =>
     call(base, 'GET', route, { token: READ_TOKEN, headers, timeoutS: 120 })
-  const size = (bytes: number) =>
-    bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`
 
   const healthz = await read('/healthz')
   assert(healthz.status === 200, `GET /healthz answered ${healthz.status}`)
 
   const state = await read('/state')
   assert(state.status === 200, `GET /state answered ${state.status}: ${JSON.stringify(state.json).slice(0, 300)}`)
-  const backends = state.json as { id: string; status: string; pulledModels?: unknown[] }[]
-  assert(
-    Array.isArray(backends) && backends.length === n,
-    `GET /state listed ${backends.length} backends, expected ${n}`,
-  )
+  const backends = state.json as { id: string; status: string }[]
+  assert(Array.isArray(backends), `GET /state answered ${JSON.stringify(state.json).slice(0, 300)}`)
+  assert(backends.length === n, `GET /state listed ${backends.length} backends, expected ${n}`)
   const healthy = backends.filter((b) => b.status === 'healthy').length
   assert(healthy === n, `GET /state: ${healthy} of ${n} backends healthy`)
   const etag = state.headers.get('etag')
   assert(etag, 'GET /state sent no ETag')
 
   const notModified = await read('/state', { 'If-None-Match': etag })
-  assert(
-    notModified.status === 304,
-    `GET /state with If-None-Match ${etag} answered ${notModified.status}, expected 304`,
-  )
+  assert(notModified.status === 304, `GET /state with If-None-Match ${etag} answered ${notModified.status}, not 304`)
 
   const id = backends[Math.floor(n / 2)]!.id
   const one = await read(`/state/${id}`)
@@ -375,7 +552,7 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   const providers = await read(PROVIDERS_QUERY)
   assert(providers.status === 200, `GET ${PROVIDERS_QUERY} answered ${providers.status}`)
   const entries = (providers.json as unknown[]).length
-  assert(entries > 0, `GET ${PROVIDERS_QUERY} matched nothing: the filter would measure an empty answer`)
+  assert(entries > 0, `GET ${PROVIDERS_QUERY} matched nothing: the bench would measure an empty answer`)
 
   const merged = await read('/models')
   assert(merged.status === 200, `GET /models answered ${merged.status}`)
@@ -385,14 +562,7 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   const routes: Route[] = [
     { name: '/healthz', path: '/healthz', expect: 200, bytes: healthz.bytes, holds: '' },
     { name: '/state', path: '/state', expect: 200, bytes: state.bytes, holds: `${n} backends` },
-    {
-      name: '/state 304',
-      path: '/state',
-      headers: { 'If-None-Match': etag },
-      expect: 304,
-      bytes: 0,
-      holds: 'If-None-Match',
-    },
+    { name: '/state 304', path: '/state', headers: { 'If-None-Match': etag }, expect: 304, bytes: 0, holds: '' },
     { name: '/state/:id', path: `/state/${id}`, expect: 200, bytes: one.bytes, holds: `${models} models` },
     { name: PROVIDERS_QUERY, path: PROVIDERS_QUERY, expect: 200, bytes: providers.bytes, holds: `${entries} entries` },
     {
@@ -410,65 +580,95 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
       holds: `${(openai.json as { data: unknown[] }).data.length} models`,
     },
   ]
-  console.error(
-    `bench-read: N=${n}: bodies ${routes
-      .filter((r) => r.bytes > 0)
-      .map((r) => `${r.name} ${size(r.bytes)}${r.holds ? ` (${r.holds})` : ''}`)
-      .join(', ')}`,
-  )
+  console.error(`bench-read: N=${n}: bodies ${describeBodies(routes)}`)
   return routes.filter((r) => r.name === '/healthz' || ROUTE_FILTER.length === 0 || ROUTE_FILTER.includes(r.name))
 }
 
+const describeBodies = (routes: Route[]) =>
+  routes
+    .filter((r) => r.name !== '/healthz' && r.bytes > 0)
+    .map((r) => `${r.name} ${fmtBytes(r.bytes)}${r.holds ? ` (${r.holds})` : ''}`)
+    .join(', ')
+
 // ---- load ----
 
-function cannon(options: autocannon.Options): Promise<autocannon.Result> {
+/**
+ * One autocannon run. Also returns how long the oldest request in flight at the end had waited:
+ * with one request per connection at a time, a connection's open request was sent at its
+ * previous answer (or at the start, for a connection that got none).
+ */
+function cannon(
+  options: autocannon.Options,
+): Promise<{ result: autocannon.Result; oldestInFlightMs: number; connectionsAnswered: number }> {
   return new Promise((resolve, reject) => {
-    currentCannon = autocannon(options, (error, result) => {
+    const lastAnswer = new Map<autocannon.Client, number>()
+    const started = performance.now()
+    const instance = autocannon(options, (error, result) => {
       currentCannon = undefined
-      if (error) reject(error instanceof Error ? error : new BenchError(String(error)))
-      else resolve(result)
+      if (error) return reject(error instanceof Error ? error : new BenchError(String(error)))
+      const ended = performance.now()
+      const answered = [...lastAnswer.values()]
+      const oldestSent = answered.length < (options.connections ?? 10) ? started : Math.min(...answered)
+      resolve({ result, oldestInFlightMs: ended - oldestSent, connectionsAnswered: answered.length })
     })
+    instance.on('response', (client) => lastAnswer.set(client, performance.now()))
+    currentCannon = instance
   })
 }
 
-async function loadRoute(base: URL, route: Route, n: number, connections: number, pids: number[]): Promise<RunResult> {
-  checkDeadline(`${route.name} at N=${n}, ${connections} connections`)
-  const url = new URL(route.path, base)
+async function loadRoute(worker: Worker, route: Route, n: number, connections: number): Promise<RunResult> {
+  checkStop(`${route.name} at N=${n}, ${connections} connections`)
+  const url = new URL(route.path, worker.base)
   assert(url.hostname === HOST, `refusing to load ${url.href}: the bench talks to ${HOST} only`)
   const loop = monitorEventLoopDelay({ resolution: 5 })
-  loop.enable()
+  const memoryAlarm = new AbortController()
   let stoppedEarly: string | undefined
-  const stopRss = sampleRss(pids, (mib) => {
+  const stopRss = sampleRss(worker.pids, (mib) => {
     stoppedEarly = `workerd RSS ${Math.round(mib)} MiB passed BENCH_READ_MAX_RSS_MIB=${MAX_RSS_MIB}`
-    console.error(`bench-read: ${stoppedEarly}; stopping the ${route.name} run early`)
+    console.error(`bench-read: ${stoppedEarly}; stopping ${route.name} early`)
     currentCannon?.stop()
+    memoryAlarm.abort()
   })
-  let result: autocannon.Result
+  loop.enable()
+  let run: Awaited<ReturnType<typeof cannon>>
+  let healthz: Awaited<ReturnType<typeof healthzAnswerTime>>
+  let workerdPeakRssMiB: number | null
   try {
-    result = await cannon({
+    run = await cannon({
       url: url.href,
       connections,
       duration: DURATION_S,
       timeout: TIMEOUT_S,
       headers: { Authorization: `Bearer ${READ_TOKEN}`, ...route.headers },
     })
+    healthz = await healthzAnswerTime(worker.base, RECOVER_S * 1000, memoryAlarm.signal)
   } finally {
     loop.disable()
+    workerdPeakRssMiB = stopRss()
   }
-  const healthz = await healthzAnswerTime(base)
+  const { result, oldestInFlightMs, connectionsAnswered } = run
   if (healthz.ms === null) {
     console.error(
-      `bench-read: the Worker did not answer /healthz within ${RECOVER_S} s of ${route.name} at N=${n}, ` +
-        `${connections} connections (last attempt: ${healthz.last}); the next runs may be affected`,
+      `bench-read: /healthz did not answer within ${RECOVER_S} s of ${route.name} at N=${n}, ` +
+        `${connections} connections (last attempt: ${healthz.last})`,
     )
   }
-  const healthzAfterMs = healthz.ms
-  const workerdPeakRssMiB = stopRss()
+  // No answer from /healthz: certainly still busy, restart at once.
+  const idleAfterMs = healthz.ms === null ? null : await idleTime(worker.pids, SETTLE_S * 1000)
+  let restarted = false
+  if (idleAfterMs === null && !stopAll.signal.aborted) {
+    const t = performance.now()
+    await worker.restart()
+    restarted = true
+    console.error(
+      `bench-read: workerd was still busy (${healthz.ms === null ? '/healthz did not answer' : `${SETTLE_S} s after /healthz answered`}): ` +
+        `restarted it in ${fmtMs(performance.now() - t)}`,
+    )
+  }
   const unexpected: Record<string, number> = {}
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     if (Number(code) !== route.expect && stats.count) unexpected[code] = stats.count
   }
-  const unexpectedCount = Object.values(unexpected).reduce((a, b) => a + b, 0)
   const requests = result.requests.total
   return {
     n,
@@ -483,13 +683,17 @@ async function loadRoute(base: URL, route: Route, n: number, connections: number
     maxMs: result.latency.max,
     errors: result.errors - result.timeouts,
     timeouts: result.timeouts,
+    inFlightAtStop: Math.max(0, result.requests.sent - requests - result.errors),
+    oldestInFlightMs: Math.round(oldestInFlightMs),
+    connectionsAnswered,
     unexpected,
-    unexpectedCount,
-    unanswered: Math.max(0, result.requests.sent - requests - result.errors),
-    healthzAfterMs: healthzAfterMs === null ? null : Math.round(healthzAfterMs),
+    unexpectedCount: Object.values(unexpected).reduce((a, b) => a + b, 0),
+    healthzAfterMs: healthz.ms === null ? null : Math.round(healthz.ms),
+    idleAfterMs: idleAfterMs === null ? null : Math.round(idleAfterMs),
+    restarted,
     workerdPeakRssMiB: workerdPeakRssMiB === null ? null : Math.round(workerdPeakRssMiB),
     nodeLoopMaxMs: Math.round(loop.max / 1e6),
-    ...(stoppedEarly ? { stoppedEarly } : deadlineHit ? { stoppedEarly: 'the deadline' } : {}),
+    ...(stoppedEarly ? { stoppedEarly } : stopAll.signal.aborted ? { stoppedEarly: 'the bench was stopped' } : {}),
   }
 }
 
@@ -497,7 +701,11 @@ async function loadRoute(base: URL, route: Route, n: number, connections: number
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`)
 const fmtRatio = (value: number) =>
-  Number.isFinite(value) ? `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×` : '—'
+  !Number.isFinite(value)
+    ? '—'
+    : value > 0 && value < 0.001
+      ? '< 0.001×'
+      : `${value > 0 && value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×`
 const fmtRps = (rps: number) => (rps >= 100 ? String(Math.round(rps)) : rps.toFixed(1))
 
 function printTable(n: number, routes: Route[], results: RunResult[], cycle: { wallMs: number; run: CycleSummary }) {
@@ -508,6 +716,7 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
     'p50',
     'p99',
     'errors + timeouts',
+    'in flight at stop (oldest)',
     'unexpected status',
     'requests/s ÷ /healthz',
     'p99 ÷ /healthz p99',
@@ -515,18 +724,12 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
     'workerd RSS peak',
   ]
   console.log('')
-  console.log(
-    `### Reads at N = ${n} vLLM backends × ${MODELS} models (${DURATION_S} s per run, autocannon timeout ${TIMEOUT_S} s)`,
-  )
+  console.log(`### Reads at N = ${n} vLLM backends × ${MODELS} models`)
   console.log('')
   console.log(
-    `Cycle before the runs: ${fmtMs(cycle.wallMs)} wall, durationMs ${cycle.run.durationMs}` +
-      `${cycle.run.kvWrites === undefined ? '' : `, ${cycle.run.kvWrites} KV writes`}. Bodies: ` +
-      routes
-        .filter((r) => r.bytes > 0)
-        .map((r) => `${r.name} ${(r.bytes / 1024).toFixed(1)} KiB${r.holds ? ` (${r.holds})` : ''}`)
-        .join(', ') +
-      '.',
+    `${DURATION_S} s per run, autocannon timeout ${TIMEOUT_S} s. Cycle before the runs: ${fmtMs(cycle.wallMs)} wall, ` +
+      `durationMs ${cycle.run.durationMs}${cycle.run.kvWrites === undefined ? '' : `, ${cycle.run.kvWrites} KV writes`}. ` +
+      `Bodies: ${describeBodies(routes)}.`,
   )
   console.log('')
   console.log(`| ${header.join(' | ')} |`)
@@ -536,6 +739,7 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
     for (const route of routes) {
       const r = results.find((x) => x.n === n && x.connections === connections && x.route === route.name)
       if (!r) continue
+      const answered = r.requests > 0
       const unexpected = Object.entries(r.unexpected)
         .map(([code, count]) => `${count}× ${code}`)
         .join(', ')
@@ -544,24 +748,40 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
           `\`${route.name}\``,
           String(connections),
           fmtRps(r.rps),
-          fmtMs(r.p50Ms),
-          fmtMs(r.p99Ms),
+          answered ? fmtMs(r.p50Ms) : '—',
+          answered ? fmtMs(r.p99Ms) : '—',
           `${r.errors} + ${r.timeouts}`,
+          `${r.inFlightAtStop} (${fmtMs(r.oldestInFlightMs)})` +
+            (r.connectionsAnswered < connections
+              ? `, ${connections - r.connectionsAnswered} connections never answered`
+              : ''),
           unexpected || '0',
-          floor ? fmtRatio(r.rps / floor.rps) : '—',
-          floor ? fmtRatio(r.p99Ms / Math.max(1, floor.p99Ms)) : '—',
-          r.healthzAfterMs === null ? `> ${RECOVER_S} s` : fmtMs(r.healthzAfterMs),
+          floor && floor.rps > 0 ? fmtRatio(r.rps / floor.rps) : '—',
+          floor && answered && floor.requests > 0 ? fmtRatio(r.p99Ms / Math.max(1, floor.p99Ms)) : '—',
+          r.healthzAfterMs !== null ? fmtMs(r.healthzAfterMs) : r.stoppedEarly ? '— (stopped)' : `> ${RECOVER_S} s`,
           r.workerdPeakRssMiB === null ? '—' : `${r.workerdPeakRssMiB} MiB`,
         ].join(' | ')} |`,
       )
     }
   }
-  const notes = results.filter((r) => r.n === n && r.stoppedEarly)
-  if (notes.length > 0) {
-    console.log('')
-    for (const r of notes) {
-      console.log(`- ${r.route} at ${r.connections} connections stopped after ${r.durationS} s: ${r.stoppedEarly}`)
-    }
+  console.log('')
+  console.log(
+    'p50/p99 are of the answered requests only. "in flight at stop": requests sent but not answered when the run ' +
+      'ended (one per connection), and how long the oldest had waited: a tail that p99 leaves out; ' +
+      '"never answered": connections that got no answer during the whole run. ' +
+      '"/healthz answers after": a GET /healthz sent right after the run.',
+  )
+  const restarted = results.filter((r) => r.n === n && r.restarted)
+  if (restarted.length > 0) {
+    console.log(
+      `workerd was still busy (no /healthz answer within ${RECOVER_S} s, or not idle ${SETTLE_S} s after it), ` +
+        'and was restarted before the next run, after: ' +
+        restarted.map((r) => `${r.route} (${r.connections})`).join(', ') +
+        '.',
+    )
+  }
+  for (const r of results.filter((x) => x.n === n && x.stoppedEarly)) {
+    console.log(`${r.route} at ${r.connections} connections stopped after ${r.durationS} s: ${r.stoppedEarly}.`)
   }
   console.log('')
 }
@@ -573,11 +793,18 @@ async function main() {
   const results: RunResult[] = []
   let failed = false
   try {
+    if (WORKER_ROOT) {
+      for (const needed of ['wrangler.toml', 'src/index.ts', 'node_modules']) {
+        assert(existsSync(path.join(WORKER_ROOT, needed)), `BENCH_READ_WORKER_ROOT=${WORKER_ROOT} has no ${needed}`)
+      }
+    }
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'runtimestate-bench-read-'))
     cleanups.push(() => rm(tmp, { recursive: true, force: true }))
+    // Also when Miniflare's exit hook ends the process (Ctrl-C): the persisted KV can be tens of MiB.
+    process.once('exit', () => rmSync(tmp, { recursive: true, force: true }))
     const [script, compat, fakes, db] = await Promise.all([
-      bundleWorker(tmp),
-      readCompatibility(),
+      bundleWorker(tmp, WORKER_ROOT),
+      readCompatibility(WORKER_ROOT),
       startServiceProcess<{ url: string }>('fakes'),
       startServiceProcess<DatabaseInfo>('db'),
     ])
@@ -585,19 +812,19 @@ async function main() {
     const fakeHost = new URL(fakes.info.url).hostname
     assert(fakeHost === HOST, `the fake providers listen on ${fakeHost}, expected ${HOST}`)
 
-    const mf = startWorker(script, compat, db.info)
-    cleanups.push(() => mf.dispose())
-    const base = await mf.ready
-    assert(base.hostname === HOST, `Miniflare listens on ${base.hostname}, expected ${HOST}`)
-    const pids = workerdPids()
+    const worker = new Worker(script, compat, db.info, path.join(tmp, 'kv'))
+    cleanups.push(() => worker.stop())
+    await worker.start()
     console.error(
       `bench-read: ${db.info.kind === 'postgres' ? 'Postgres at DATABASE_URL' : 'embedded PGlite'} and fake providers ` +
-        `at ${fakes.info.url} in child processes; Worker at ${base.origin} (workerd pid ${pids.join(', ') || '?'}); ` +
+        `at ${fakes.info.url} in child processes; Worker at ${worker.base.origin} ` +
+        `(workerd pid ${worker.pids.join(', ') || 'unknown: no RSS or idle detection'}); ` +
         `compat ${compat.compatibilityDate} [${compat.compatibilityFlags.join(', ')}]; ` +
+        `${WORKER_ROOT ? `Worker bundled from ${WORKER_ROOT}; ` : ''}` +
         `setup ${fmtMs(performance.now() - benchStarted)}`,
     )
 
-    const existing = await call(base, 'GET', '/backends')
+    const existing = await call(worker.base, 'GET', '/backends')
     assert(existing.status === 200, `GET /backends answered ${existing.status}: ${JSON.stringify(existing.json)}`)
     assert(
       (existing.json as unknown[]).length === 0,
@@ -609,45 +836,46 @@ async function main() {
     if (db.info.kind === 'postgres') {
       cleanups.push(() =>
         inBatches([...created], CREATE_PARALLELISM, async (id) => {
-          const { status } = await call(base, 'DELETE', `/backends/${id}`)
+          const { status } = await call(worker.base, 'DELETE', `/backends/${id}`)
           if (status !== 200) console.error(`bench-read: DELETE /backends/${id} answered ${status}`)
         }),
       )
     }
 
     for (const n of NS) {
-      checkDeadline(`building N=${n}`)
-      let t = performance.now()
-      created.push(...(await declareBackends(base, fakes.info.url, created.length, n)))
+      checkStop(`building N=${n}`)
+      const t = performance.now()
+      created.push(...(await declareBackends(worker.base, fakes.info.url, created.length, n)))
       console.error(`bench-read: N=${n}: declared the fleet in ${fmtMs(performance.now() - t)}`)
-      t = performance.now()
-      const cycle = await runCycle(base, n)
+      const cycle = await runCycle(worker.base, n)
       console.error(
         `bench-read: N=${n}: cycle ${fmtMs(cycle.wallMs)} wall (durationMs ${cycle.run.durationMs}, ` +
-          `kvWrites ${cycle.run.kvWrites ?? '?'}), workerd RSS ${Math.round(rssMiB(pids) ?? 0)} MiB`,
+          `kvWrites ${cycle.run.kvWrites ?? '?'}), workerd RSS ${Math.round(rssMiB(worker.pids) ?? 0)} MiB`,
       )
       console.log(
         JSON.stringify({ bench: 'read-cycle', n, models: MODELS, wallMs: Math.round(cycle.wallMs), ...cycle.run }),
       )
-      const routes = await prepareRoutes(base, n)
+      const routes = await prepareRoutes(worker.base, n)
       for (const connections of CONNECTIONS) {
         for (const route of routes) {
-          const r = await loadRoute(base, route, n, connections, pids)
+          const r = await loadRoute(worker, route, n, connections)
           results.push(r)
           console.log(JSON.stringify({ bench: 'read', ...r }))
           console.error(
             `bench-read: N=${n} c=${connections} ${route.name}: ${fmtRps(r.rps)} req/s, p50 ${fmtMs(r.p50Ms)}, ` +
-              `p99 ${fmtMs(r.p99Ms)}, ${r.errors} errors, ${r.timeouts} timeouts, ${r.unexpectedCount} unexpected, ` +
-              `/healthz after ${r.healthzAfterMs === null ? `> ${RECOVER_S} s` : fmtMs(r.healthzAfterMs)}, ` +
+              `p99 ${fmtMs(r.p99Ms)}, ${r.errors} errors, ${r.timeouts} timeouts, ` +
+              `${r.inFlightAtStop} in flight at stop (oldest ${fmtMs(r.oldestInFlightMs)}), ` +
+              `${r.unexpectedCount} unexpected, /healthz after ${r.healthzAfterMs === null ? `> ${RECOVER_S} s` : fmtMs(r.healthzAfterMs)}, ` +
+              `idle after ${r.idleAfterMs === null ? (r.restarted ? 'restart' : '?') : fmtMs(r.idleAfterMs)}, ` +
               `workerd ${r.workerdPeakRssMiB ?? '?'} MiB`,
           )
-          if (deadlineHit) break
+          checkStop(`the next run after ${route.name} at N=${n}, ${connections} connections`)
           await sleep(PAUSE_MS)
         }
       }
       printTable(n, routes, results, cycle)
     }
-    checkDeadline('the end')
+    console.error(`bench-read: workerd was restarted ${worker.restarts} time(s)`)
   } catch (error) {
     failed = true
     console.error(
@@ -683,22 +911,6 @@ async function main() {
   clearTimeout(deadlineTimer)
   clearTimeout(hardStop)
   process.exitCode = failed ? 1 : 0
-}
-
-function startWorker(script: WorkerBundle, compat: Compatibility, db: DatabaseInfo) {
-  return new Miniflare({
-    // The one bundled module, listed rather than located (see scripts/bench.ts).
-    modules: [{ type: 'ESModule', path: script.path, contents: script.contents }],
-    modulesRoot: path.dirname(script.path),
-    ...compat,
-    kvNamespaces: ['KV'],
-    cf: false,
-    host: HOST,
-    port: PORT,
-    log: new Log(LogLevel.WARN),
-    handleRuntimeStdio: captureStdio('read'),
-    bindings: { ...workerBindings(db), READ_TOKEN },
-  })
 }
 
 await main()

@@ -32,8 +32,8 @@ export interface WorkerBundle {
 }
 
 /** compatibility_date and compatibility_flags from wrangler.toml (two flat keys; no TOML parser needed). */
-export async function readCompatibility(): Promise<Compatibility> {
-  const toml = await readFile(path.join(root, 'wrangler.toml'), 'utf8')
+export async function readCompatibility(projectRoot = root): Promise<Compatibility> {
+  const toml = await readFile(path.join(projectRoot, 'wrangler.toml'), 'utf8')
   const date = toml.match(/^\s*compatibility_date\s*=\s*"([^"]+)"/m)?.[1]
   const flagsText = toml.match(/^\s*compatibility_flags\s*=\s*\[([^\]]*)\]/m)?.[1] ?? ''
   const flags = [...flagsText.matchAll(/"([^"]+)"/g)].map((m) => m[1]!)
@@ -43,12 +43,14 @@ export async function readCompatibility(): Promise<Compatibility> {
 
 /**
  * G14: Miniflare does not bundle, so bundle src/index.ts exactly as `wrangler deploy` would (the
- * same bundle production runs, dynamic imports of optional packages included).
+ * same bundle production runs, dynamic imports of optional packages included). `projectRoot`: the
+ * folder with the wrangler.toml and src/ to bundle (another copy of the project, e.g. a `git
+ * archive` of another commit with node_modules linked in), this project by default.
  */
-export async function bundleWorker(outDir: string): Promise<WorkerBundle> {
+export async function bundleWorker(outDir: string, projectRoot = root): Promise<WorkerBundle> {
   const wrangler = path.join(root, 'node_modules/.bin/wrangler')
   await execFileAsync(wrangler, ['deploy', '--dry-run', '--outdir', outDir], {
-    cwd: root,
+    cwd: projectRoot,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   })
   const scriptPath = path.join(outDir, 'index.js')
