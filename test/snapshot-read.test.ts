@@ -86,3 +86,29 @@ describe('snapshot reads', () => {
     expect(missing.headers.get('ETag')).toBeNull()
   })
 })
+
+describe("the isolate's copy of the snapshot", () => {
+  const ids = async (response: Response) => ((await response.json()) as BackendRuntimeState[]).map((b) => b.id)
+  const shardKeys = async () => (await env.KV.list({ prefix: 'snapshot:shard:' })).keys.map((k) => k.name)
+
+  it('serves a version it has read without reading its shards again, and switches when a new one is published', async () => {
+    await publish(3)
+    expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
+    expect((await call('/state/b1', { headers: READER })).status).toBe(200)
+    // Shards gone from KV: the same version still answers, from memory, with the same body.
+    for (const key of await shardKeys()) await env.KV.delete(key)
+    expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
+    expect(((await (await call('/state/b1', { headers: READER })).json()) as BackendRuntimeState).id).toBe('b1')
+
+    await publish(5)
+    expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2', 'b3', 'b4'])
+  })
+
+  it('never answers a newer version from an older copy: a newer one that is incomplete is a 503', async () => {
+    await publish(3)
+    expect((await call('/state', { headers: READER })).status).toBe(200)
+    const newer = await publish(5)
+    await env.KV.delete(`snapshot:shard:${newer.etag}:2`)
+    await expectUnavailable(await call('/state', { headers: READER }))
+  })
+})
