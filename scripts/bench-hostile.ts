@@ -32,6 +32,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Log, LogLevel, Miniflare, type MiniflareOptions } from 'miniflare'
 import {
   BenchError,
+  adminCall,
   type Compatibility,
   type WorkerBundle,
   assert,
@@ -138,23 +139,8 @@ export interface HostileRun {
 class Api {
   constructor(readonly base: URL) {}
 
-  async call(method: string, route: string, body?: unknown) {
-    const response = await fetch(new URL(route, this.base), {
-      method,
-      headers: {
-        Authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      json = text
-    }
-    return { status: response.status, json }
+  call(method: string, route: string, body?: unknown) {
+    return adminCall((url, init) => fetch(url, init), new URL(route, this.base).href, ADMIN_TOKEN, method, body)
   }
 }
 

@@ -91,3 +91,33 @@ export function captureStdio(label: string) {
     }
   }
 }
+
+interface AdminInit {
+  method: string
+  headers: Record<string, string>
+  body: string | undefined
+}
+
+/** One admin call, sent by `send` (Node's fetch, or Miniflare's dispatchFetch); the body parsed when it is JSON. */
+export async function adminCall(
+  send: (url: string, init: AdminInit) => Promise<{ status: number; text(): Promise<string> }>,
+  url: string,
+  token: string,
+  method: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const response = await send(url, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  try {
+    return { status: response.status, json: JSON.parse(text) }
+  } catch {
+    return { status: response.status, json: text }
+  }
+}

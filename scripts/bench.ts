@@ -32,6 +32,7 @@ import { reportCpuBench } from './bench-cpu'
 import { runHostileBench } from './bench-hostile'
 import {
   BenchError,
+  adminCall,
   type Compatibility,
   type WorkerBundle,
   assert,
@@ -94,23 +95,8 @@ function startWorker(script: WorkerBundle, compat: Compatibility, db: LocalDatab
   })
 }
 
-async function admin(mf: Miniflare, method: string, route: string, body?: unknown) {
-  const response = await mf.dispatchFetch(`http://bench.local${route}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = text
-  }
-  return { status: response.status, json }
+function admin(mf: Miniflare, method: string, route: string, body?: unknown) {
+  return adminCall((url, init) => mf.dispatchFetch(url, init), `http://bench.local${route}`, ADMIN_TOKEN, method, body)
 }
 
 async function listBackendIds(mf: Miniflare): Promise<string[]> {
