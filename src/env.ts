@@ -13,6 +13,7 @@ export interface Env {
   PROBE_TIMEOUT_MS?: string
   PROVIDER_CACHE_TTL_S?: string
   SNAPSHOT_HEARTBEAT_S?: string
+  SNAPSHOT_META_MAX_AGE_MS?: string
   LEASE_TTL_S?: string
   MAX_RESPONSE_BYTES?: string
   MAX_MODELS_PER_BACKEND?: string
@@ -49,6 +50,11 @@ const settingsSchema = z.object({
   PROBE_TIMEOUT_MS: positiveInt(10_000),
   PROVIDER_CACHE_TTL_S: positiveInt(3600).pipe(z.number().min(60, 'KV expirations start at 60 s')),
   SNAPSHOT_HEARTBEAT_S: positiveInt(900),
+  /**
+   * How long an isolate answers reads from the snapshot meta it last read, before asking KV again;
+   * 0 asks on every read. A publish in the same isolate is seen at once.
+   */
+  SNAPSHOT_META_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).optional().default(2000),
   /** A cycle's lease; renewed while the cycle runs, so a crashed cycle blocks the next for at most this long. */
   LEASE_TTL_S: positiveInt(60).pipe(z.number().min(10, 'LEASE_TTL_S must be at least 10 s')),
   /** The most bytes read from one provider response; past it the backend fails with bad_payload. */

@@ -60,8 +60,9 @@ export async function credentialFingerprint(
   return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, input)))
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))))
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
 }
 
 function toHex(bytes: Uint8Array): string {

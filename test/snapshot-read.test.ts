@@ -1,19 +1,46 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { SnapshotReader } from '../src/kv/snapshot-reader'
 import { SnapshotStore } from '../src/kv/snapshot-store'
+import { fullState, providerList } from '../src/http/snapshot-bodies'
 import type { BackendRuntimeState } from '../src/published/types'
-import { call, READER, resetAll } from './helpers'
+import { providerQuery, providersFromSnapshot } from '../src/views/providers'
+import { READER, call, fetchWith, resetAll } from './helpers'
 
 beforeEach(resetAll)
 
-function states(count: number): BackendRuntimeState[] {
+/**
+ * A fleet whose bytes are new to this isolate: stored values are named by their bytes and kept in
+ * memory, so a test that removes one from KV must use content no earlier test read.
+ */
+function states(count: number, models = 0): BackendRuntimeState[] {
   const at = '2026-11-27T12:00:00.000Z'
+  const run = crypto.randomUUID()
   return Array.from({ length: count }, (_, i) => ({
     id: `b${i}`,
-    name: `backend-${i}`,
+    name: `backend-${String(i).padStart(3, '0')}`,
     models: [],
-    pulledModels: [],
-    backend: { id: `b${i}`, name: `backend-${i}`, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
+    pulledModels: Array.from({ length: models }, (_, j) => ({
+      name: `m${j}`,
+      model: `m${j}`,
+      contextLength: 4096 << (j % 6),
+      maxOutputTokens: 0,
+      canChat: j % 3 !== 0,
+      canEmbed: j % 3 === 0,
+      canPrompt: true,
+      canStream: true,
+      canThink: false,
+      canVision: false,
+      tools: null,
+    })),
+    backend: {
+      id: `b${i}`,
+      name: `backend-${i}`,
+      baseUrl: `http://x/${run}`,
+      type: 'vllm',
+      createdAt: '',
+      updatedAt: '',
+    },
     status: 'healthy',
     checkedAt: at,
     lastSuccessAt: at,
@@ -22,9 +49,10 @@ function states(count: number): BackendRuntimeState[] {
   }))
 }
 
-async function publish(count: number) {
-  const store = new SnapshotStore(env.KV, { backendsPerShard: 2 })
-  const { meta } = await store.write({ backends: states(count) }, null, { now: new Date(), heartbeatSeconds: 900 })
+async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2) {
+  const store = new SnapshotStore(env.KV, { backendsPerShard })
+  const previous = await store.readMeta()
+  const { meta } = await store.write({ backends: fleet }, previous, { now: new Date(), heartbeatSeconds: 900 })
   return meta!
 }
 
@@ -41,31 +69,32 @@ async function expectUnavailable(response: Response) {
   })
 }
 
+const ids = async (response: Response) => ((await response.json()) as BackendRuntimeState[]).map((b) => b.id)
+
 describe('snapshot reads', () => {
-  it('serves a sharded snapshot whole', async () => {
-    await publish(5)
+  it('serves a sharded snapshot whole, byte for byte what JSON.stringify gives', async () => {
+    const fleet = states(25, 3)
+    const meta = await publish(fleet)
+    expect(meta.shardCount).toBeGreaterThan(5)
     const response = await call('/state', { headers: READER })
     expect(response.status).toBe(200)
-    expect(((await response.json()) as BackendRuntimeState[]).map((b) => b.id)).toEqual(['b0', 'b1', 'b2', 'b3', 'b4'])
+    expect(await response.text()).toBe(JSON.stringify(fleet))
+    expect(await (await call('/state/b7', { headers: READER })).text()).toBe(JSON.stringify(fleet[7]))
   })
 
-  it('answers 503 with Retry-After when a shard belongs to another version than the meta', async () => {
-    const meta = await publish(5)
-    const key = `snapshot:shard:${meta.etag}:1`
-    const shard = JSON.parse((await env.KV.get(key))!) as { etag: string }
-    await env.KV.put(key, JSON.stringify({ ...shard, etag: 'an-older-version' }))
+  it('answers 503 with Retry-After when a value the meta names is missing, on every read that needs it', async () => {
+    const meta = await publish(states(6, 2))
+    await env.KV.delete(meta.shards.at(-1)!.key)
+    await env.KV.delete(meta.views.openAIModels!)
     await expectUnavailable(await call('/state', { headers: READER }))
+    await expectUnavailable(await call('/state/b5', { headers: READER }))
     await expectUnavailable(await call('/v1/models', { headers: READER }))
-  })
-
-  it('answers 503 with Retry-After when a shard the meta names is missing', async () => {
-    const meta = await publish(5)
-    await env.KV.delete(`snapshot:shard:${meta.etag}:2`)
-    await expectUnavailable(await call('/state/b0', { headers: READER }))
+    // What the missing values do not hold is still served.
+    expect((await call('/state/b0', { headers: READER })).status).toBe(200)
   })
 
   it('answers an unknown backend 404 without an ETag, so it can never revalidate to 304', async () => {
-    await publish(3)
+    await publish(states(3))
     const missing = await call('/state/nope', { headers: READER })
     expect(missing.status).toBe(404)
     expect(missing.headers.get('ETag')).toBeNull()
@@ -80,6 +109,16 @@ describe('snapshot reads', () => {
     expect(again.headers.get('ETag')).toBe(etag)
   })
 
+  it('answers 304 from the meta alone, without any stored value', async () => {
+    const meta = await publish(states(4, 2))
+    const first = await call('/providers?capability=embed', { headers: READER })
+    const etag = first.headers.get('ETag')!
+    for (const key of (await env.KV.list({ prefix: 'snapshot:blob:' })).keys) await env.KV.delete(key.name)
+    expect(meta.etag).toBe(etag.slice(1, 33))
+    const again = await call('/providers?capability=embed', { headers: { ...READER, 'If-None-Match': etag } })
+    expect(again.status).toBe(304)
+  })
+
   it('answers 404 without an ETag before any snapshot was published', async () => {
     const missing = await call('/state/nope', { headers: READER })
     expect(missing.status).toBe(404)
@@ -87,28 +126,167 @@ describe('snapshot reads', () => {
   })
 })
 
-describe("the isolate's copy of the snapshot", () => {
-  const ids = async (response: Response) => ((await response.json()) as BackendRuntimeState[]).map((b) => b.id)
-  const shardKeys = async () => (await env.KV.list({ prefix: 'snapshot:shard:' })).keys.map((k) => k.name)
+describe('paging /state', () => {
+  async function pages(first: string) {
+    const seen: string[] = []
+    const links: string[] = []
+    for (let next: string | null = first; next;) {
+      const response = await call(next, { headers: READER })
+      expect(response.status).toBe(200)
+      seen.push(...(await ids(response)))
+      const link = response.headers.get('Link')
+      next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1]! : null
+      if (next) links.push(next)
+    }
+    return { seen, links }
+  }
 
-  it('serves a version it has read without reading its shards again, and switches when a new one is published', async () => {
-    await publish(3)
+  it('gives every backend exactly once, in order, following Link rel="next"', async () => {
+    const fleet = states(23, 1)
+    await publish(fleet, 3)
+    for (const limit of [1, 4, 23, 100]) {
+      const { seen, links } = await pages(`/state?limit=${limit}`)
+      expect(seen).toEqual(fleet.map((b) => b.id))
+      expect(links).toHaveLength(Math.ceil(23 / limit) - 1)
+    }
+  })
+
+  it('revalidates a page with its ETag', async () => {
+    await publish(states(5), 2)
+    const page = await call('/state?limit=2', { headers: READER })
+    const again = await call('/state?limit=2', { headers: { ...READER, 'If-None-Match': page.headers.get('ETag')! } })
+    expect(again.status).toBe(304)
+  })
+
+  it('refuses a cursor from a replaced version with a clear 400, and a malformed one or a bad limit too', async () => {
+    await publish(states(5), 2)
+    const link = (await call('/state?limit=2', { headers: READER })).headers.get('Link')!
+    const next = /^<([^>]+)>/.exec(link)![1]!
+    expect((await call(next, { headers: READER })).status).toBe(200)
+    await publish(states(6), 2)
+    const stale = await call(next, { headers: READER })
+    expect(stale.status).toBe(400)
+    expect(await stale.json()).toEqual({
+      error: {
+        message: 'cursor belongs to a snapshot version that has been replaced; start again without a cursor',
+        type: 'invalid_request_error',
+        code: 'stale_cursor',
+        param: 'cursor',
+      },
+    })
+    const garbled = await call('/state?cursor=bm90LWEtY3Vyc29y', { headers: READER })
+    expect(garbled.status).toBe(400)
+    expect(((await garbled.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: 'invalid_cursor',
+      param: 'cursor',
+    })
+    for (const limit of ['0', '1001', 'ten', '-1']) {
+      const bad = await call(`/state?limit=${limit}`, { headers: READER })
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('limit')
+    }
+  })
+})
+
+describe('bounded memory', () => {
+  /** KV that counts the stored values it hands out. */
+  function countingKv() {
+    const reads = { count: 0 }
+    const kv = new Proxy(env.KV, {
+      get(target, prop) {
+        if (prop === 'get') {
+          return (key: string, type: unknown) => {
+            if (key.startsWith('snapshot:blob:')) reads.count++
+            return target.get(key, type as 'text')
+          }
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    return { kv, reads }
+  }
+
+  async function drain(stream: ReadableStream<Uint8Array>, reads: { count: number }) {
+    const reader = stream.getReader()
+    const chunks: string[] = []
+    const decoder = new TextDecoder()
+    for (let taken = 0; ; taken++) {
+      // A value is read only when the client has taken what came before it.
+      expect(reads.count).toBeLessThanOrEqual(taken + 1)
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(decoder.decode(value, { stream: true }))
+    }
+    return chunks.join('')
+  }
+
+  it('streams a /state larger than the isolate keeps one shard at a time', async () => {
+    const fleet = states(40, 2)
+    const meta = await publish(fleet, 1)
+    expect(meta.shardCount).toBeGreaterThanOrEqual(20)
+    const { kv, reads } = countingKv()
+    const reader = new SnapshotReader(kv, { metaMaxAgeMs: 0, keepBytes: 1024 })
+    const body = await fullState(reader, meta)
+    expect(body).toBeInstanceOf(ReadableStream)
+    expect(await drain(body as ReadableStream<Uint8Array>, reads)).toBe(JSON.stringify(fleet))
+    expect(reads.count).toBe(meta.shardCount)
+  })
+
+  it('streams a large /providers answer a shard at a time, with the entries a full scan gives', async () => {
+    const fleet = states(30, 6)
+    const meta = await publish(fleet, 1)
+    const { kv, reads } = countingKv()
+    const reader = new SnapshotReader(kv, { metaMaxAgeMs: 0, keepBytes: 1024 })
+    const query = providerQuery({ types: [], capabilities: ['chat'] })
+    const body = await providerList(reader, meta, query, 'chat')
+    expect(body).toBeInstanceOf(ReadableStream)
+    const text = await drain(body as ReadableStream<Uint8Array>, { count: 0 })
+    expect(text).toBe(JSON.stringify(providersFromSnapshot(fleet, { types: [], capabilities: ['chat'] })))
+    expect(reads.count).toBeGreaterThan(0)
+  })
+})
+
+describe("the isolate's copy of the snapshot", () => {
+  const blobKeys = async () => (await env.KV.list({ prefix: 'snapshot:blob:' })).keys.map((k) => k.name)
+
+  it('serves a version it has read without reading its values again, and switches when a new one is published', async () => {
+    await publish(states(3, 2))
     expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
     expect((await call('/state/b1', { headers: READER })).status).toBe(200)
-    // Shards gone from KV: the same version still answers, from memory, with the same body.
-    for (const key of await shardKeys()) await env.KV.delete(key)
+    const models = await (await call('/models', { headers: READER })).text()
+    // Values gone from KV: the same version still answers, from memory, with the same bodies.
+    for (const key of await blobKeys()) await env.KV.delete(key)
     expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
     expect(((await (await call('/state/b1', { headers: READER })).json()) as BackendRuntimeState).id).toBe('b1')
+    expect(await (await call('/models', { headers: READER })).text()).toBe(models)
 
-    await publish(5)
+    await publish(states(5))
     expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2', 'b3', 'b4'])
   })
 
   it('never answers a newer version from an older copy: a newer one that is incomplete is a 503', async () => {
-    await publish(3)
+    await publish(states(3))
     expect((await call('/state', { headers: READER })).status).toBe(200)
-    const newer = await publish(5)
-    await env.KV.delete(`snapshot:shard:${newer.etag}:2`)
+    const newer = await publish(states(5))
+    await env.KV.delete(newer.shards.at(-1)!.key)
     await expectUnavailable(await call('/state', { headers: READER }))
+  })
+
+  it("keeps another isolate's publish unseen for at most SNAPSHOT_META_MAX_AGE_MS, and sees its own at once", async () => {
+    const fresh = { SNAPSHOT_META_MAX_AGE_MS: '60000' }
+    await publish(states(2))
+    expect(await ids(await fetchWith(fresh, '/state', { headers: READER }))).toEqual(['b0', 'b1'])
+    // Published by another isolate: this one is not told.
+    const elsewhere = new SnapshotStore(env.KV, { backendsPerShard: 2, announce: () => {} })
+    await elsewhere.write({ backends: states(4) }, await elsewhere.readMeta(), {
+      now: new Date(),
+      heartbeatSeconds: 900,
+    })
+    expect(await ids(await fetchWith(fresh, '/state', { headers: READER }))).toEqual(['b0', 'b1'])
+    expect(await ids(await fetchWith({ SNAPSHOT_META_MAX_AGE_MS: '0' }, '/state', { headers: READER }))).toHaveLength(4)
+    // Published here: seen at once, whatever the age allowed.
+    await publish(states(3))
+    expect(await ids(await fetchWith(fresh, '/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
   })
 })

@@ -1,17 +1,32 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { BACKENDS_PER_SHARD, SnapshotStore } from '../src/kv/snapshot-store'
-import type { BackendRuntimeState } from '../src/published/types'
+import { SnapshotStore } from '../src/kv/snapshot-store'
+import type { BackendRuntimeState, SnapshotMeta } from '../src/published/types'
 import { resetAll } from './helpers'
 
 beforeEach(resetAll)
 
-function states(count: number, checkedAt = '2026-11-27T12:00:00.000Z'): BackendRuntimeState[] {
+const now = new Date('2026-11-27T12:00:00.000Z')
+const later = (seconds: number) => new Date(now.getTime() + seconds * 1000)
+
+function states(count: number, checkedAt = now.toISOString()): BackendRuntimeState[] {
   return Array.from({ length: count }, (_, i) => ({
     id: `b${String(i).padStart(4, '0')}`,
     name: `backend-${String(i).padStart(4, '0')}`,
-    models: [],
-    pulledModels: [],
+    models: ['m1', 'm2'],
+    pulledModels: ['m1', 'm2'].map((id, j) => ({
+      name: id,
+      model: id,
+      contextLength: j === 0 ? 4096 : 131072,
+      maxOutputTokens: 0,
+      canChat: true,
+      canEmbed: false,
+      canPrompt: true,
+      canStream: true,
+      canThink: false,
+      canVision: false,
+      tools: null,
+    })),
     backend: { id: `b${i}`, name: `backend-${i}`, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
     status: 'healthy',
     checkedAt,
@@ -21,117 +36,151 @@ function states(count: number, checkedAt = '2026-11-27T12:00:00.000Z'): BackendR
   }))
 }
 
-async function shardKeys(): Promise<string[]> {
-  return (await env.KV.list({ prefix: 'snapshot:shard:' })).keys.map((k) => k.name).sort()
+/** KV with every put and delete recorded. */
+function recordingKv() {
+  const puts: string[] = []
+  const deletes: string[] = []
+  const kv = new Proxy(env.KV, {
+    get(target, prop) {
+      if (prop === 'put')
+        return (key: string, ...rest: unknown[]) => (puts.push(key), target.put(key, ...(rest as [string])))
+      if (prop === 'delete') return (key: string) => (deletes.push(key), target.delete(key))
+      const value = Reflect.get(target, prop)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { kv, puts, deletes }
 }
 
-const now = new Date('2026-11-27T12:00:00.000Z')
-const later = (seconds: number) => new Date(now.getTime() + seconds * 1000)
+async function storedKeys(): Promise<string[]> {
+  return (await env.KV.list({ prefix: 'snapshot:' })).keys.map((k) => k.name).sort()
+}
+
+async function namedBy(meta: SnapshotMeta): Promise<string[]> {
+  const directory = (await env.KV.get(meta.views.providers, 'json')) as { shards: { key: string }[][] }
+  return [
+    ...meta.shards.map((s) => s.key),
+    ...Object.values(meta.views).filter((k): k is string => k !== null),
+    ...directory.shards.flat().map((c) => c.key),
+  ]
+}
+
+const quiet = { announce: () => {} }
 
 describe('SnapshotStore', () => {
-  it('splits a large fleet into shards and reads it back whole, in order', async () => {
-    const store = new SnapshotStore(env.KV)
-    const fleet = states(BACKENDS_PER_SHARD * 2 + 50)
-    const decision = await store.write({ backends: fleet }, null, { now, heartbeatSeconds: 900 })
-    expect(decision).toMatchObject({ written: true, kvWrites: 4, meta: { shardCount: 3, backendCount: 250 } })
-    const { snapshot } = await store.read()
-    expect(snapshot.backends).toEqual(fleet)
-  })
-
-  it('deletes shards a smaller fleet no longer needs, once readers of the previous version are served', async () => {
-    const store = new SnapshotStore(env.KV)
-    const first = await store.write({ backends: states(250) }, null, { now, heartbeatSeconds: 900 })
-    const second = await store.write({ backends: states(10) }, first.meta, { now: later(1), heartbeatSeconds: 900 })
-    // The previous version stays whole for readers whose cached meta still names it.
-    expect(await shardKeys()).toEqual(
-      [
-        ...[0, 1, 2].map((i) => `snapshot:shard:${first.meta!.etag}:${i}`),
-        `snapshot:shard:${second.meta!.etag}:0`,
-      ].sort(),
-    )
-    expect((await store.read(first.meta)).snapshot.backends).toHaveLength(250)
-    const third = await store.write({ backends: states(10) }, second.meta, { now: later(1000), heartbeatSeconds: 900 })
-    expect(third).toMatchObject({ written: true, kvWrites: 1 + 1 + 3 })
-    expect(await shardKeys()).toEqual(
-      [`snapshot:shard:${second.meta!.etag}:0`, `snapshot:shard:${third.meta!.etag}:0`].sort(),
-    )
-    expect((await store.read()).snapshot.backends).toHaveLength(10)
-  })
-
-  it('keeps exactly two versions of shards after three writes, with no expiry on any', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 2 })
-    let meta = null
-    const etags: string[] = []
-    for (let n = 0; n < 3; n++) {
-      const decision = await store.write({ backends: states(4 + n) }, meta, { now: later(n), heartbeatSeconds: 900 })
-      meta = decision.meta
-      etags.push(meta!.etag)
-    }
-    const keys = await shardKeys()
-    expect(keys).toEqual(
-      [
-        ...[0, 1, 2].map((i) => `snapshot:shard:${etags[1]}:${i}`),
-        ...[0, 1, 2].map((i) => `snapshot:shard:${etags[2]}:${i}`),
-      ].sort(),
-    )
-    expect(meta).toMatchObject({ etag: etags[2], shardCount: 3 })
+  it('publishes a fleet as shards of about the set size, each value under a key made of its bytes', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
+    const { meta, kvWrites } = await store.write({ backends: states(250) }, null, { now, heartbeatSeconds: 900 })
+    expect(meta).toMatchObject({ schemaVersion: 2, backendCount: 250 })
+    expect(meta!.shards.reduce((n, s) => n + s.count, 0)).toBe(250)
+    expect(meta!.shards.every((s) => s.count <= 20)).toBe(true)
+    expect(meta!.shardCount).toBe(meta!.shards.length)
+    expect(meta!.shardCount).toBeGreaterThan(5)
+    const named = await namedBy(meta!)
+    expect(named.every((key) => /^snapshot:blob:[0-9a-f]{32}$/.test(key))).toBe(true)
+    // Every value once, plus the meta; nothing else stored.
+    expect(kvWrites).toBe(new Set(named).size + 1)
+    expect(await storedKeys()).toEqual([...new Set(named), 'snapshot:meta'].sort())
     const listed = (await env.KV.list({ prefix: 'snapshot:' })).keys
     expect(listed.every((k) => k.expiration === undefined)).toBe(true)
   })
 
-  it('sweeps shards an interrupted write left behind, once they are older than the previous version', async () => {
-    const store = new SnapshotStore(env.KV)
-    const first = await store.write({ backends: states(1) }, null, { now, heartbeatSeconds: 900 })
-    // A write that stored its shard and died before its meta.
-    await env.KV.put('snapshot:shard:orphan:0', '{}', { metadata: { writtenAt: later(1).toISOString() } })
-    const second = await store.write({ backends: states(2) }, first.meta, { now: later(2), heartbeatSeconds: 900 })
-    expect(await shardKeys()).toContain('snapshot:shard:orphan:0')
-    const third = await store.write({ backends: states(3) }, second.meta, { now: later(3), heartbeatSeconds: 900 })
-    expect(await shardKeys()).toEqual(
-      [`snapshot:shard:${second.meta!.etag}:0`, `snapshot:shard:${third.meta!.etag}:0`].sort(),
+  it('rewrites only the changed shard, its /providers chunks, the views it touches and the meta when one backend changes', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
+    const fleet = states(300)
+    const first = await store.write({ backends: fleet }, null, { now, heartbeatSeconds: 900 })
+    const { kv, puts } = recordingKv()
+    const changed = fleet.map((b, i) =>
+      i === 137 ? { ...b, status: 'down' as const, error: 'unreachable', errorKind: 'network' as const } : b,
     )
+    const second = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(
+      { backends: changed },
+      first.meta,
+      { now: later(60), heartbeatSeconds: 900 },
+    )
+    const changedShards = second.meta!.shards.filter((s, i) => s.key !== first.meta!.shards[i]!.key)
+    expect(changedShards).toHaveLength(1)
+    const directory = (await env.KV.get(second.meta!.views.providers, 'json')) as { shards: { key: string }[][] }
+    const shardIndex = second.meta!.shards.indexOf(changedShards[0]!)
+    const allowed = new Set([
+      changedShards[0]!.key,
+      ...directory.shards[shardIndex]!.map((c) => c.key),
+      second.meta!.views.providers,
+      'snapshot:meta',
+    ])
+    expect(puts.every((key) => allowed.has(key))).toBe(true)
+    expect(puts.length).toBeLessThanOrEqual(allowed.size)
+    // Same backends and models: the index and the model views are the previous version's.
+    expect(second.meta!.views.index).toBe(first.meta!.views.index)
+    expect(second.meta!.views.models).toBe(first.meta!.views.models)
   })
 
-  it('reads more than 100 shards back whole (bulk reads take at most 100 keys)', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 1 })
-    const fleet = states(101)
-    const decision = await store.write({ backends: fleet }, null, { now, heartbeatSeconds: 900 })
-    expect(decision.meta).toMatchObject({ shardCount: 101, backendCount: 101 })
-    expect(await store.read()).toEqual({ meta: decision.meta, snapshot: { backends: fleet }, complete: true })
-  })
-
-  it('reports a snapshot incomplete when a shard is missing or belongs to another version', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 2 })
-    const { meta } = await store.write({ backends: states(6) }, null, { now, heartbeatSeconds: 900 })
-    const key = `snapshot:shard:${meta!.etag}:1`
-    const shard = JSON.parse((await env.KV.get(key))!) as { etag: string }
-    await env.KV.put(key, JSON.stringify({ ...shard, etag: 'someone-else' }))
-    const mismatched = await store.read()
-    expect(mismatched.complete).toBe(false)
-    // What does belong to the version is still there, for the cycle's previous snapshot.
-    expect(mismatched.snapshot.backends.map((b) => b.id)).toEqual(['b0000', 'b0001', 'b0004', 'b0005'])
-    await env.KV.delete(key)
-    expect((await store.read()).complete).toBe(false)
-  })
-
-  it('skips the write when only timestamps changed, until the heartbeat is due', async () => {
-    const store = new SnapshotStore(env.KV)
-    const first = await store.write({ backends: states(3) }, null, { now, heartbeatSeconds: 900 })
-    const quiet = await store.write({ backends: states(3, later(60).toISOString()) }, first.meta, {
+  it('makes no write when only timestamps changed, until the heartbeat rewrites the shards and the meta', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
+    const first = await store.write({ backends: states(30) }, null, { now, heartbeatSeconds: 900 })
+    const quietWrite = await store.write({ backends: states(30, later(60).toISOString()) }, first.meta, {
       now: later(60),
       heartbeatSeconds: 900,
     })
-    expect(quiet).toEqual({ written: false, kvWrites: 0, meta: first.meta })
-    const due = await store.write({ backends: states(3, later(901).toISOString()) }, first.meta, {
-      now: later(901),
-      heartbeatSeconds: 900,
-    })
+    expect(quietWrite).toEqual({ written: false, kvWrites: 0, meta: first.meta })
+    const { kv, puts } = recordingKv()
+    const due = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(
+      { backends: states(30, later(901).toISOString()) },
+      first.meta,
+      { now: later(901), heartbeatSeconds: 900 },
+    )
     expect(due.written).toBe(true)
     expect(due.meta!.contentHash).toBe(first.meta!.contentHash)
     expect(due.meta!.etag).not.toBe(first.meta!.etag)
+    // Shards (their timestamps moved) and the meta; not the index, the model views or /providers.
+    expect(puts.sort()).toEqual([...due.meta!.shards.map((s) => s.key), 'snapshot:meta'].sort())
+    expect(due.meta!.views).toEqual(first.meta!.views)
   })
 
-  it('reads an empty snapshot when nothing was ever written', async () => {
-    expect(await new SnapshotStore(env.KV).read()).toEqual({ meta: null, snapshot: { backends: [] }, complete: true })
+  it('keeps the values of this version and the previous one, and sweeps older ones', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
+    const named: string[][] = []
+    let previous: SnapshotMeta | null = null
+    for (let n = 0; n < 3; n++) {
+      const { meta } = await store.write({ backends: states(4 + n * 3) }, previous, {
+        now: later(n),
+        heartbeatSeconds: 900,
+      })
+      named.push(await namedBy(meta!))
+      previous = meta
+    }
+    const kept = new Set([...named[1]!, ...named[2]!, 'snapshot:meta'])
+    expect(await storedKeys()).toEqual([...kept].sort())
+    expect(named[0]!.filter((k) => !kept.has(k)).length).toBeGreaterThan(0)
+  })
+
+  it('sweeps values an interrupted write left behind, once they are older than the previous version', async () => {
+    const store = new SnapshotStore(env.KV, quiet)
+    const first = await store.write({ backends: states(1) }, null, { now, heartbeatSeconds: 900 })
+    // A write that stored a value and died before its meta.
+    await env.KV.put('snapshot:blob:orphan', '{}', { metadata: { writtenAt: later(1).toISOString() } })
+    const second = await store.write({ backends: states(2) }, first.meta, { now: later(2), heartbeatSeconds: 900 })
+    expect(await storedKeys()).toContain('snapshot:blob:orphan')
+    await store.write({ backends: states(3) }, second.meta, { now: later(3), heartbeatSeconds: 900 })
+    expect(await storedKeys()).not.toContain('snapshot:blob:orphan')
+  })
+
+  it('replaces a meta of the layout before views, even with unchanged content, and sweeps its shards later', async () => {
+    const store = new SnapshotStore(env.KV, quiet)
+    const first = await store.write({ backends: states(3) }, null, { now, heartbeatSeconds: 900 })
+    const legacy = {
+      schemaVersion: 1 as const,
+      contentHash: first.meta!.contentHash,
+      etag: 'legacy',
+      writtenAt: later(1).toISOString(),
+      shardCount: 1,
+    }
+    await env.KV.put('snapshot:shard:legacy:0', '{}', { metadata: { writtenAt: later(1).toISOString() } })
+    const replaced = await store.write({ backends: states(3) }, legacy, { now: later(2), heartbeatSeconds: 900 })
+    expect(replaced.written).toBe(true)
+    // Readers of the old layout keep its shard until the next version.
+    expect(await storedKeys()).toContain('snapshot:shard:legacy:0')
+    await store.write({ backends: states(4) }, replaced.meta, { now: later(3), heartbeatSeconds: 900 })
+    expect(await storedKeys()).not.toContain('snapshot:shard:legacy:0')
   })
 })

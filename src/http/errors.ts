@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
 import { databaseUnavailable } from '../db/errors'
 import { SettingsError } from '../env'
+import { SnapshotUnavailableError } from '../kv/snapshot-reader'
 import { logDatabaseUnavailable } from './log'
 
 /** The one error body every route answers with. */
@@ -71,6 +72,12 @@ export function onError(error: Error, c: Context): Response {
   }
   if (error instanceof SettingsError) {
     return c.json(errorBody(500, 'invalid_setting', error.message), 500)
+  }
+  // KV's edge cache can show a new version's meta a little before its values: retry shortly.
+  if (error instanceof SnapshotUnavailableError) {
+    return c.json(errorBody(503, 'snapshot_unavailable', SnapshotUnavailableError.publicMessage), 503, {
+      'Retry-After': SnapshotUnavailableError.retryAfterSeconds,
+    })
   }
   if (error instanceof DatabaseNotConfiguredError) {
     return c.json(errorBody(503, 'database_not_configured', error.message), 503)

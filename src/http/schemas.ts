@@ -128,6 +128,12 @@ export const runSummarySchema = z
     cacheHits: z.number(),
     kvWrites: z.number(),
     snapshotWritten: z.boolean(),
+    publish: z
+      .object({
+        kvWrites: z.number().describe('KV puts and deletes of the publish step (part of kvWrites)'),
+        ms: z.number().describe('time spent rendering and writing the snapshot and its views'),
+      })
+      .optional(),
     warnings: z.array(z.string()).optional(),
   })
   .meta({ id: 'RunSummary' })

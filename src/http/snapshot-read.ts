@@ -1,79 +1,87 @@
 import type { Context, TypedResponse } from 'hono'
 import type { JSONParsed } from 'hono/utils/types'
-import { SnapshotStore } from '../kv/snapshot-store'
-import type { Snapshot, SnapshotMeta } from '../published/types'
+import { SnapshotReader } from '../kv/snapshot-reader'
+import type { SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { AppEnv } from './context'
 import { ApiError } from './errors'
+import type { Body } from './snapshot-bodies'
 
 /** Readers revalidate with the ETag; the snapshot changes at most once per cycle. */
 const CACHE_CONTROL = 'private, no-cache'
-/** KV's edge cache catches up with a new version within about a minute; a retry a few seconds on usually succeeds. */
-const RETRY_AFTER_S = '5'
+
+/** What a read sees before the first cycle published anything: no backends, no stored values. */
+const EMPTY_META: SnapshotMeta = {
+  schemaVersion: 2,
+  contentHash: '',
+  etag: 'empty',
+  writtenAt: new Date(0).toISOString(),
+  backendCount: 0,
+  shardCount: 0,
+  shards: [],
+  views: { index: '', models: null, openAIModels: null, providers: '' },
+}
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   return ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag) ?? false
 }
 
-/**
- * The last complete snapshot this isolate read, keyed by its version, with the bodies already
- * rendered from it: a later read of the same version costs one small KV read (the meta) and no
- * parsing. Only one version is kept, and rendered bodies up to MAX_RENDERED_BYTES.
- */
-interface IsolateCopy {
-  version: string
-  snapshot: Snapshot
-  bodies: Map<string, string>
-  renderedBytes: number
+/** A URL's share of the ETag, remembered so that a revalidation costs no hashing. */
+const variants = new Map<string, string>()
+const MAX_VARIANTS = 1000
+
+async function variantOf(key: string): Promise<string> {
+  let variant = variants.get(key)
+  if (variant === undefined) {
+    variant = (await sha256Hex(key)).slice(0, 16)
+    if (variants.size >= MAX_VARIANTS) variants.clear()
+    variants.set(key, variant)
+  }
+  return variant
 }
 
-const MAX_RENDERED_BYTES = 8 * 1024 * 1024
-let isolateCopy: IsolateCopy | undefined
+export interface SnapshotReadOptions {
+  /** A cursor's version: when the isolate's meta names another, KV is asked again before it is called stale. */
+  version?: string
+  /** Extra headers on a 200 (a page's `Link`). */
+  headers?: (meta: SnapshotMeta) => Record<string, string>
+}
 
 /**
- * Answers a read from the published snapshot with an ETag derived from the snapshot's and the
- * request's identity: `If-None-Match` is answered 304 from the small meta record alone, without
- * reading the shards (that ETag only ever went out with a 200 for this URL). The ETag is sent
- * only with a 200 or 304, never with an error `render` raises (an unknown id's 404). A snapshot
- * whose shards do not all belong to the meta (KV's edge cache mid-update) is refused with 503
- * and `Retry-After`, never served under the new ETag, and never kept in the isolate's copy.
+ * Answers a read from the published snapshot with an ETag made of the version and the URL:
+ * `If-None-Match` is answered 304 from the meta alone (from memory while it is fresh), without
+ * reading any stored value. The ETag is sent only with a 200 or 304, never with an error `body`
+ * raises (an unknown id's 404). A value the meta names that KV does not have yet is a 503 with
+ * `Retry-After` (see onError), never a body mixed from two versions.
  */
-export async function snapshotResponse<C extends Context<AppEnv>, T extends object>(
-  c: C,
-  render: (snapshot: Snapshot, meta: SnapshotMeta | null) => T,
+export async function snapshotRead<T>(
+  c: Context<AppEnv>,
+  body: (reader: SnapshotReader, meta: SnapshotMeta, variant: string) => Promise<Body>,
+  options: SnapshotReadOptions = {},
 ) {
-  const store = new SnapshotStore(c.env.KV)
-  const meta = await store.readMeta()
+  const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+  let meta = (await reader.meta()) ?? EMPTY_META
+  if (options.version !== undefined && options.version !== meta.etag)
+    meta = (await reader.meta({ fresh: true })) ?? EMPTY_META
+  if (options.version !== undefined && options.version !== meta.etag) {
+    throw new ApiError(
+      400,
+      'stale_cursor',
+      'cursor belongs to a snapshot version that has been replaced; start again without a cursor',
+      'cursor',
+    )
+  }
   const url = new URL(c.req.url)
-  const variantKey = `${url.pathname}?${url.searchParams.toString()}`
-  const variant = (await sha256Hex(variantKey)).slice(0, 16)
-  const version = meta?.etag ?? 'empty'
-  const etag = `"${version}-${variant}"`
+  const variant = await variantOf(`${url.pathname}?${url.searchParams.toString()}`)
+  const etag = `"${meta.etag}-${variant}"`
   const cacheHeaders = { ETag: etag, 'Cache-Control': CACHE_CONTROL }
   if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, cacheHeaders)
-  const copy = await isolateCopyOf(store, meta, version)
-  let text = copy.bodies.get(variantKey)
-  if (text === undefined) {
-    text = JSON.stringify(render(copy.snapshot, meta))
-    if (copy.renderedBytes + text.length <= MAX_RENDERED_BYTES) {
-      copy.bodies.set(variantKey, text)
-      copy.renderedBytes += text.length
-    }
-  }
-  const response = c.body(text, 200, { ...cacheHeaders, 'Content-Type': 'application/json' })
-  // The body is JSON.stringify of a T, as c.json would send it: typed the same for the client.
+  const content = await body(reader, meta, variant)
+  const response = c.body(content, 200, {
+    ...cacheHeaders,
+    ...options.headers?.(meta),
+    'Content-Type': 'application/json',
+  })
+  // The body is the JSON of a T, as c.json would send it: typed the same for the client.
   return response as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>
-}
-
-/** The isolate's copy of `version`, read from KV when it holds another one (or none). */
-async function isolateCopyOf(store: SnapshotStore, meta: SnapshotMeta | null, version: string): Promise<IsolateCopy> {
-  if (isolateCopy?.version === version) return isolateCopy
-  const { snapshot, complete } = await store.read(meta)
-  if (!complete) {
-    throw new ApiError(503, 'snapshot_unavailable', 'the snapshot is being republished; retry shortly', undefined, {
-      'Retry-After': RETRY_AFTER_S,
-    })
-  }
-  isolateCopy = { version, snapshot, bodies: new Map(), renderedBytes: 0 }
-  return isolateCopy
 }

@@ -1,26 +1,36 @@
-import type { BackendRuntimeState, Snapshot, SnapshotMeta } from '../published/types'
+import pMap from 'p-map'
+import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
+import type { ProviderDirectory } from '../views/provider-index'
+import { renderSnapshot } from '../views/render'
 import { snapshotContentHash } from './content-hash'
+import { META_KEY, rememberPublished } from './snapshot-reader'
 
-const META_KEY = 'snapshot:meta'
-const SHARD_PREFIX = 'snapshot:shard:'
-/** Shards of one published version: a version's keys are never overwritten by a later one. */
-const shardKey = (etag: string, index: number) => `${SHARD_PREFIX}${etag}:${index}`
-/** KV bulk reads take at most 100 keys. */
-const BULK_LIMIT = 100
-/**
- * Backends per KV value. A value holds at most 25 MiB; a backend with a few hundred models is
- * well under 100 KiB, so 100 per shard keeps every value far below the limit.
- */
+const PREFIX = 'snapshot:'
+/** Every value a version names lives under a key made of a hash of its bytes. */
+const BLOB_PREFIX = 'snapshot:blob:'
+/** Backends per shard, on average; shard cuts are chosen by backend id (see chunkStarts). */
 export const BACKENDS_PER_SHARD = 100
+/** KV values hold at most 25 MiB; shards stay far below it whatever their backends hold. */
+export const MAX_SHARD_BYTES = 4 * 1024 * 1024
+/** A model view past this is not stored: reads merge the shards instead. */
+export const MAX_VIEW_BYTES = 16 * 1024 * 1024
+/** Puts in flight at once while publishing. */
+const WRITE_CONCURRENCY = 6
 
-interface Shard {
+/** The meta written before views were rendered at publish; read only to replace it. */
+interface LegacyMeta {
+  schemaVersion: 1
+  contentHash: string
   etag: string
-  backends: BackendRuntimeState[]
+  writtenAt: string
+  shardCount: number
 }
 
-/** Written with each shard key, so the sweep can tell a version's age from the key listing. */
-interface ShardKeyMetadata {
+export type StoredMeta = SnapshotMeta | LegacyMeta
+
+/** Written with each value, so the sweep can tell how old an unreferenced one is. */
+interface BlobMetadata {
   writtenAt: string
 }
 
@@ -30,112 +40,141 @@ export interface WriteDecision {
   meta: SnapshotMeta | null
 }
 
-export interface SnapshotRead {
-  meta: SnapshotMeta | null
-  /** The backends of every shard that belongs to `meta`; all of them when `complete`. */
-  snapshot: Snapshot
-  /**
-   * False when a shard `meta` names is missing or belongs to another version (KV's edge cache can
-   * serve a newer meta with older shards for about a minute). Such a snapshot must not be served
-   * under `meta.etag`; the cycle may still use what was found as its previous snapshot.
-   */
-  complete: boolean
+export interface SnapshotStoreOptions {
+  backendsPerShard?: number
+  maxShardBytes?: number
+  maxViewBytes?: number
+  maxProviderChunks?: number
+  /** Tells this isolate's readers about a new version; tests stand in for another isolate with a no-op. */
+  announce?: (meta: SnapshotMeta) => void
 }
 
+const blobKey = async (bytes: Uint8Array) => `${BLOB_PREFIX}${(await sha256Hex(bytes)).slice(0, 32)}`
+
 /**
- * The published snapshot in KV, split into shards so a large fleet fits; readers do not care how
- * many shards there are. Writes happen only when the content changed or the heartbeat is due,
- * so a quiet fleet costs no KV writes. No key carries a TTL: the last good snapshot outlives a
- * database outage of any length.
+ * The published snapshot in KV: a small meta naming the version, and the views a read returns,
+ * rendered at publish (views/render.ts). Values are content-addressed, so a publish writes only
+ * the values whose bytes changed: a change in one backend rewrites its shard, its shard's
+ * /providers chunks, the views it touches and the meta. A quiet fleet costs no KV writes; a
+ * heartbeat rewrites the shards (their timestamps moved) and the meta. No key carries a TTL: the
+ * last good snapshot outlives a database outage of any length.
  */
 export class SnapshotStore {
-  private readonly backendsPerShard: number
-
   constructor(
     private readonly kv: KVNamespace,
-    options: { backendsPerShard?: number } = {},
-  ) {
-    this.backendsPerShard = options.backendsPerShard ?? BACKENDS_PER_SHARD
-  }
+    private readonly options: SnapshotStoreOptions = {},
+  ) {}
 
-  async readMeta(): Promise<SnapshotMeta | null> {
-    return this.kv.get<SnapshotMeta>(META_KEY, 'json')
-  }
-
-  /** Reads the shards `meta` names (the stored meta when not given), in bulk reads of at most 100 keys. */
-  async read(meta?: SnapshotMeta | null): Promise<SnapshotRead> {
-    const current = meta === undefined ? await this.readMeta() : meta
-    if (!current || current.shardCount === 0) return { meta: current, snapshot: { backends: [] }, complete: true }
-    const keys = Array.from({ length: current.shardCount }, (_, i) => shardKey(current.etag, i))
-    const backends: BackendRuntimeState[] = []
-    let complete = true
-    for (let i = 0; i < keys.length; i += BULK_LIMIT) {
-      const chunk = keys.slice(i, i + BULK_LIMIT)
-      const shards = await this.kv.get<Shard>(chunk, 'json')
-      for (const key of chunk) {
-        const shard = shards.get(key)
-        if (shard?.etag === current.etag) backends.push(...shard.backends)
-        else complete = false
-      }
-    }
-    return { meta: current, snapshot: { backends }, complete }
+  async readMeta(): Promise<StoredMeta | null> {
+    return this.kv.get<StoredMeta>(META_KEY, 'json')
   }
 
   /**
-   * Publishes a new version: its shards under new keys, then the meta naming it and the version it
-   * replaces, then a sweep of every older version's shards (the previous version's stay, for
-   * readers whose cached meta is up to one version old).
+   * Publishes a new version when the content changed or the heartbeat is due: the values it names
+   * that the previous version did not, then the meta, then a sweep of values neither names.
    */
   async write(
     snapshot: Snapshot,
-    previous: SnapshotMeta | null,
+    previous: StoredMeta | null,
     options: { now: Date; heartbeatSeconds: number },
   ): Promise<WriteDecision> {
     const contentHash = await snapshotContentHash(snapshot)
     const age = previous ? options.now.getTime() - Date.parse(previous.writtenAt) : Infinity
-    if (previous?.contentHash === contentHash && age < options.heartbeatSeconds * 1000) {
+    if (
+      previous?.schemaVersion === 2 &&
+      previous.contentHash === contentHash &&
+      age < options.heartbeatSeconds * 1000
+    ) {
       return { written: false, kvWrites: 0, meta: previous }
     }
     const writtenAt = options.now.toISOString()
     const etag = (await sha256Hex(`${contentHash}:${writtenAt}`)).slice(0, 32)
-    const shardCount = Math.ceil(snapshot.backends.length / this.backendsPerShard)
-    for (let i = 0; i < shardCount; i++) {
-      const backends = snapshot.backends.slice(i * this.backendsPerShard, (i + 1) * this.backendsPerShard)
-      await this.kv.put(shardKey(etag, i), JSON.stringify({ etag, backends } satisfies Shard), {
-        metadata: { writtenAt } satisfies ShardKeyMetadata,
-      })
+    const rendered = renderSnapshot(snapshot, {
+      writtenAt: options.now,
+      backendsPerShard: this.options.backendsPerShard ?? BACKENDS_PER_SHARD,
+      maxShardBytes: this.options.maxShardBytes ?? MAX_SHARD_BYTES,
+      maxViewBytes: this.options.maxViewBytes ?? MAX_VIEW_BYTES,
+      maxProviderChunks: this.options.maxProviderChunks,
+    })
+    const blobs = new Map<string, Uint8Array>()
+    const add = async (bytes: Uint8Array) => {
+      const key = await blobKey(bytes)
+      blobs.set(key, bytes)
+      return key
     }
+    const shards: PublishedShard[] = []
+    for (const shard of rendered.shards) {
+      shards.push({ key: await add(shard.bytes), count: shard.count, bytes: shard.bytes.length })
+    }
+    const directory: ProviderDirectory = { shards: [] }
+    for (const chunks of rendered.providers) {
+      const listed = []
+      for (const chunk of chunks) listed.push({ key: await add(chunk.bytes), summary: chunk.summary })
+      directory.shards.push(listed)
+    }
+    const models = rendered.models ? await add(rendered.models) : null
+    // `created` in /v1/models is when this model list was first published: a version with the
+    // same models names the previous list, so a heartbeat does not rewrite it.
+    const sameModels = previous?.schemaVersion === 2 && models !== null && previous.views.models === models
+    const openAIModels = sameModels
+      ? previous.views.openAIModels
+      : rendered.openAIModels
+        ? await add(rendered.openAIModels)
+        : null
     const meta: SnapshotMeta = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       contentHash,
       etag,
       writtenAt,
-      shardCount,
       backendCount: snapshot.backends.length,
+      shardCount: shards.length,
+      shards,
+      views: {
+        index: await add(rendered.index),
+        models,
+        openAIModels,
+        providers: await add(new TextEncoder().encode(JSON.stringify(directory))),
+      },
     }
+    const previousKeys = await this.keysOf(previous)
+    const fresh = [...blobs].filter(([key]) => !previousKeys.has(key))
+    await pMap(fresh, ([key, bytes]) => this.kv.put(key, bytes, { metadata: { writtenAt } satisfies BlobMetadata }), {
+      concurrency: WRITE_CONCURRENCY,
+    })
     await this.kv.put(META_KEY, JSON.stringify(meta))
-    const deleted = await this.sweep(meta, previous)
-    return { written: true, kvWrites: shardCount + 1 + deleted, meta }
+    const announce = this.options.announce ?? rememberPublished
+    announce(meta)
+    const deleted = await this.sweep(new Set([...blobs.keys(), ...previousKeys]), previous)
+    return { written: true, kvWrites: fresh.length + 1 + deleted, meta }
+  }
+
+  /** Every key a version names (a legacy version: its shards). */
+  private async keysOf(meta: StoredMeta | null): Promise<Set<string>> {
+    if (!meta) return new Set()
+    if (meta.schemaVersion !== 2) {
+      return new Set(Array.from({ length: meta.shardCount }, (_, i) => `${PREFIX}shard:${meta.etag}:${i}`))
+    }
+    const keys = new Set([...meta.shards.map((s) => s.key), ...Object.values(meta.views).filter((k) => k !== null)])
+    const directory = await this.kv.get<ProviderDirectory>(meta.views.providers, 'json')
+    for (const chunk of directory?.shards.flat() ?? []) keys.add(chunk.key)
+    return keys
   }
 
   /**
-   * Deletes the shards of every version older than `previous`, found by listing rather than by
-   * name, so shards orphaned by an interrupted write or a stale `previous` go too. Shards written
-   * after `previous` (a version this writer did not see) are left for the next write.
+   * Deletes the values no longer named by this version or the previous one (kept for readers whose
+   * meta is one version old), found by listing, so values orphaned by an interrupted write go too.
+   * A value written after `previous` (by a write this one did not see) is left for the next write.
    */
-  private async sweep(current: SnapshotMeta, previous: SnapshotMeta | null): Promise<number> {
-    const keep = new Set([current.etag, previous?.etag])
-    // Without a previous meta nothing is known to be older: unknown versions wait for the next write.
+  private async sweep(keep: Set<string>, previous: StoredMeta | null): Promise<number> {
+    // Without a previous meta nothing is known to be older: unknown values wait for the next write.
     const previousAt = previous ? Date.parse(previous.writtenAt) : -Infinity
     let deleted = 0
     let cursor: string | undefined
     do {
-      const page = await this.kv.list<ShardKeyMetadata>({ prefix: SHARD_PREFIX, cursor })
+      const page = await this.kv.list<BlobMetadata>({ prefix: PREFIX, cursor })
       for (const key of page.keys) {
-        const rest = key.name.slice(SHARD_PREFIX.length)
-        const version = rest.slice(0, rest.lastIndexOf(':'))
-        const stale = !keep.has(version) && !(Date.parse(key.metadata?.writtenAt ?? '') > previousAt)
-        if (!stale) continue
+        if (key.name === META_KEY || keep.has(key.name)) continue
+        if (Date.parse(key.metadata?.writtenAt ?? '') > previousAt) continue
         await this.kv.delete(key.name)
         deleted++
       }

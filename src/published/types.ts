@@ -74,18 +74,35 @@ export interface Snapshot {
 }
 
 /**
- * Names the published version. Written after the shards it names, so a reader that finds it finds
- * them — unless KV's edge cache still hides them, which a reader detects (see SnapshotStore.read).
- * Shards are keyed by `etag`; the previous version's shards are kept so a reader holding a meta up
- * to one version old still finds its own.
+ * Names the published version and every stored value a read needs: the /state shards, the backend
+ * index, the model views and the /providers directory, each under a key derived from its bytes
+ * (see SnapshotStore). Written after the values it names, so a reader that finds it finds them,
+ * unless KV's edge cache still hides one, which a reader answers with 503 and Retry-After.
  */
 export interface SnapshotMeta {
-  schemaVersion: 1
+  schemaVersion: 2
   /** Hash of the content, without the fields every cycle rewrites (see snapshotContentHash). */
   contentHash: string
-  /** Identifies exactly what readers get; the HTTP ETag, and the version the shard keys name. */
+  /** Identifies exactly what readers get; the HTTP ETag's first half. */
   etag: string
   writtenAt: string
-  shardCount: number
   backendCount: number
+  shardCount: number
+  /** The /state body in order: each shard's key, backends and stored bytes. */
+  shards: PublishedShard[]
+  views: {
+    /** Backend ids in snapshot order. */
+    index: string
+    /** Merged models; null when too large to store, and read by merging the shards instead. */
+    models: string | null
+    openAIModels: string | null
+    /** The /providers directory: every shard's chunks with what they may hold. */
+    providers: string
+  }
+}
+
+export interface PublishedShard {
+  key: string
+  count: number
+  bytes: number
 }

@@ -40,6 +40,8 @@ export interface RunSummary {
   cacheHits: number
   kvWrites: number
   snapshotWritten: boolean
+  /** The publish step: its KV writes (counted in kvWrites too) and its time. */
+  publish?: { kvWrites: number; ms: number }
   /** What went wrong without failing the cycle: lease renewals, a lease taken over. */
   warnings?: string[]
 }
@@ -149,12 +151,14 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     // after publishing must not hide that the snapshot is out.
     const errors: string[] = []
     try {
+      const publishStarted = deps.now()
       const decision = await new SnapshotStore(deps.kv).write(observed.snapshot, observed.previousMeta, {
-        now: deps.now(),
+        now: publishStarted,
         heartbeatSeconds: deps.settings.SNAPSHOT_HEARTBEAT_S,
       })
       summary.snapshotWritten = decision.written
       summary.kvWrites += decision.kvWrites
+      summary.publish = { kvWrites: decision.kvWrites, ms: deps.now().getTime() - publishStarted.getTime() }
     } catch (error) {
       errors.push(`publishing the snapshot to KV: ${errorText(error)}`)
     }

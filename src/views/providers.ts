@@ -30,22 +30,63 @@ export interface ProviderFilter {
   minContext?: number
 }
 
+/** A filter in the form the index compares: canonical types, capabilities as a bit mask. */
+export interface ProviderQuery {
+  /** Empty: every type. */
+  types: ReadonlySet<string>
+  mask: number
+  /** 0: no minimum. */
+  minContext: number
+}
+
+export function providerQuery(filter: ProviderFilter): ProviderQuery {
+  return {
+    types: new Set(filter.types.map(canonicalBackendType).filter(Boolean)),
+    mask: filter.capabilities.reduce((mask, c) => mask | capabilityBit(c), 0),
+    minContext: filter.minContext !== undefined && filter.minContext > 0 ? filter.minContext : 0,
+  }
+}
+
+export function capabilityBit(capability: Capability): number {
+  return 1 << CAPABILITIES.indexOf(capability)
+}
+
+/** The capabilities a model has, as a bit mask over CAPABILITIES. */
+export function capabilityMask(model: ModelPullStatus): number {
+  return CAPABILITIES.reduce((mask, c) => (model[FLAG[c]] ? mask | capabilityBit(c) : mask), 0)
+}
+
+export function matchesQuery(query: ProviderQuery, type: string, mask: number, contextLength: number): boolean {
+  if (query.types.size > 0 && !query.types.has(type)) return false
+  if ((mask & query.mask) !== query.mask) return false
+  return query.minContext === 0 || contextLength >= query.minContext
+}
+
+/** Backends with an error contribute nothing. */
+export function servesProviders(state: BackendRuntimeState): boolean {
+  return !state.error
+}
+
+export function providerEntry(state: BackendRuntimeState, model: ModelPullStatus): ProviderEntry {
+  const { modifiedAt: _m, size: _s, digest: _d, ...served } = model
+  const type = canonicalBackendType(state.backend.type)
+  return { backendId: state.id, backendName: state.name, type, baseUrl: state.backend.baseUrl, ...served }
+}
+
 /**
- * Providers from a snapshot (seed-spec §10): backends with an error contribute nothing; the type
- * filter keeps the seed's meaning but names each type once, so nothing is listed twice.
+ * Providers from a snapshot by a full scan (seed-spec §10): backends with an error contribute
+ * nothing; the type filter keeps the seed's meaning but names each type once, so nothing is listed
+ * twice. The published index answers the same question without the scan (views/provider-index.ts).
  */
 export function providersFromSnapshot(backends: BackendRuntimeState[], filter: ProviderFilter): ProviderEntry[] {
-  const wanted = new Set(filter.types.map(canonicalBackendType).filter(Boolean))
+  const query = providerQuery(filter)
   const entries: ProviderEntry[] = []
   for (const state of backends) {
-    if (state.error) continue
+    if (!servesProviders(state)) continue
     const type = canonicalBackendType(state.backend.type)
-    if (wanted.size > 0 && !wanted.has(type)) continue
     for (const model of state.pulledModels) {
-      if (!filter.capabilities.every((c) => model[FLAG[c]])) continue
-      if (filter.minContext !== undefined && filter.minContext > 0 && model.contextLength < filter.minContext) continue
-      const { modifiedAt: _m, size: _s, digest: _d, ...served } = model
-      entries.push({ backendId: state.id, backendName: state.name, type, baseUrl: state.backend.baseUrl, ...served })
+      if (matchesQuery(query, type, capabilityMask(model), model.contextLength))
+        entries.push(providerEntry(state, model))
     }
   }
   return entries

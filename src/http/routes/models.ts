@@ -1,12 +1,15 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { mergedModels, openAIModelList } from '../../views/models'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { doc } from '../openapi'
 import { mergedModelSchema, openAIModelListSchema } from '../schemas'
-import { snapshotResponse } from '../snapshot-read'
+
+type OpenAIModelList = z.infer<typeof openAIModelListSchema>
+import { modelList, openAIModelList } from '../snapshot-bodies'
+import { snapshotRead } from '../snapshot-read'
+import type { MergedModel } from '../../views/models'
 
 const DEFAULT_LIMIT = 100
 
@@ -35,7 +38,7 @@ export const modelRoutes = new Hono<AppEnv>().use(requireRead).get(
       const message = /^-?\d+$/.test(raw ?? '') ? 'limit must be positive' : 'invalid limit format, expected integer'
       throw new ApiError(422, 'invalid_field', message, 'limit')
     }
-    return snapshotResponse(c, (snapshot) => mergedModels(snapshot.backends).slice(0, limit))
+    return snapshotRead<MergedModel[]>(c, (reader, meta) => modelList(reader, meta, limit))
   },
 )
 
@@ -52,10 +55,7 @@ export const openAIRoutes = new Hono<AppEnv>().use(requireRead).get(
   (c) => {
     const limit = parseLimit(c.req.query('limit'))
     if (limit === null) throw new ApiError(400, 'invalid_limit', 'invalid limit', 'limit')
-    return snapshotResponse(c, (snapshot, meta) => {
-      // `created` is when the snapshot was published, so the body matches its ETag.
-      const list = openAIModelList(snapshot.backends, meta ? new Date(meta.writtenAt) : new Date(0))
-      return { ...list, data: list.data.slice(0, limit) }
-    })
+    // `created`: when this model list was first published (see SnapshotStore.write).
+    return snapshotRead<OpenAIModelList>(c, (reader, meta) => openAIModelList(reader, meta, limit))
   },
 )

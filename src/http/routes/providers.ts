@@ -23,12 +23,13 @@ import {
   hostPatternProblem,
 } from '../../reconcile/host-binding'
 import { encryptSecret } from '../../secrets'
-import { CAPABILITIES, providersFromSnapshot } from '../../views/providers'
+import { CAPABILITIES, type ProviderEntry, providerQuery as queryOf } from '../../views/providers'
 import { requireAdmin, requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { MAX_API_KEY_CHARS, MAX_ID_CHARS, body, flag, text } from '../input'
-import { snapshotResponse } from '../snapshot-read'
+import { providerList } from '../snapshot-bodies'
+import { snapshotRead } from '../snapshot-read'
 import { doc } from '../openapi'
 import { providerEntrySchema, providerStatusSchema } from '../schemas'
 import { validate } from '../validate'
@@ -248,13 +249,8 @@ export const providerRoutes = new Hono<AppEnv>()
     validate('query', providerQuery),
     (c) => {
       const query = c.req.valid('query')
-      return snapshotResponse(c, (snapshot) =>
-        providersFromSnapshot(snapshot.backends, {
-          types: query.type,
-          capabilities: query.capability,
-          minContext: query.minContext,
-        }),
-      )
+      const filter = queryOf({ types: query.type, capabilities: query.capability, minContext: query.minContext })
+      return snapshotRead<ProviderEntry[]>(c, (reader, meta, variant) => providerList(reader, meta, filter, variant))
     },
   )
   // The two fixed paths come before the `/:type/…` patterns.

@@ -1,0 +1,158 @@
+import { type Bytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
+import { type SnapshotReader, SnapshotUnavailableError } from '../kv/snapshot-reader'
+import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
+import { type MergedModel, foldMergedModels, openAIModels, sortedById } from '../views/models'
+import { type ProviderChunkHeader, type ProviderDirectory, providerBodyParts } from '../views/provider-index'
+import type { ProviderQuery } from '../views/providers'
+
+/**
+ * The bodies of the snapshot reads, joined from the values rendered at publish. Nothing here
+ * parses a backend's state except the model views' fallback, and no body holds more than a few
+ * shards: a /state or /providers answer larger than that is streamed a shard at a time.
+ */
+
+export type Body = Bytes | ReadableStream<Bytes>
+
+const EMPTY_ARRAY = utf8('[]')
+
+/** A JSON array streamed from parts (each already comma-joined elements); the next part is read only when the client has taken the previous one. */
+export function streamArray(parts: AsyncIterator<Bytes>): ReadableStream<Bytes> {
+  let first = true
+  let closed = false
+  return new ReadableStream<Bytes>(
+    {
+      async pull(controller) {
+        if (closed) return
+        const next = await parts.next()
+        if (next.done) {
+          controller.enqueue(utf8(first ? '[]' : ']'))
+          controller.close()
+          closed = true
+          return
+        }
+        if (next.value.length === 0) return
+        controller.enqueue(jsonJoin([next.value], first ? '[' : ',', ''))
+        first = false
+      },
+      async cancel() {
+        await parts.return?.()
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
+/** Every backend's state: from memory when the snapshot is small enough to keep, else streamed. */
+export async function fullState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
+  if (meta.shards.length === 0) return EMPTY_ARRAY
+  const total = meta.shards.reduce((n, s) => n + s.bytes, 0)
+  if (reader.keepable(total)) {
+    const views = await Promise.all(meta.shards.map((s) => reader.view(s.key)))
+    return jsonJoin(views.map((v) => v.body))
+  }
+  // The first shard is read before answering, so a snapshot still hidden by KV's edge cache is a
+  // 503, not a 200 cut short.
+  const first = await reader.view(meta.shards[0]!.key, false)
+  async function* shards() {
+    yield first.body
+    for (const shard of meta.shards.slice(1)) yield (await reader.view(shard.key, false)).body
+  }
+  return streamArray(shards())
+}
+
+/** A backend's position in the snapshot, by id; undefined when it has none. */
+async function positionOf(reader: SnapshotReader, meta: SnapshotMeta, id: string): Promise<number | undefined> {
+  const index = await reader.json(meta.views.index, (ids) => new Map((ids as string[]).map((id, i) => [id, i])))
+  return index.get(id)
+}
+
+/** The shard holding position `at`, and `at` within it. */
+function shardAt(meta: SnapshotMeta, at: number): { shard: number; offset: number } {
+  let offset = at
+  for (let shard = 0; shard < meta.shards.length; shard++) {
+    const count = meta.shards[shard]!.count
+    if (offset < count) return { shard, offset }
+    offset -= count
+  }
+  throw new SnapshotUnavailableError(`position ${at} is past the last shard`)
+}
+
+export async function backendState(reader: SnapshotReader, meta: SnapshotMeta, id: string) {
+  const at = await positionOf(reader, meta, id)
+  if (at === undefined) return null
+  const { shard, offset } = shardAt(meta, at)
+  return element(await reader.view(meta.shards[shard]!.key), offset)
+}
+
+/** Backends at positions [from, from + limit): the shards they span, read one after another. */
+export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from: number, limit: number) {
+  const parts: Bytes[] = []
+  let { shard, offset } = from < meta.backendCount ? shardAt(meta, from) : { shard: meta.shards.length, offset: 0 }
+  for (let left = limit; left > 0 && shard < meta.shards.length; shard++, offset = 0) {
+    const view = await reader.view(meta.shards[shard]!.key)
+    const taken = Math.min(left, view.header.ends.length - offset)
+    parts.push(elementRange(view, offset, offset + taken))
+    left -= taken
+  }
+  return jsonJoin(parts)
+}
+
+/** The first `limit` merged models. */
+export async function modelList(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<Bytes> {
+  if (meta.views.models) return jsonJoin([elementRange(await reader.view(meta.views.models), 0, limit)])
+  return utf8(JSON.stringify(await mergeShards(reader, meta, limit)))
+}
+
+/** The first `limit` models in the OpenAI list shape. */
+export async function openAIModelList(reader: SnapshotReader, meta: SnapshotMeta, limit: number) {
+  const data = meta.views.openAIModels
+    ? elementRange(await reader.view(meta.views.openAIModels), 0, limit)
+    : utf8(
+        openAIModels(await mergeShards(reader, meta, limit), new Date(meta.writtenAt))
+          .map((m) => JSON.stringify(m))
+          .join(','),
+      )
+  return jsonJoin([data], '{"object":"list","data":[', ']}')
+}
+
+/** When a model view was too large to store: the shards merged one at a time, keeping the first `limit`. */
+async function mergeShards(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<MergedModel[]> {
+  const byId = new Map<string, MergedModel>()
+  const decoder = new TextDecoder()
+  for (const shard of meta.shards) {
+    const view = await reader.view(shard.key, false)
+    foldMergedModels(byId, JSON.parse(`[${decoder.decode(view.body)}]`) as BackendRuntimeState[], limit)
+  }
+  return sortedById(byId)
+}
+
+/**
+ * Filtered providers from the index: only chunks that can hold a match are read. A small answer is
+ * kept in memory for the version; a large one is streamed.
+ */
+export async function providerList(
+  reader: SnapshotReader,
+  meta: SnapshotMeta,
+  query: ProviderQuery,
+  variant: string,
+): Promise<Body> {
+  if (meta.shards.length === 0) return EMPTY_ARRAY
+  const id = `${meta.etag}:${variant}`
+  const kept = reader.keptBody(id)
+  if (kept) return kept
+  const directory = await reader.json(meta.views.providers, (value) => value as ProviderDirectory)
+  const parts = providerBodyParts(directory, query, (key) => reader.view<ProviderChunkHeader>(key))
+  const held: Bytes[] = []
+  let bytes = 0
+  for (let next = await parts.next(); ; next = await parts.next()) {
+    if (next.done) return reader.keepBody(id, jsonJoin(held))
+    held.push(next.value)
+    bytes += next.value.length
+    if (!reader.keepable(bytes * 4)) break
+  }
+  async function* rest() {
+    yield* held.splice(0)
+    yield* parts
+  }
+  return streamArray(rest())
+}

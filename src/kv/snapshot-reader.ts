@@ -1,0 +1,143 @@
+import { LRUCache } from 'lru-cache'
+import type { SnapshotMeta } from '../published/types'
+import { type ArrayView, type ArrayViewHeader, type Bytes, decodeArrayView } from './array-view'
+
+/**
+ * A value the published meta names is not in KV (yet): KV's edge cache can serve a new meta a
+ * little before the values it names, or the meta is from before the current layout and the next
+ * cycle replaces it. Temporary: readers are told to retry.
+ */
+export class SnapshotUnavailableError extends Error {
+  static readonly publicMessage = 'the snapshot is being republished; retry shortly'
+  /** KV's edge cache catches up within about a minute; a retry a few seconds on usually succeeds. */
+  static readonly retryAfterSeconds = '5'
+
+  constructor(detail: string) {
+    super(`${SnapshotUnavailableError.publicMessage} (${detail})`)
+    this.name = 'SnapshotUnavailableError'
+  }
+}
+
+/**
+ * What one isolate keeps between requests. Stored values are named by a hash of their bytes, so a
+ * kept value is right for every version that names it and never needs invalidating; only the
+ * meta says which version is current, and it is kept for `metaMaxAgeMs` at most.
+ */
+export const ISOLATE_CACHE_BYTES = 8 * 1024 * 1024
+
+interface Kept {
+  value: unknown
+  size: number
+}
+
+const kept = new LRUCache<string, Kept>({
+  maxSize: ISOLATE_CACHE_BYTES,
+  sizeCalculation: (entry) => Math.max(1, entry.size),
+})
+
+/** The one key that is rewritten in place: it names the current version. */
+export const META_KEY = 'snapshot:meta'
+
+const MAX_KEPT_BODY_BYTES = 1024 * 1024
+
+/** Values being read from KV, so that concurrent misses share one read. */
+const loading = new Map<string, Promise<Kept | undefined>>()
+
+let knownMeta: { meta: SnapshotMeta | null; readAt: number } | undefined
+let pendingMeta: Promise<SnapshotMeta | null> | undefined
+
+/** Called by the publishing cycle: readers in this isolate see the new version at once. */
+export function rememberPublished(meta: SnapshotMeta): void {
+  knownMeta = { meta, readAt: Date.now() }
+}
+
+export interface SnapshotReaderOptions {
+  /** How long a meta read from KV answers for this isolate; 0: read it on every request. */
+  metaMaxAgeMs: number
+  now?: () => number
+  /** The largest answer kept whole in memory; past it, answers are streamed. */
+  keepBytes?: number
+}
+
+/** Reads the published snapshot through the isolate's copy. */
+export class SnapshotReader {
+  private readonly now: () => number
+
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly options: SnapshotReaderOptions,
+  ) {
+    this.now = options.now ?? Date.now
+  }
+
+  /** The current version's meta: from memory while it is fresh, else one small KV read. */
+  async meta(options: { fresh?: boolean } = {}): Promise<SnapshotMeta | null> {
+    const age = knownMeta ? this.now() - knownMeta.readAt : Infinity
+    if (!options.fresh && knownMeta && age < this.options.metaMaxAgeMs) return knownMeta.meta
+    // Concurrent requests that find the meta stale share one read.
+    pendingMeta ??= this.readMeta().finally(() => {
+      pendingMeta = undefined
+    })
+    return pendingMeta
+  }
+
+  private async readMeta(): Promise<SnapshotMeta | null> {
+    const stored = await this.kv.get<{ schemaVersion: number }>(META_KEY, 'json')
+    if (stored && stored.schemaVersion !== 2) {
+      throw new SnapshotUnavailableError(`stored layout ${stored.schemaVersion} awaits the next cycle`)
+    }
+    const meta = stored as SnapshotMeta | null
+    knownMeta = { meta, readAt: this.now() }
+    return meta
+  }
+
+  /** A stored array view; kept in memory unless `keep` is false (a read that would only churn the cache). */
+  async view<H extends ArrayViewHeader = ArrayViewHeader>(key: string, keep = true): Promise<ArrayView<H>> {
+    return this.load(key, keep, async () => {
+      const bytes = await this.kv.get(key, 'arrayBuffer')
+      if (!bytes) return undefined
+      const view = decodeArrayView<H>(new Uint8Array(bytes))
+      return { value: view, size: view.bytes }
+    })
+  }
+
+  /** A stored JSON value, parsed once per isolate by `parse`. */
+  async json<T>(key: string, parse: (value: unknown) => T): Promise<T> {
+    return this.load(key, true, async () => {
+      const text = await this.kv.get(key, 'text')
+      // Parsed, a value takes a few times its text.
+      return text === null ? undefined : { value: parse(JSON.parse(text)), size: text.length * 3 }
+    })
+  }
+
+  /** From memory, or from KV once however many requests ask at the same time. */
+  private async load<T>(key: string, keep: boolean, read: () => Promise<Kept | undefined>): Promise<T> {
+    const found = kept.get(key)
+    if (found) return found.value as T
+    let pending = loading.get(key)
+    if (!pending) {
+      pending = read().finally(() => loading.delete(key))
+      loading.set(key, pending)
+    }
+    const loaded = await pending
+    if (!loaded) throw new SnapshotUnavailableError(`${key} not found`)
+    if (keep) kept.set(key, loaded)
+    return loaded.value as T
+  }
+
+  /** A body rendered from stored values and kept by `keepBody` under `id` (which names the version). */
+  keptBody(id: string): Bytes | undefined {
+    return kept.get(id)?.value as Bytes | undefined
+  }
+
+  /** Keeps a small rendered body; a large one is rebuilt on each read rather than crowd out the stored values. */
+  keepBody(id: string, body: Bytes): Bytes {
+    if (body.length <= MAX_KEPT_BODY_BYTES) kept.set(id, { value: body, size: body.length })
+    return body
+  }
+
+  /** Whether an answer of `bytes` may be held whole: at most half of what the isolate keeps. */
+  keepable(bytes: number): boolean {
+    return bytes <= (this.options.keepBytes ?? ISOLATE_CACHE_BYTES / 2)
+  }
+}

@@ -1,0 +1,64 @@
+import fc from 'fast-check'
+import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
+import { CAPABILITIES, type ProviderFilter } from './providers'
+
+/** Random fleets and filters for the property tests of the views (test-only). */
+
+const TYPES = ['vllm', 'ollama', 'openai', 'Gemini'] as const
+const CONTEXTS = [0, 2048, 4096, 8192, 32768, 65536, 131072, 200000] as const
+
+const model: fc.Arbitrary<ModelPullStatus> = fc
+  .record({
+    id: fc.constantFrom('m-a', 'm-b', 'm-c', 'émbed-ü', 'm/é-d', 'x'),
+    contextLength: fc.constantFrom(...CONTEXTS),
+    flags: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+    tools: fc.constantFrom(true, false, null),
+  })
+  .map(({ id, contextLength, flags, tools }) => ({
+    name: id,
+    model: id,
+    contextLength,
+    maxOutputTokens: 0,
+    canChat: flags[0]!,
+    canEmbed: flags[1]!,
+    canPrompt: flags[2]!,
+    canStream: flags[3]!,
+    canThink: flags[4]!,
+    canVision: flags[5]!,
+    tools,
+  }))
+
+/** A fleet in snapshot order, ids unique. */
+export const fleet: fc.Arbitrary<BackendRuntimeState[]> = fc
+  .array(
+    fc.record({
+      type: fc.constantFrom(...TYPES),
+      models: fc.uniqueArray(model, { maxLength: 6, selector: (m) => m.model }),
+      failed: fc.boolean(),
+    }),
+    { maxLength: 30 },
+  )
+  .map((backends) =>
+    backends.map(({ type, models, failed }, i) => {
+      const id = `b${String(i).padStart(3, '0')}`
+      return {
+        id,
+        name: `backend "${i}"`,
+        models: models.map((m) => m.model).sort(),
+        pulledModels: models,
+        backend: { id, name: `backend "${i}"`, baseUrl: `http://h${i}`, type, createdAt: '', updatedAt: '' },
+        status: failed ? ('down' as const) : ('healthy' as const),
+        ...(failed ? { error: 'unreachable', errorKind: 'network' as const } : {}),
+        checkedAt: '2026-12-01T00:00:00.000Z',
+        lastSuccessAt: null,
+        consecutiveFailures: failed ? 1 : 0,
+        latencyMs: i,
+      }
+    }),
+  )
+
+export const providerFilter: fc.Arbitrary<ProviderFilter> = fc.record({
+  types: fc.subarray(['vllm', 'OLLAMA', 'openai', 'gemini', 'nope', '']),
+  capabilities: fc.subarray([...CAPABILITIES], { maxLength: 3 }),
+  minContext: fc.option(fc.constantFrom(0, 1, 4096, 5000, 65536, 131072), { nil: undefined }),
+})

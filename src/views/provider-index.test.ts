@@ -1,0 +1,112 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeArrayView } from '../kv/array-view'
+import type { BackendRuntimeState } from '../published/types'
+import { chunkStarts, splitAt } from './chunk-boundaries'
+import { fleet, providerFilter } from './fleet-arbitrary'
+import {
+  type ProviderChunkHeader,
+  type ProviderDirectory,
+  providerBodyParts,
+  renderProviderChunks,
+} from './provider-index'
+import { providerQuery, providersFromSnapshot } from './providers'
+
+/** The index of a fleet cut into shards of about `perShard`, with its chunks in a map standing in for KV. */
+function indexOf(backends: BackendRuntimeState[], perShard: number, maxChunks?: number) {
+  const stored = new Map<string, Uint8Array>()
+  const directory: ProviderDirectory = { shards: [] }
+  const shards = splitAt(
+    backends,
+    chunkStarts(
+      backends.map((b) => b.id),
+      perShard,
+    ),
+  )
+  for (const shard of shards) {
+    directory.shards.push(
+      renderProviderChunks(shard, maxChunks).map((chunk) => {
+        const key = `chunk-${stored.size}`
+        stored.set(key, chunk.bytes)
+        return { key, summary: chunk.summary }
+      }),
+    )
+  }
+  return { stored, directory }
+}
+
+async function answer(index: ReturnType<typeof indexOf>, filter: Parameters<typeof providerQuery>[0]) {
+  const loaded: string[] = []
+  const load = async (key: string) => {
+    loaded.push(key)
+    return decodeArrayView<ProviderChunkHeader>(index.stored.get(key)! as Uint8Array<ArrayBuffer>)
+  }
+  const parts: string[] = []
+  for await (const part of providerBodyParts(index.directory, providerQuery(filter), load)) {
+    parts.push(new TextDecoder().decode(part))
+  }
+  return { body: `[${parts.join(',')}]`, loaded }
+}
+
+describe('the /providers index', () => {
+  it('answers every filter with exactly the entries, bytes and order of a full scan', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fleet,
+        providerFilter,
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (backends, filter, perShard, maxChunks) => {
+          const { body } = await answer(indexOf(backends, perShard, maxChunks), filter)
+          expect(body).toBe(JSON.stringify(providersFromSnapshot(backends, filter)))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('reads only the chunks that can hold a match', async () => {
+    const model = (id: string, contextLength: number, canEmbed: boolean) => ({
+      name: id,
+      model: id,
+      contextLength,
+      maxOutputTokens: 0,
+      canChat: !canEmbed,
+      canEmbed,
+      canPrompt: false,
+      canStream: !canEmbed,
+      canThink: false,
+      canVision: false,
+      tools: null,
+    })
+    const backends = Array.from({ length: 40 }, (_, i) => ({
+      id: `b${i}`,
+      name: `b${i}`,
+      models: [],
+      pulledModels: [
+        model('chat-4k', 4096, false),
+        model('chat-128k', 131072, false),
+        ...(i % 10 === 0 ? [model('embed-32k', 32768, true)] : []),
+      ],
+      backend: { id: `b${i}`, name: `b${i}`, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
+      status: 'healthy' as const,
+      checkedAt: '',
+      lastSuccessAt: null,
+      consecutiveFailures: 0,
+      latencyMs: 0,
+    }))
+    const index = indexOf(backends, 10)
+    const embeds = await answer(index, { types: [], capabilities: ['embed'], minContext: 32768 })
+    expect(JSON.parse(embeds.body).map((e: { backendId: string }) => e.backendId)).toEqual(['b0', 'b10', 'b20', 'b30'])
+    // Only chunks of embedding models with a long enough context: one per shard that has one.
+    const summaries = new Map(index.directory.shards.flat().map((c) => [c.key, c.summary]))
+    expect(embeds.loaded.length).toBeGreaterThan(0)
+    expect(embeds.loaded.length).toBeLessThanOrEqual(4)
+    for (const key of embeds.loaded) expect(summaries.get(key)).toMatchObject({ masks: [2], maxContext: 32768 })
+    const longChat = await answer(index, { types: [], capabilities: ['chat'], minContext: 65536 })
+    expect(JSON.parse(longChat.body)).toHaveLength(40)
+    const chunks = index.directory.shards.flat()
+    expect(longChat.loaded.length).toBeLessThan(chunks.length)
+    expect((await answer(index, { types: ['ollama'], capabilities: [] })).loaded).toEqual([])
+  })
+})
