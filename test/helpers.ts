@@ -174,3 +174,23 @@ export function jsonRecords(lines: string[]): Record<string, unknown>[] {
 export async function adminChangesDuring(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
   return jsonRecords(await logsDuring(run)).filter((r) => r.msg === 'admin change')
 }
+
+/** The test KV with the keys of every get, put and delete recorded, for counting what a step reads or writes. */
+export function spyingKv() {
+  const gets: string[] = []
+  const puts: string[] = []
+  const deletes: string[] = []
+  const log: Partial<Record<PropertyKey, string[]>> = { get: gets, put: puts, delete: deletes }
+  const kv = new Proxy(env.KV, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop)
+      if (typeof value !== 'function') return value
+      const calls = log[prop]
+      return (key: string, ...rest: unknown[]) => {
+        calls?.push(key)
+        return (value as (...args: unknown[]) => unknown).call(target, key, ...rest)
+      }
+    },
+  })
+  return { kv, gets, puts, deletes }
+}

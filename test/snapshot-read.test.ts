@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader } from '../src/kv/snapshot-reader'
 import { SnapshotStore } from '../src/kv/snapshot-store'
 import { fullState, providerList } from '../src/http/snapshot-bodies'
+import { backendState, servedModel } from '../src/published/testing'
 import type { BackendRuntimeState } from '../src/published/types'
 import { providerQuery, providersFromSnapshot } from '../src/views/providers'
-import { READER, call, fetchWith, resetAll } from './helpers'
+import { READER, call, fetchWith, resetAll, spyingKv } from './helpers'
 
 beforeEach(resetAll)
 
@@ -14,39 +15,14 @@ beforeEach(resetAll)
  * memory, so a test that removes one from KV must use content no earlier test read.
  */
 function states(count: number, models = 0): BackendRuntimeState[] {
-  const at = '2026-11-27T12:00:00.000Z'
-  const run = crypto.randomUUID()
-  return Array.from({ length: count }, (_, i) => ({
-    id: `b${i}`,
-    name: `backend-${String(i).padStart(3, '0')}`,
-    models: [],
-    pulledModels: Array.from({ length: models }, (_, j) => ({
-      name: `m${j}`,
-      model: `m${j}`,
-      contextLength: 4096 << (j % 6),
-      maxOutputTokens: 0,
-      canChat: j % 3 !== 0,
-      canEmbed: j % 3 === 0,
-      canPrompt: true,
-      canStream: true,
-      canThink: false,
-      canVision: false,
-      tools: null,
-    })),
-    backend: {
-      id: `b${i}`,
-      name: `backend-${i}`,
-      baseUrl: `http://x/${run}`,
-      type: 'vllm',
-      createdAt: '',
-      updatedAt: '',
-    },
-    status: 'healthy',
-    checkedAt: at,
-    lastSuccessAt: at,
-    consecutiveFailures: 0,
-    latencyMs: 3,
-  }))
+  const baseUrl = `http://x/${crypto.randomUUID()}`
+  const pulledModels = Array.from({ length: models }, (_, j) =>
+    servedModel(`m${j}`, { contextLength: 4096 << (j % 6), canChat: j % 3 !== 0, canEmbed: j % 3 === 0 }),
+  )
+  return Array.from({ length: count }, (_, i) => {
+    const state = backendState(`b${i}`, { name: `backend-${String(i).padStart(3, '0')}`, pulledModels })
+    return { ...state, backend: { ...state.backend, baseUrl } }
+  })
 }
 
 async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2) {
@@ -191,20 +167,15 @@ describe('paging /state', () => {
 describe('bounded memory', () => {
   /** KV that counts the stored values it hands out. */
   function countingKv() {
-    const reads = { count: 0 }
-    const kv = new Proxy(env.KV, {
-      get(target, prop) {
-        if (prop === 'get') {
-          return (key: string, type: unknown) => {
-            if (key.startsWith('snapshot:blob:')) reads.count++
-            return target.get(key, type as 'text')
-          }
-        }
-        const value = Reflect.get(target, prop)
-        return typeof value === 'function' ? value.bind(target) : value
+    const { kv, gets } = spyingKv()
+    return {
+      kv,
+      reads: {
+        get count() {
+          return gets.filter((key) => key.startsWith('snapshot:blob:')).length
+        },
       },
-    })
-    return { kv, reads }
+    }
   }
 
   async function drain(stream: ReadableStream<Uint8Array>, reads: { count: number }) {

@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotStore } from '../src/kv/snapshot-store'
+import { backendState, servedModel } from '../src/published/testing'
 import type { BackendRuntimeState, SnapshotMeta } from '../src/published/types'
-import { resetAll } from './helpers'
+import { resetAll, spyingKv } from './helpers'
 
 beforeEach(resetAll)
 
@@ -10,46 +11,10 @@ const now = new Date('2026-11-27T12:00:00.000Z')
 const later = (seconds: number) => new Date(now.getTime() + seconds * 1000)
 
 function states(count: number, checkedAt = now.toISOString()): BackendRuntimeState[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `b${String(i).padStart(4, '0')}`,
-    name: `backend-${String(i).padStart(4, '0')}`,
-    models: ['m1', 'm2'],
-    pulledModels: ['m1', 'm2'].map((id, j) => ({
-      name: id,
-      model: id,
-      contextLength: j === 0 ? 4096 : 131072,
-      maxOutputTokens: 0,
-      canChat: true,
-      canEmbed: false,
-      canPrompt: true,
-      canStream: true,
-      canThink: false,
-      canVision: false,
-      tools: null,
-    })),
-    backend: { id: `b${i}`, name: `backend-${i}`, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
-    status: 'healthy',
-    checkedAt,
-    lastSuccessAt: checkedAt,
-    consecutiveFailures: 0,
-    latencyMs: 3,
-  }))
-}
-
-/** KV with every put and delete recorded. */
-function recordingKv() {
-  const puts: string[] = []
-  const deletes: string[] = []
-  const kv = new Proxy(env.KV, {
-    get(target, prop) {
-      if (prop === 'put')
-        return (key: string, ...rest: unknown[]) => (puts.push(key), target.put(key, ...(rest as [string])))
-      if (prop === 'delete') return (key: string) => (deletes.push(key), target.delete(key))
-      const value = Reflect.get(target, prop)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-  return { kv, puts, deletes }
+  const pulledModels = [servedModel('m1'), servedModel('m2', { contextLength: 131072 })]
+  return Array.from({ length: count }, (_, i) =>
+    backendState(`b${String(i).padStart(4, '0')}`, { pulledModels, checkedAt, lastSuccessAt: checkedAt }),
+  )
 }
 
 async function storedKeys(): Promise<string[]> {
@@ -89,7 +54,7 @@ describe('SnapshotStore', () => {
     const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
     const fleet = states(300)
     const first = await store.write({ backends: fleet }, null, { now, heartbeatSeconds: 900 })
-    const { kv, puts } = recordingKv()
+    const { kv, puts } = spyingKv()
     const changed = fleet.map((b, i) =>
       i === 137 ? { ...b, status: 'down' as const, error: 'unreachable', errorKind: 'network' as const } : b,
     )
@@ -123,7 +88,7 @@ describe('SnapshotStore', () => {
       heartbeatSeconds: 900,
     })
     expect(quietWrite).toEqual({ written: false, kvWrites: 0, meta: first.meta })
-    const { kv, puts } = recordingKv()
+    const { kv, puts } = spyingKv()
     const due = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(
       { backends: states(30, later(901).toISOString()) },
       first.meta,

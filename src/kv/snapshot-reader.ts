@@ -40,11 +40,7 @@ export const META_KEY = 'snapshot:meta'
 
 const MAX_KEPT_BODY_BYTES = 1024 * 1024
 
-/** Values being read from KV, so that concurrent misses share one read. */
-const loading = new Map<string, Promise<Kept | undefined>>()
-
 let knownMeta: { meta: SnapshotMeta | null; readAt: number } | undefined
-let pendingMeta: Promise<SnapshotMeta | null> | undefined
 
 /** Called by the publishing cycle: readers in this isolate see the new version at once. */
 export function rememberPublished(meta: SnapshotMeta): void {
@@ -74,11 +70,7 @@ export class SnapshotReader {
   async meta(options: { fresh?: boolean } = {}): Promise<SnapshotMeta | null> {
     const age = knownMeta ? this.now() - knownMeta.readAt : Infinity
     if (!options.fresh && knownMeta && age < this.options.metaMaxAgeMs) return knownMeta.meta
-    // Concurrent requests that find the meta stale share one read.
-    pendingMeta ??= this.readMeta().finally(() => {
-      pendingMeta = undefined
-    })
-    return pendingMeta
+    return this.readMeta()
   }
 
   private async readMeta(): Promise<SnapshotMeta | null> {
@@ -110,16 +102,15 @@ export class SnapshotReader {
     })
   }
 
-  /** From memory, or from KV once however many requests ask at the same time. */
+  /**
+   * From memory, else from KV. Requests that miss at the same time each read: a read in flight is
+   * never shared, because workerd drops the continuations of a promise whose request has ended, so
+   * a request waiting on another's read would hang if that one were cancelled.
+   */
   private async load<T>(key: string, keep: boolean, read: () => Promise<Kept | undefined>): Promise<T> {
     const found = kept.get(key)
     if (found) return found.value as T
-    let pending = loading.get(key)
-    if (!pending) {
-      pending = read().finally(() => loading.delete(key))
-      loading.set(key, pending)
-    }
-    const loaded = await pending
+    const loaded = await read()
     if (!loaded) throw new SnapshotUnavailableError(`${key} not found`)
     if (keep) kept.set(key, loaded)
     return loaded.value as T

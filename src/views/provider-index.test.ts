@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeArrayView } from '../kv/array-view'
+import { backendState, servedModel } from '../published/testing'
 import type { BackendRuntimeState } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
 import { fleet, providerFilter } from './fleet-arbitrary'
@@ -66,35 +67,17 @@ describe('the /providers index', () => {
   })
 
   it('reads only the chunks that can hold a match', async () => {
-    const model = (id: string, contextLength: number, canEmbed: boolean) => ({
-      name: id,
-      model: id,
-      contextLength,
-      maxOutputTokens: 0,
-      canChat: !canEmbed,
-      canEmbed,
-      canPrompt: false,
-      canStream: !canEmbed,
-      canThink: false,
-      canVision: false,
-      tools: null,
-    })
-    const backends = Array.from({ length: 40 }, (_, i) => ({
-      id: `b${i}`,
-      name: `b${i}`,
-      models: [],
-      pulledModels: [
-        model('chat-4k', 4096, false),
-        model('chat-128k', 131072, false),
-        ...(i % 10 === 0 ? [model('embed-32k', 32768, true)] : []),
-      ],
-      backend: { id: `b${i}`, name: `b${i}`, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
-      status: 'healthy' as const,
-      checkedAt: '',
-      lastSuccessAt: null,
-      consecutiveFailures: 0,
-      latencyMs: 0,
-    }))
+    const model = (id: string, contextLength: number, canEmbed: boolean) =>
+      servedModel(id, { contextLength, canEmbed, canChat: !canEmbed, canStream: !canEmbed, canPrompt: false })
+    const backends = Array.from({ length: 40 }, (_, i) =>
+      backendState(`b${i}`, {
+        pulledModels: [
+          model('chat-4k', 4096, false),
+          model('chat-128k', 131072, false),
+          ...(i % 10 === 0 ? [model('embed-32k', 32768, true)] : []),
+        ],
+      }),
+    )
     const index = indexOf(backends, 10)
     const embeds = await answer(index, { types: [], capabilities: ['embed'], minContext: 32768 })
     expect(JSON.parse(embeds.body).map((e: { backendId: string }) => e.backendId)).toEqual(['b0', 'b10', 'b20', 'b30'])

@@ -1,0 +1,39 @@
+import type { BackendRuntimeState, ModelPullStatus } from './types'
+
+/** Builders of published records for tests: a usable default, and only what a test cares about given. */
+
+export function servedModel(id: string, facts: Partial<ModelPullStatus> = {}): ModelPullStatus {
+  return {
+    name: id,
+    model: id,
+    contextLength: 4096,
+    maxOutputTokens: 0,
+    canChat: true,
+    canEmbed: false,
+    canPrompt: true,
+    canStream: true,
+    canThink: false,
+    canVision: false,
+    tools: null,
+    ...facts,
+  }
+}
+
+/** A healthy vLLM backend named after its id. */
+export function backendState(id: string, overrides: Partial<BackendRuntimeState> = {}): BackendRuntimeState {
+  const at = '2026-11-27T12:00:00.000Z'
+  const models = overrides.pulledModels ?? []
+  return {
+    id,
+    name: id,
+    models: models.map((m) => m.model).sort(),
+    pulledModels: models,
+    backend: { id, name: id, baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
+    status: 'healthy',
+    checkedAt: at,
+    lastSuccessAt: at,
+    consecutiveFailures: 0,
+    latencyMs: 3,
+    ...overrides,
+  }
+}
