@@ -7,14 +7,37 @@
  * the database (DATABASE_URL, else an in-memory PGlite) each run in a child process
  * (scripts/bench-services.ts), so their work never shares an event loop with the measuring one.
  *
- * For each N in BENCH_READ_NS (default 100,2000) it declares N vLLM backends (the fake's
- * `many-50`: 50 models each, every base URL distinct; bounded parallel admin calls), runs one
- * reconcile cycle (`POST /setup/refresh`), reads every route once (status, shape, size), then
- * load-tests each route at each of BENCH_READ_CONNECTIONS (default 20,200) concurrent connections
- * for BENCH_READ_DURATION_S, with the read token:
+ * Publish share (first, on its own backends, so that the read tables are not disturbed): with
+ * BENCH_READ_PUBLISH_N backends (default 100 when BENCH_READ_NS includes 100, else none) whose fake
+ * answers after BENCH_READ_PUBLISH_DELAY_MS (the fake's `many-50:delay=200`; the long-context ones
+ * `many-50:ctx=131072:delay=200`), it runs a first cycle (a full publish), then
+ * BENCH_READ_PUBLISH_CYCLES cycles in each of which one ordinary backend switches between
+ * `many-50` and `many-49` (so each publishes), and prints per cycle the cycle's durationMs, the
+ * publish step's time and KV writes (the RunSummary's `publish`), and publish ÷ cycle, with the
+ * median over the changed cycles against the bar: publishing the views adds at most 20% to a
+ * cycle's wall time at 100 × 50 with 200 ms backends. vLLM is not served from the model cache
+ * (`cacheable: false`), so every cycle probes every backend. The backends are deleted after.
  *
- *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state/:id (a real id)
- *   /providers?capability=chat&minContext=4096  /models  /v1/models
+ * Then, for each N in BENCH_READ_NS (default 100,2000), on an empty KV (the Worker restarted on a
+ * fresh KV folder, so that the first publish is a full one), it declares N vLLM backends (every
+ * base URL distinct; bounded parallel admin calls): LONG_BACKENDS (4, the same ones at every N)
+ * serve long-context models (the fake's `many-50:ctx=131072`: 50 models of 131072 tokens, ids of
+ * their own), the rest the fake's `many-50` (50 models of 4096 tokens, the same ids on every
+ * backend). It runs reconcile cycles (`POST /setup/refresh`) and prints the publish step's KV
+ * writes (puts + deletes, the RunSummary's `publish.kvWrites`) for: the first publish (everything
+ * new), a cycle in which nothing changed (expected 0), and a one-backend change (one ordinary
+ * backend moved to `many-49`: its content changes, the fleet's set of model ids does not); a last
+ * cycle puts that backend back, so that the loads run on the original fleet. It then reads every
+ * route once (status, shape, size), and load-tests each route at each of BENCH_READ_CONNECTIONS
+ * (default 20,200) concurrent connections for BENCH_READ_DURATION_S, with the read token:
+ *
+ *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state?limit=100 (first page)
+ *   /state/:id (a real id)  /providers?capability=chat&minContext=65536  /models  /v1/models
+ *
+ * The /providers filter is the issue's query: it matches the long-context backends' models only,
+ * so its answer is the same LONG_BACKENDS × 50 = 200 entries at every N (checked when the routes
+ * are read once). A filter whose answer grows with the fleet costs what a full /state costs: it
+ * would measure the size of the answer, not the filter.
  *
  * After every run:
  * - it times how long a fresh `GET /healthz` takes to answer (up to BENCH_READ_RECOVER_S);
@@ -29,10 +52,18 @@
  * It prints one JSON line per run and, per N, a markdown table: requests/s, p50, p99 (of the
  * answered requests), errors + timeouts, the requests still in flight when the run stopped (one per
  * connection; how long the oldest had waited shows the tail that p99 does not), unexpected statuses, the ratio of requests/s and of p99 to /healthz's (same N, same
- * connections), /healthz's answer time afterwards and workerd's peak RSS.
+ * connections), /healthz's answer time afterwards and workerd's peak RSS; then that N's KV writes
+ * table (N, first publish, unchanged cycle, one-backend change), and all N's together at the end.
+ * Other JSON lines: `read-publish-share` (one per cycle) and `read-publish-share-summary`,
+ * `read-cycle` (one per cycle, with its phase) and `read-kv-writes` (one per N).
  *
  * Environment knobs:
- *   BENCH_READ_NS="100,2000"        fleet sizes (backends), built up in increasing order
+ *   BENCH_READ_NS="100,2000"        fleet sizes (backends, more than LONG_BACKENDS), built up in increasing
+ *                                   order; "none": no read tables (e.g. the publish share alone)
+ *   BENCH_READ_PUBLISH_N=           backends of the publish-share measurement (default: 100 if BENCH_READ_NS
+ *                                   includes 100, else 0 = skip it)
+ *   BENCH_READ_PUBLISH_DELAY_MS=200 how long its fake backends take to answer
+ *   BENCH_READ_PUBLISH_CYCLES=3     its cycles with a change (after the first, full, publish)
  *   BENCH_READ_MODELS=50            models per backend (the fake's many-<n>)
  *   BENCH_READ_CONNECTIONS="20,200" concurrent connections
  *   BENCH_READ_DURATION_S=4         seconds per route and connection count
@@ -43,7 +74,8 @@
  *   BENCH_READ_PAUSE_MS=250         pause between runs
  *   BENCH_READ_CYCLE_TIMEOUT_S=300  time limit for one POST /setup/refresh
  *   BENCH_READ_MAX_RSS_MIB=6144     workerd resident memory past which a run is stopped
- *   BENCH_READ_DEADLINE_S=900       the whole bench stops (and fails) past this
+ *   BENCH_READ_DEADLINE_S=900       the whole bench stops (and fails) past this (the default run takes
+ *                                   about 4 minutes)
  *   BENCH_READ_PORT=0               the Worker's port on 127.0.0.1 (0: any free port)
  *   BENCH_READ_WORKER_ROOT=         bundle the Worker from this folder instead (same layout: wrangler.toml,
  *                                   src/, node_modules), e.g. to measure another commit:
@@ -96,8 +128,35 @@ function envNumber(name: string, fallback: number, { min = 0 } = {}): number {
   return value
 }
 
-const NS = [...new Set(envList('BENCH_READ_NS', '100,2000'))].sort((a, b) => a - b)
-const MODELS = envNumber('BENCH_READ_MODELS', 50, { min: 1 })
+/** Backends serving long-context models: the same ones (the first declared) at every N. */
+const LONG_BACKENDS = 4
+/** Their models' context length (the fake's `:ctx=`); the /providers filter asks for at least half. */
+const LONG_CONTEXT = 131_072
+const PROVIDERS_QUERY = '/providers?capability=chat&minContext=65536'
+const STATE_PAGE = '/state?limit=100'
+/** Seconds of unrecorded load per route before the measured runs. */
+const WARM_UP_S = 1
+const STATE_PAGE_LIMIT = 100
+
+const NS =
+  process.env.BENCH_READ_NS?.trim() === 'none'
+    ? []
+    : [...new Set(envList('BENCH_READ_NS', '100,2000'))].sort((a, b) => a - b)
+if (NS.some((n) => n <= LONG_BACKENDS)) {
+  badSetting(
+    `BENCH_READ_NS="${process.env.BENCH_READ_NS}": every N must be over ${LONG_BACKENDS} (the long-context backends)`,
+  )
+}
+// At least 2: the one-backend change serves one model fewer.
+const MODELS = envNumber('BENCH_READ_MODELS', 50, { min: 2 })
+const PUBLISH_N = envNumber('BENCH_READ_PUBLISH_N', NS.includes(100) ? 100 : 0)
+if (PUBLISH_N !== 0 && (!Number.isInteger(PUBLISH_N) || PUBLISH_N <= LONG_BACKENDS)) {
+  badSetting(`BENCH_READ_PUBLISH_N="${PUBLISH_N}": expected 0 (skip) or an integer over ${LONG_BACKENDS}`)
+}
+const PUBLISH_DELAY_MS = envNumber('BENCH_READ_PUBLISH_DELAY_MS', 200)
+const PUBLISH_CYCLES = envNumber('BENCH_READ_PUBLISH_CYCLES', 3, { min: 1 })
+/** The acceptance bar: publishing the views adds at most this share to a cycle's wall time. */
+const PUBLISH_SHARE_BAR = 0.2
 const CONNECTIONS = envList('BENCH_READ_CONNECTIONS', '20,200')
 const DURATION_S = envNumber('BENCH_READ_DURATION_S', 4, { min: 1 })
 const TIMEOUT_S = envNumber('BENCH_READ_TIMEOUT_S', 10, { min: 1 })
@@ -118,7 +177,6 @@ const READ_TOKEN = `bench-read-${randomBytes(12).toString('hex')}`
 /** Backend creation requests in flight at once, as in scripts/bench.ts. */
 const CREATE_PARALLELISM = 8
 const HOST = '127.0.0.1'
-const PROVIDERS_QUERY = '/providers?capability=chat&minContext=4096'
 /** workerd counts as idle below this share of one core. */
 const IDLE_CPU_SHARE = 0.1
 const CLOCK_TICKS_PER_S = 100
@@ -159,6 +217,8 @@ interface RunResult {
   /** Answers whose status was not the route's `expect`, by status. */
   unexpected: Record<string, number>
   unexpectedCount: number
+  /** The first unexpected answer: its status and the start of its body (what a status alone does not say). */
+  unexpectedSample?: string
   /** How long a fresh GET /healthz took to answer right after the run; null: not within BENCH_READ_RECOVER_S. */
   healthzAfterMs: number | null
   /** When workerd went idle after that; null: not within BENCH_READ_SETTLE_S (then it was restarted). */
@@ -179,6 +239,8 @@ interface CycleSummary {
   byStatus: Record<string, number>
   kvWrites?: number
   snapshotWritten?: boolean
+  /** The publish step's KV writes (puts + deletes) and time; absent from a Worker before it was reported. */
+  publish?: { kvWrites: number; ms: number }
 }
 
 // ---- stopping by itself: a deadline, and Ctrl-C ----
@@ -264,7 +326,7 @@ class Worker {
     private readonly script: WorkerBundle,
     private readonly compat: Compatibility,
     private readonly db: DatabaseInfo,
-    private readonly kvDir: string,
+    private kvDir: string,
   ) {}
 
   async start(port = PORT) {
@@ -296,6 +358,17 @@ class Worker {
     this.restarts++
     const { status } = await call(this.base, 'GET', '/healthz', { timeoutS: 30 })
     assert(status === 200, `after a restart GET /healthz answered ${status}`)
+  }
+
+  /** A fresh workerd on the same port with an empty KV (in `kvDir`); the previous KV folder is removed. */
+  async freshKv(kvDir: string) {
+    const port = Number(this.base.port)
+    await this.stop()
+    await rm(this.kvDir, { recursive: true, force: true })
+    this.kvDir = kvDir
+    await this.start(port)
+    const { status } = await call(this.base, 'GET', '/healthz', { timeoutS: 30 })
+    assert(status === 200, `after a restart on an empty KV GET /healthz answered ${status}`)
   }
 
   async stop() {
@@ -487,27 +560,72 @@ async function idleTime(pids: number[], limitMs: number): Promise<number | null>
 
 // ---- fleet and cycle ----
 
-async function declareBackends(base: URL, fakeUrl: string, from: number, to: number): Promise<string[]> {
+/** What a fleet's backend `i` is declared as: the first LONG_BACKENDS serve long-context models. */
+function backendBody(fleet: Fleet, i: number, models = MODELS) {
+  const options = `${i < LONG_BACKENDS ? `:ctx=${LONG_CONTEXT}` : ''}${fleet.delayMs > 0 ? `:delay=${fleet.delayMs}` : ''}`
+  const tag = `${fleet.prefix}${i}`
+  return { name: `bench-read-${tag}`, type: 'vllm', baseUrl: `${fleet.fakeUrl}/vllm/many-${models}${options}/${tag}` }
+}
+
+interface Fleet {
+  fakeUrl: string
+  /** Backend names are `bench-read-<prefix><i>`; base URLs end in `<prefix><i>`, so every one is distinct. */
+  prefix: string
+  /** The fake's `:delay=`; 0: none. */
+  delayMs: number
+  /** Ids of backends 0, 1, …, in order. */
+  ids: string[]
+}
+
+/** Declares the fleet's backends from its current size up to `to`; each id is also added to `created` at once. */
+async function declareBackends(base: URL, fleet: Fleet, to: number, created: string[]): Promise<void> {
+  const from = fleet.ids.length
   const ids: string[] = []
   await inBatches(
     Array.from({ length: to - from }, (_, i) => from + i),
     CREATE_PARALLELISM,
     async (i) => {
       checkStop('declaring the fleet')
-      const { status, json } = await call(base, 'POST', '/backends', {
-        body: { name: `bench-read-b${i}`, type: 'vllm', baseUrl: `${fakeUrl}/vllm/many-${MODELS}/b${i}` },
-      })
-      assert(status === 201, `POST /backends (b${i}) answered ${status}: ${JSON.stringify(json)}`)
-      ids.push((json as { id: string }).id)
+      const body = backendBody(fleet, i)
+      const { status, json } = await call(base, 'POST', '/backends', { body })
+      assert(status === 201, `POST /backends (${body.name}) answered ${status}: ${JSON.stringify(json)}`)
+      ids[i - from] = (json as { id: string }).id
+      created.push(ids[i - from]!)
     },
   )
-  return ids
+  fleet.ids.push(...ids)
 }
 
-async function runCycle(base: URL, n: number) {
+/**
+ * Declares backend `i` (an ordinary one) as serving `models` models: one fewer than MODELS changes
+ * its content, not the fleet's set of model ids (many-49 lists a subset of many-50).
+ */
+async function setModels(base: URL, fleet: Fleet, i: number, models: number) {
+  assert(i >= LONG_BACKENDS && i < fleet.ids.length, `backend ${i} is not an ordinary backend of the fleet`)
+  const id = fleet.ids[i]!
+  const { status, json } = await call(base, 'PUT', `/backends/${id}`, { body: backendBody(fleet, i, models) })
+  assert(status === 200, `PUT /backends/${id} answered ${status}: ${JSON.stringify(json)}`)
+}
+
+/** The fake providers' own record of the requests they received (`/__calls`, `/__reset`). */
+async function fakeControl(fakeUrl: string, route: '/__calls' | '/__reset'): Promise<unknown> {
+  const url = new URL(route, fakeUrl)
+  assert(url.hostname === HOST, `refusing to send ${url.href}: the bench talks to ${HOST} only`)
+  return withTimeout(30_000, async (signal) => {
+    const response = await fetch(url, { method: route === '/__reset' ? 'POST' : 'GET', signal })
+    assert(response.ok, `${route} on the fake providers answered ${response.status}`)
+    return response.json()
+  })
+}
+
+/** One cycle; checks that it probed each of the `n` backends once (the fakes count the requests). */
+async function runCycle(base: URL, n: number, fakeUrl: string) {
+  await fakeControl(fakeUrl, '/__reset')
   const started = performance.now()
   const { status, json } = await call(base, 'POST', '/setup/refresh', { timeoutS: CYCLE_TIMEOUT_S })
   const wallMs = performance.now() - started
+  const calls = (await fakeControl(fakeUrl, '/__calls')) as { path: string }[]
+  const probed = new Set(calls.filter((c) => c.path.startsWith('/vllm/')).map((c) => c.path.split('/')[3]))
   const run = ((json as { run?: CycleSummary }).run ?? json) as CycleSummary
   assert(status === 200, `N=${n}: POST /setup/refresh answered ${status}: ${JSON.stringify(json).slice(0, 500)}`)
   assert(run.outcome === 'ok', `N=${n}: cycle outcome ${run.outcome}: ${run.error ?? JSON.stringify(run)}`)
@@ -516,8 +634,14 @@ async function runCycle(base: URL, n: number) {
     run.byStatus.healthy === n,
     `N=${n}: ${run.byStatus.healthy ?? 0} of ${n} backends healthy (byStatus ${JSON.stringify(run.byStatus)})`,
   )
+  assert(
+    probed.size === n,
+    `N=${n}: the cycle probed ${probed.size} backends (${calls.length} requests), expected ${n}`,
+  )
   return { wallMs, run }
 }
+
+type Cycle = Awaited<ReturnType<typeof runCycle>>
 
 const fmtBytes = (bytes: number) =>
   bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`
@@ -530,7 +654,9 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   const healthz = await read('/healthz')
   assert(healthz.status === 200, `GET /healthz answered ${healthz.status}`)
 
-  const state = await read('/state')
+  // Plain /state, as a client that does not take gzip gets it (Node's fetch asks for gzip unless told).
+  const state = await read('/state', { 'Accept-Encoding': 'identity' })
+  assert(state.headers.get('content-encoding') === null, 'GET /state without gzip answered an encoded body')
   assert(state.status === 200, `GET /state answered ${state.status}: ${JSON.stringify(state.json).slice(0, 300)}`)
   const backends = state.json as { id: string; status: string }[]
   assert(Array.isArray(backends), `GET /state answered ${JSON.stringify(state.json).slice(0, 300)}`)
@@ -540,8 +666,26 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   const etag = state.headers.get('etag')
   assert(etag, 'GET /state sent no ETag')
 
-  const notModified = await read('/state', { 'If-None-Match': etag })
+  // The stored gzip members, as most HTTP clients get /state; fetch decodes them, so this checks they make the same JSON.
+  const gzipped = await read('/state', { 'Accept-Encoding': 'gzip' })
+  assert(gzipped.headers.get('content-encoding') === 'gzip', 'GET /state with Accept-Encoding: gzip was not gzipped')
+  assert(JSON.stringify(gzipped.json) === JSON.stringify(state.json), 'GET /state: gzip decoded to another body')
+  const gzippedBytes = Number(gzipped.headers.get('content-length') ?? NaN)
+
+  const notModified = await read('/state', { 'Accept-Encoding': 'identity', 'If-None-Match': etag })
   assert(notModified.status === 304, `GET /state with If-None-Match ${etag} answered ${notModified.status}, not 304`)
+
+  const page = await read(STATE_PAGE)
+  assert(page.status === 200, `GET ${STATE_PAGE} answered ${page.status}: ${JSON.stringify(page.json).slice(0, 300)}`)
+  const pageLength = (page.json as unknown[]).length
+  assert(
+    pageLength === Math.min(STATE_PAGE_LIMIT, n),
+    `GET ${STATE_PAGE} listed ${pageLength} backends, expected ${Math.min(STATE_PAGE_LIMIT, n)}`,
+  )
+  assert(
+    Boolean(page.headers.get('link')) === n > STATE_PAGE_LIMIT,
+    `GET ${STATE_PAGE} at N=${n}: Link header ${page.headers.get('link') ?? 'absent'}`,
+  )
 
   const id = backends[Math.floor(n / 2)]!.id
   const one = await read(`/state/${id}`)
@@ -551,8 +695,20 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
 
   const providers = await read(PROVIDERS_QUERY)
   assert(providers.status === 200, `GET ${PROVIDERS_QUERY} answered ${providers.status}`)
-  const entries = (providers.json as unknown[]).length
-  assert(entries > 0, `GET ${PROVIDERS_QUERY} matched nothing: the bench would measure an empty answer`)
+  const matched = providers.json as { backendId: string; contextLength: number }[]
+  const entries = matched.length
+  // The same answer at every N: the long-context backends' models, and nothing else.
+  assert(
+    entries === LONG_BACKENDS * MODELS,
+    `GET ${PROVIDERS_QUERY} listed ${entries} entries, expected ${LONG_BACKENDS} × ${MODELS} = ${LONG_BACKENDS * MODELS}`,
+  )
+  const short = matched.filter((e) => e.contextLength !== LONG_CONTEXT).length
+  assert(short === 0, `GET ${PROVIDERS_QUERY}: ${short} entries of a context other than ${LONG_CONTEXT}`)
+  const matchedBackends = new Set(matched.map((e) => e.backendId)).size
+  assert(
+    matchedBackends === LONG_BACKENDS,
+    `GET ${PROVIDERS_QUERY}: entries from ${matchedBackends} backends, expected ${LONG_BACKENDS}`,
+  )
 
   const merged = await read('/models')
   assert(merged.status === 200, `GET /models answered ${merged.status}`)
@@ -561,8 +717,32 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
 
   const routes: Route[] = [
     { name: '/healthz', path: '/healthz', expect: 200, bytes: healthz.bytes, holds: '' },
-    { name: '/state', path: '/state', expect: 200, bytes: state.bytes, holds: `${n} backends` },
-    { name: '/state 304', path: '/state', headers: { 'If-None-Match': etag }, expect: 304, bytes: 0, holds: '' },
+    {
+      name: '/state',
+      path: '/state',
+      headers: { 'Accept-Encoding': 'identity' },
+      expect: 200,
+      bytes: state.bytes,
+      holds: `${n} backends`,
+    },
+    {
+      name: '/state gzip',
+      path: '/state',
+      headers: { 'Accept-Encoding': 'gzip' },
+      expect: 200,
+      // Streamed answers (past 4 MiB) carry no Content-Length.
+      bytes: Number.isFinite(gzippedBytes) ? gzippedBytes : NaN,
+      holds: `${n} backends`,
+    },
+    {
+      name: '/state 304',
+      path: '/state',
+      headers: { 'Accept-Encoding': 'identity', 'If-None-Match': etag },
+      expect: 304,
+      bytes: 0,
+      holds: '',
+    },
+    { name: STATE_PAGE, path: STATE_PAGE, expect: 200, bytes: page.bytes, holds: `${pageLength} backends` },
     { name: '/state/:id', path: `/state/${id}`, expect: 200, bytes: one.bytes, holds: `${models} models` },
     { name: PROVIDERS_QUERY, path: PROVIDERS_QUERY, expect: 200, bytes: providers.bytes, holds: `${entries} entries` },
     {
@@ -616,6 +796,22 @@ function cannon(
   })
 }
 
+/**
+ * A short unrecorded run of every route first: workerd compiles the Worker's hot paths on first
+ * use, and the first measured run (/healthz, the floor of every ratio) would otherwise pay for it.
+ */
+async function warmUp(worker: Worker, routes: Route[]): Promise<void> {
+  for (const route of routes) {
+    await cannon({
+      url: new URL(route.path, worker.base).href,
+      connections: 20,
+      duration: WARM_UP_S,
+      timeout: TIMEOUT_S,
+      headers: { Authorization: `Bearer ${READ_TOKEN}`, ...route.headers },
+    })
+  }
+}
+
 async function loadRoute(worker: Worker, route: Route, n: number, connections: number): Promise<RunResult> {
   checkStop(`${route.name} at N=${n}, ${connections} connections`)
   const url = new URL(route.path, worker.base)
@@ -633,6 +829,7 @@ async function loadRoute(worker: Worker, route: Route, n: number, connections: n
   let run: Awaited<ReturnType<typeof cannon>>
   let healthz: Awaited<ReturnType<typeof healthzAnswerTime>>
   let workerdPeakRssMiB: number | null
+  let unexpectedSample: string | undefined
   try {
     run = await cannon({
       url: url.href,
@@ -640,6 +837,19 @@ async function loadRoute(worker: Worker, route: Route, n: number, connections: n
       duration: DURATION_S,
       timeout: TIMEOUT_S,
       headers: { Authorization: `Bearer ${READ_TOKEN}`, ...route.headers },
+      // autocannon collects every body anyway; this only looks at the first unexpected one.
+      requests: [
+        {
+          onResponse: (status: number, body: string) => {
+            if (status !== route.expect && unexpectedSample === undefined) {
+              unexpectedSample = `${status} ${String(body ?? '')
+                .slice(0, 300)
+                .replace(/\s+/g, ' ')
+                .replace(/`/g, "'")}`
+            }
+          },
+        },
+      ],
     })
     healthz = await healthzAnswerTime(worker.base, RECOVER_S * 1000, memoryAlarm.signal)
   } finally {
@@ -688,6 +898,7 @@ async function loadRoute(worker: Worker, route: Route, n: number, connections: n
     connectionsAnswered,
     unexpected,
     unexpectedCount: Object.values(unexpected).reduce((a, b) => a + b, 0),
+    ...(unexpectedSample === undefined ? {} : { unexpectedSample }),
     healthzAfterMs: healthz.ms === null ? null : Math.round(healthz.ms),
     idleAfterMs: idleAfterMs === null ? null : Math.round(idleAfterMs),
     restarted,
@@ -708,7 +919,65 @@ const fmtRatio = (value: number) =>
       : `${value > 0 && value < 0.1 ? value.toFixed(3) : value.toFixed(2)}×`
 const fmtRps = (rps: number) => (rps >= 100 ? String(Math.round(rps)) : rps.toFixed(1))
 
-function printTable(n: number, routes: Route[], results: RunResult[], cycle: { wallMs: number; run: CycleSummary }) {
+/** The publish cycles of one N, as in the KV writes table. */
+interface KvWriteCycles {
+  n: number
+  first: Cycle
+  unchanged: Cycle
+  oneBackendChange: Cycle
+  /** The changed backend put back, before the loads. */
+  restore: Cycle
+}
+
+const KV_PHASES = ['first', 'unchanged', 'oneBackendChange', 'restore'] as const
+const publishWrites = (cycle: Cycle) => (cycle.run.publish ? String(cycle.run.publish.kvWrites) : '?')
+const publishMs = (cycle: Cycle) => (cycle.run.publish ? fmtMs(cycle.run.publish.ms) : '?')
+
+function kvWritesJson(kv: KvWriteCycles) {
+  const phase = (cycle: Cycle) => ({
+    publishKvWrites: cycle.run.publish?.kvWrites ?? null,
+    publishMs: cycle.run.publish?.ms ?? null,
+    cycleKvWrites: cycle.run.kvWrites ?? null,
+    snapshotWritten: cycle.run.snapshotWritten ?? null,
+    durationMs: cycle.run.durationMs,
+    wallMs: Math.round(cycle.wallMs),
+  })
+  return Object.fromEntries([['bench', 'read-kv-writes'], ['n', kv.n], ...KV_PHASES.map((p) => [p, phase(kv[p])])])
+}
+
+function printKvWrites(rows: KvWriteCycles[], title: string) {
+  console.log('')
+  console.log(`#### ${title}`)
+  console.log('')
+  console.log('| N | first publish | unchanged cycle | one-backend change |')
+  console.log('| ---: | ---: | ---: | ---: |')
+  for (const kv of rows) {
+    console.log(
+      `| ${kv.n} | ${publishWrites(kv.first)} | ${publishWrites(kv.unchanged)} | ${publishWrites(kv.oneBackendChange)} |`,
+    )
+  }
+  console.log('')
+  console.log(
+    "KV puts + deletes of the publish step (the RunSummary's publish.kvWrites). The first publish is on an empty KV; " +
+      `the one-backend change moves one ordinary backend from many-${MODELS} to many-${MODELS - 1} (same model ids in the fleet). ` +
+      rows
+        .map(
+          (kv) =>
+            `N=${kv.n}: publish step ${publishMs(kv.first)}, ${publishMs(kv.unchanged)}, ${publishMs(kv.oneBackendChange)}; ` +
+            `cycle durationMs ${kv.first.run.durationMs}, ${kv.unchanged.run.durationMs}, ${kv.oneBackendChange.run.durationMs}; ` +
+            `putting the backend back: ${publishWrites(kv.restore)} writes in ${publishMs(kv.restore)}.`,
+        )
+        .join(' '),
+  )
+  for (const kv of rows) {
+    if (kv.unchanged.run.publish && kv.unchanged.run.publish.kvWrites !== 0) {
+      console.log(`**N=${kv.n}: the unchanged cycle wrote ${kv.unchanged.run.publish.kvWrites} values; expected 0.**`)
+    }
+  }
+}
+
+function printTable(n: number, routes: Route[], results: RunResult[], kv: KvWriteCycles) {
+  const cycle = kv.first
   const header = [
     'route',
     'connections',
@@ -727,7 +996,8 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
   console.log(`### Reads at N = ${n} vLLM backends × ${MODELS} models`)
   console.log('')
   console.log(
-    `${DURATION_S} s per run, autocannon timeout ${TIMEOUT_S} s. Cycle before the runs: ${fmtMs(cycle.wallMs)} wall, ` +
+    `${n - LONG_BACKENDS} backends serve many-${MODELS} (context 4096), ${LONG_BACKENDS} serve many-${MODELS}:ctx=${LONG_CONTEXT}. ` +
+      `${DURATION_S} s per run, autocannon timeout ${TIMEOUT_S} s. First cycle: ${fmtMs(cycle.wallMs)} wall, ` +
       `durationMs ${cycle.run.durationMs}${cycle.run.kvWrites === undefined ? '' : `, ${cycle.run.kvWrites} KV writes`}. ` +
       `Bodies: ${describeBodies(routes)}.`,
   )
@@ -783,7 +1053,120 @@ function printTable(n: number, routes: Route[], results: RunResult[], cycle: { w
   for (const r of results.filter((x) => x.n === n && x.stoppedEarly)) {
     console.log(`${r.route} at ${r.connections} connections stopped after ${r.durationS} s: ${r.stoppedEarly}.`)
   }
+  for (const r of results.filter((x) => x.n === n && x.unexpectedSample)) {
+    console.log(`First unexpected answer of ${r.route} at ${r.connections} connections: \`${r.unexpectedSample}\`.`)
+  }
+  printKvWrites([kv], `KV writes of the publish step at N = ${n}`)
   console.log('')
+}
+
+// ---- publish share ----
+
+interface ShareRow {
+  cycle: string
+  /** Whether the row counts in the median (the cycles with a one-backend change). */
+  changed: boolean
+  wallMs: number
+  durationMs: number
+  publishMs: number | null
+  publishKvWrites: number | null
+  /** publishMs ÷ durationMs. */
+  share: number | null
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length === 0 ? null : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const fmtShare = (share: number | null) => (share === null ? '?' : `${(share * 100).toFixed(1)}%`)
+
+/**
+ * PUBLISH_N backends of their own answering after PUBLISH_DELAY_MS: a first (full) publish, then
+ * PUBLISH_CYCLES cycles with one backend switched between many-MODELS and many-(MODELS-1), so
+ * that each publishes. The backends are deleted after.
+ */
+async function publishShare(base: URL, fakeUrl: string, created: string[]) {
+  const n = PUBLISH_N
+  const fleet: Fleet = { fakeUrl, prefix: 'p', delayMs: PUBLISH_DELAY_MS, ids: [] }
+  const t = performance.now()
+  await declareBackends(base, fleet, n, created)
+  console.error(
+    `bench-read: publish share: declared ${n} backends (${PUBLISH_DELAY_MS} ms each) in ${fmtMs(performance.now() - t)}`,
+  )
+  const rows: ShareRow[] = []
+  const row = (cycle: string, changed: boolean, c: Cycle): ShareRow => {
+    const r: ShareRow = {
+      cycle,
+      changed,
+      wallMs: Math.round(c.wallMs),
+      durationMs: c.run.durationMs,
+      publishMs: c.run.publish?.ms ?? null,
+      publishKvWrites: c.run.publish?.kvWrites ?? null,
+      share: c.run.publish && c.run.durationMs > 0 ? c.run.publish.ms / c.run.durationMs : null,
+    }
+    console.log(JSON.stringify({ bench: 'read-publish-share', n, models: MODELS, delayMs: PUBLISH_DELAY_MS, ...r }))
+    console.error(
+      `bench-read: publish share: ${cycle}: durationMs ${r.durationMs}, publish ${r.publishMs ?? '?'} ms ` +
+        `(${r.publishKvWrites ?? '?'} KV writes), ${fmtShare(r.share)}`,
+    )
+    return r
+  }
+  rows.push(row('first (full publish)', false, await runCycle(base, n, fakeUrl)))
+  for (let k = 1; k <= PUBLISH_CYCLES; k++) {
+    checkStop(`publish share cycle ${k}`)
+    const models = k % 2 === 1 ? MODELS - 1 : MODELS
+    await setModels(base, fleet, LONG_BACKENDS, models)
+    const cycle = await runCycle(base, n, fakeUrl)
+    assert(
+      cycle.run.snapshotWritten !== false,
+      `publish share cycle ${k}: one backend changed, but nothing was published`,
+    )
+    rows.push(row(`${k}: one backend → many-${models}`, true, cycle))
+  }
+  const shares = rows.filter((r) => r.changed && r.share !== null).map((r) => r.share!)
+  const mid = median(shares)
+  console.log(
+    JSON.stringify({
+      bench: 'read-publish-share-summary',
+      n,
+      models: MODELS,
+      delayMs: PUBLISH_DELAY_MS,
+      medianShare: mid,
+      bar: PUBLISH_SHARE_BAR,
+      met: mid === null ? null : mid <= PUBLISH_SHARE_BAR,
+    }),
+  )
+
+  console.log('')
+  console.log(`### Publish share at N = ${n} vLLM backends × ${MODELS} models, ${PUBLISH_DELAY_MS} ms backends`)
+  console.log('')
+  console.log(
+    `${n - LONG_BACKENDS} backends serve many-${MODELS}:delay=${PUBLISH_DELAY_MS}, ${LONG_BACKENDS} many-${MODELS}:ctx=${LONG_CONTEXT}:delay=${PUBLISH_DELAY_MS}; ` +
+      'every cycle probed every backend (counted by the fakes).',
+  )
+  console.log('')
+  console.log('| cycle | cycle durationMs | publish.ms | publish.kvWrites | publish ÷ cycle |')
+  console.log('| --- | ---: | ---: | ---: | ---: |')
+  for (const r of rows) {
+    console.log(
+      `| ${r.cycle} | ${r.durationMs} | ${r.publishMs ?? '?'} | ${r.publishKvWrites ?? '?'} | ${fmtShare(r.share)} |`,
+    )
+  }
+  console.log('')
+  console.log(
+    `Median publish ÷ cycle over the ${shares.length} cycles with a change: **${fmtShare(mid)}** ` +
+      `(bar: publishing the views adds at most ${PUBLISH_SHARE_BAR * 100}% to a cycle's wall time at 100 × 50 with 200 ms backends: ` +
+      `${mid === null ? 'unknown' : mid <= PUBLISH_SHARE_BAR ? 'met' : 'NOT met'}). The first cycle (a full publish on this KV) is not in the median.`,
+  )
+  console.log('')
+
+  await inBatches([...fleet.ids], CREATE_PARALLELISM, async (id) => {
+    const { status } = await call(base, 'DELETE', `/backends/${id}`)
+    assert(status === 200, `DELETE /backends/${id} answered ${status}`)
+    const at = created.indexOf(id)
+    if (at >= 0) created.splice(at, 1)
+  })
 }
 
 // ---- main ----
@@ -842,20 +1225,57 @@ async function main() {
       )
     }
 
+    // Before any read fleet, on backends of its own (deleted after): the read tables start from a clean slate.
+    let kvUsed = false
+    if (PUBLISH_N > 0) {
+      checkStop('the publish share')
+      await publishShare(worker.base, fakes.info.url, created)
+      kvUsed = true
+    }
+
+    const fleet: Fleet = { fakeUrl: fakes.info.url, prefix: 'b', delayMs: 0, ids: [] }
+    const kvRows: KvWriteCycles[] = []
     for (const n of NS) {
       checkStop(`building N=${n}`)
+      // An empty KV, so that the first publish at this N is a full one (not a diff against a smaller N's snapshot).
+      if (kvUsed) await worker.freshKv(path.join(tmp, `kv-${n}`))
+      kvUsed = true
       const t = performance.now()
-      created.push(...(await declareBackends(worker.base, fakes.info.url, created.length, n)))
+      await declareBackends(worker.base, fleet, n, created)
       console.error(`bench-read: N=${n}: declared the fleet in ${fmtMs(performance.now() - t)}`)
-      const cycle = await runCycle(worker.base, n)
-      console.error(
-        `bench-read: N=${n}: cycle ${fmtMs(cycle.wallMs)} wall (durationMs ${cycle.run.durationMs}, ` +
-          `kvWrites ${cycle.run.kvWrites ?? '?'}), workerd RSS ${Math.round(rssMiB(worker.pids) ?? 0)} MiB`,
-      )
-      console.log(
-        JSON.stringify({ bench: 'read-cycle', n, models: MODELS, wallMs: Math.round(cycle.wallMs), ...cycle.run }),
-      )
+      const cycleAt = async (phase: (typeof KV_PHASES)[number]) => {
+        checkStop(`the ${phase} cycle at N=${n}`)
+        const cycle = await runCycle(worker.base, n, fakes.info.url)
+        console.error(
+          `bench-read: N=${n}: ${phase} cycle ${fmtMs(cycle.wallMs)} wall (durationMs ${cycle.run.durationMs}, ` +
+            `kvWrites ${cycle.run.kvWrites ?? '?'}, publish ${cycle.run.publish ? `${cycle.run.publish.kvWrites} writes in ${cycle.run.publish.ms} ms` : '?'}), ` +
+            `workerd RSS ${Math.round(rssMiB(worker.pids) ?? 0)} MiB`,
+        )
+        console.log(
+          JSON.stringify({
+            bench: 'read-cycle',
+            n,
+            models: MODELS,
+            phase,
+            wallMs: Math.round(cycle.wallMs),
+            ...cycle.run,
+          }),
+        )
+        return cycle
+      }
+      const first = await cycleAt('first')
+      const unchanged = await cycleAt('unchanged')
+      await setModels(worker.base, fleet, LONG_BACKENDS, MODELS - 1)
+      const oneBackendChange = await cycleAt('oneBackendChange')
+      assert(oneBackendChange.run.snapshotWritten !== false, `N=${n}: one backend changed, but nothing was published`)
+      // Back to the original fleet for the loads.
+      await setModels(worker.base, fleet, LONG_BACKENDS, MODELS)
+      const restore = await cycleAt('restore')
+      const kv: KvWriteCycles = { n, first, unchanged, oneBackendChange, restore }
+      kvRows.push(kv)
+      console.log(JSON.stringify(kvWritesJson(kv)))
       const routes = await prepareRoutes(worker.base, n)
+      await warmUp(worker, routes)
       for (const connections of CONNECTIONS) {
         for (const route of routes) {
           const r = await loadRoute(worker, route, n, connections)
@@ -873,8 +1293,9 @@ async function main() {
           await sleep(PAUSE_MS)
         }
       }
-      printTable(n, routes, results, cycle)
+      printTable(n, routes, results, kv)
     }
+    if (kvRows.length > 1) printKvWrites(kvRows, 'KV writes of the publish step, every N')
     console.error(`bench-read: workerd was restarted ${worker.restarts} time(s)`)
   } catch (error) {
     failed = true

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader } from '../src/kv/snapshot-reader'
@@ -43,6 +44,19 @@ async function expectUnavailable(response: Response) {
       code: 'snapshot_unavailable',
     },
   })
+}
+
+/** KV that counts the stored values it hands out. */
+function countingKv() {
+  const { kv, gets } = spyingKv()
+  return {
+    kv,
+    reads: {
+      get count() {
+        return gets.filter((key) => key.startsWith('snapshot:blob:')).length
+      },
+    },
+  }
 }
 
 const ids = async (response: Response) => ((await response.json()) as BackendRuntimeState[]).map((b) => b.id)
@@ -99,6 +113,43 @@ describe('snapshot reads', () => {
     const missing = await call('/state/nope', { headers: READER })
     expect(missing.status).toBe(404)
     expect(missing.headers.get('ETag')).toBeNull()
+  })
+})
+
+describe('gzip', () => {
+  const gzipped = { ...READER, 'Accept-Encoding': 'gzip, deflate, br' }
+
+  it('sends /state as stored gzip members to a client that takes it, the same JSON once decoded', async () => {
+    const fleet = states(12, 4)
+    await publish(fleet, 3)
+    const response = await call('/state', { headers: gzipped })
+    expect(response.headers.get('Content-Encoding')).toBe('gzip')
+    expect(response.headers.get('Vary')).toBe('Accept-Encoding')
+    const etag = response.headers.get('ETag')!
+    expect(etag).toMatch(/-gzip"$/)
+    // fetch decodes gzip, as browsers and HTTP clients do: the members decode to the whole array.
+    expect(await response.text()).toBe(JSON.stringify(fleet))
+    expect((await call('/state', { headers: { ...gzipped, 'If-None-Match': etag } })).status).toBe(304)
+
+    for (const headers of [READER, { ...READER, 'Accept-Encoding': 'gzip;q=0, identity' }]) {
+      const plain = await call('/state', { headers })
+      expect(plain.headers.get('Content-Encoding')).toBeNull()
+      expect(plain.headers.get('ETag')).not.toBe(etag)
+      expect(await plain.text()).toBe(JSON.stringify(fleet))
+    }
+  })
+
+  it('streams gzip members shard by shard when /state is too large to hold', async () => {
+    const fleet = states(30, 3)
+    const meta = await publish(fleet, 1)
+    const { kv, reads } = countingKv()
+    const reader = new SnapshotReader(kv, { metaMaxAgeMs: 0, keepBytes: 1024 })
+    const { body, gzip } = await fullState(reader, meta, true)
+    expect(gzip).toBe(true)
+    expect(body).toBeInstanceOf(ReadableStream)
+    const bytes = new Uint8Array(await new Response(body).arrayBuffer())
+    expect(gunzipSync(bytes).toString()).toBe(JSON.stringify(fleet))
+    expect(reads.count).toBe(meta.shardCount)
   })
 })
 
@@ -165,19 +216,6 @@ describe('paging /state', () => {
 })
 
 describe('bounded memory', () => {
-  /** KV that counts the stored values it hands out. */
-  function countingKv() {
-    const { kv, gets } = spyingKv()
-    return {
-      kv,
-      reads: {
-        get count() {
-          return gets.filter((key) => key.startsWith('snapshot:blob:')).length
-        },
-      },
-    }
-  }
-
   async function drain(stream: ReadableStream<Uint8Array>, reads: { count: number }) {
     const reader = stream.getReader()
     const chunks: string[] = []
@@ -198,7 +236,7 @@ describe('bounded memory', () => {
     expect(meta.shardCount).toBeGreaterThanOrEqual(20)
     const { kv, reads } = countingKv()
     const reader = new SnapshotReader(kv, { metaMaxAgeMs: 0, keepBytes: 1024 })
-    const body = await fullState(reader, meta)
+    const { body } = await fullState(reader, meta, false)
     expect(body).toBeInstanceOf(ReadableStream)
     expect(await drain(body as ReadableStream<Uint8Array>, reads)).toBe(JSON.stringify(fleet))
     expect(reads.count).toBe(meta.shardCount)

@@ -55,7 +55,8 @@ describe('SnapshotStore', () => {
     const fleet = states(300)
     const first = await store.write({ backends: fleet }, null, { now, heartbeatSeconds: 900 })
     const { kv, puts } = spyingKv()
-    const changed = fleet.map((b, i) =>
+    // A later cycle: every backend's timestamps moved, one backend went down.
+    const changed = states(300, later(60).toISOString()).map((b, i) =>
       i === 137 ? { ...b, status: 'down' as const, error: 'unreachable', errorKind: 'network' as const } : b,
     )
     const second = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(

@@ -1,4 +1,5 @@
-import { type Bytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
+import { type Bytes, concatBytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
+import { gzipMember } from '../kv/gzip'
 import { type SnapshotReader, SnapshotUnavailableError } from '../kv/snapshot-reader'
 import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
 import { type MergedModel, foldMergedModels, openAIModels, sortedById } from '../views/models'
@@ -15,49 +16,79 @@ export type Body = Bytes | ReadableStream<Bytes>
 
 const EMPTY_ARRAY = utf8('[]')
 
-/** A JSON array streamed from parts (each already comma-joined elements); the next part is read only when the client has taken the previous one. */
-export function streamArray(parts: AsyncIterator<Bytes>): ReadableStream<Bytes> {
-  let first = true
-  let closed = false
+/** Parts streamed as they come: the next one is read only when the client has taken the previous one. */
+export function streamParts(parts: AsyncIterator<Bytes>): ReadableStream<Bytes> {
   return new ReadableStream<Bytes>(
     {
       async pull(controller) {
-        if (closed) return
         const next = await parts.next()
-        if (next.done) {
-          controller.enqueue(utf8(first ? '[]' : ']'))
-          controller.close()
-          closed = true
-          return
-        }
-        if (next.value.length === 0) return
-        controller.enqueue(jsonJoin([next.value], first ? '[' : ',', ''))
-        first = false
+        if (next.done) controller.close()
+        else if (next.value.length > 0) controller.enqueue(next.value)
       },
       async cancel() {
-        await parts.return?.()
+        await parts.return?.(undefined)
       },
     },
     { highWaterMark: 0 },
   )
 }
 
-/** Every backend's state: from memory when the snapshot is small enough to keep, else streamed. */
-export async function fullState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
-  if (meta.shards.length === 0) return EMPTY_ARRAY
+/** Parts that are comma-joined elements, as one JSON array. */
+async function* jsonArray(parts: AsyncIterable<Bytes>): AsyncGenerator<Bytes> {
+  let first = true
+  for await (const part of parts) {
+    if (part.length === 0) continue
+    yield jsonJoin([part], first ? '[' : ',', '')
+    first = false
+  }
+  yield utf8(first ? '[]' : ']')
+}
+
+/** Gzip members of comma-joined elements, as the gzip of one JSON array. */
+async function* gzipArray(members: AsyncIterable<Bytes> | Iterable<Bytes>): AsyncGenerator<Bytes> {
+  yield await gzipMember('[')
+  let first = true
+  for await (const member of members) {
+    if (!first) yield await gzipMember(',')
+    yield member
+    first = false
+  }
+  yield await gzipMember(']')
+}
+
+/** What a read answers: bytes or a stream, and whether they are gzipped. */
+export interface ReadBody {
+  body: Body
+  gzip?: boolean
+}
+
+export async function fullState(reader: SnapshotReader, meta: SnapshotMeta, acceptsGzip: boolean): Promise<ReadBody> {
+  if (meta.shards.length === 0) return { body: EMPTY_ARRAY }
   const total = meta.shards.reduce((n, s) => n + s.bytes, 0)
   if (reader.keepable(total)) {
+    const gzipId = `${meta.etag}:state.gz`
+    const joined = reader.keptBody(acceptsGzip ? gzipId : `${meta.etag}:state`)
+    if (joined) return { body: joined, gzip: acceptsGzip }
     const views = await Promise.all(meta.shards.map((s) => reader.view(s.key)))
-    return jsonJoin(views.map((v) => v.body))
+    if (acceptsGzip && views.every((v) => v.trailer.length > 0)) {
+      const members: Bytes[] = []
+      for await (const member of gzipArray(views.map((v) => v.trailer))) members.push(member)
+      return { body: reader.keepBody(gzipId, concatBytes(members)), gzip: true }
+    }
+    return { body: reader.keepBody(`${meta.etag}:state`, jsonJoin(views.map((v) => v.body))) }
   }
   // The first shard is read before answering, so a snapshot still hidden by KV's edge cache is a
   // 503, not a 200 cut short.
   const first = await reader.view(meta.shards[0]!.key, false)
+  const gzip = acceptsGzip && first.trailer.length > 0
   async function* shards() {
-    yield first.body
-    for (const shard of meta.shards.slice(1)) yield (await reader.view(shard.key, false)).body
+    yield gzip ? first.trailer : first.body
+    for (const shard of meta.shards.slice(1)) {
+      const view = await reader.view(shard.key, false)
+      yield gzip ? view.trailer : view.body
+    }
   }
-  return streamArray(shards())
+  return gzip ? { body: streamParts(gzipArray(shards())), gzip } : { body: streamParts(jsonArray(shards())) }
 }
 
 /** A backend's position in the snapshot, by id; undefined when it has none. */
@@ -154,5 +185,5 @@ export async function providerList(
     yield* held.splice(0)
     yield* parts
   }
-  return streamArray(rest())
+  return streamParts(jsonArray(rest()))
 }

@@ -5,7 +5,7 @@ import type { SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { AppEnv } from './context'
 import { ApiError } from './errors'
-import type { Body } from './snapshot-bodies'
+import type { Body, ReadBody } from './snapshot-bodies'
 
 /** Readers revalidate with the ETag; the snapshot changes at most once per cycle. */
 const CACHE_CONTROL = 'private, no-cache'
@@ -40,7 +40,25 @@ async function variantOf(key: string): Promise<string> {
   return variant
 }
 
+/** Whether the client takes gzip (`Accept-Encoding: gzip`, not refused with `q=0`). */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';')
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    return (coding === 'gzip' || coding === '*') && (q === undefined || Number(q.slice(2)) > 0)
+  })
+}
+
+export interface ReadRequest {
+  /** The URL's share of the ETag: names a body rendered for this URL and version. */
+  variant: string
+  /** The route answers gzip and the client takes it. */
+  gzip: boolean
+}
+
 export interface SnapshotReadOptions {
+  /** The route can answer a stored gzip body to clients that take it. */
+  gzip?: boolean
   /** A cursor's version: when the isolate's meta names another, KV is asked again before it is called stale. */
   version?: string
   /** Extra headers on a 200 (a page's `Link`). */
@@ -56,7 +74,7 @@ export interface SnapshotReadOptions {
  */
 export async function snapshotRead<T>(
   c: Context<AppEnv>,
-  body: (reader: SnapshotReader, meta: SnapshotMeta, variant: string) => Promise<Body>,
+  body: (reader: SnapshotReader, meta: SnapshotMeta, request: ReadRequest) => Promise<Body | ReadBody>,
   options: SnapshotReadOptions = {},
 ) {
   const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
@@ -73,15 +91,26 @@ export async function snapshotRead<T>(
   }
   const url = new URL(c.req.url)
   const variant = await variantOf(`${url.pathname}?${url.searchParams.toString()}`)
-  const etag = `"${meta.etag}-${variant}"`
-  const cacheHeaders = { ETag: etag, 'Cache-Control': CACHE_CONTROL }
+  const gzip = options.gzip === true && acceptsGzip(c.req.header('Accept-Encoding'))
+  // Each encoding is its own representation, with its own ETag.
+  const etag = `"${meta.etag}-${variant}${gzip ? '-gzip' : ''}"`
+  const cacheHeaders: Record<string, string> = {
+    ETag: etag,
+    'Cache-Control': CACHE_CONTROL,
+    ...(options.gzip ? { Vary: 'Accept-Encoding' } : {}),
+  }
   if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, cacheHeaders)
-  const content = await body(reader, meta, variant)
-  const response = c.body(content, 200, {
-    ...cacheHeaders,
-    ...options.headers?.(meta),
-    'Content-Type': 'application/json',
-  })
+  const produced = await body(reader, meta, { variant, gzip })
+  const content = 'body' in produced ? produced : { body: produced }
+  const headers = { ...cacheHeaders, ...options.headers?.(meta), 'Content-Type': 'application/json' }
+  const response = content.gzip
+    ? // Stored gzip, sent as it is: `manual` stops the runtime from compressing it again.
+      new Response(content.body, {
+        status: 200,
+        headers: { ...headers, 'Content-Encoding': 'gzip' },
+        encodeBody: 'manual',
+      })
+    : c.body(content.body, 200, headers)
   // The body is the JSON of a T, as c.json would send it: typed the same for the client.
   return response as unknown as TypedResponse<JSONParsed<T>, 200, 'json'>
 }

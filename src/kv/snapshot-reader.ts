@@ -38,7 +38,7 @@ const kept = new LRUCache<string, Kept>({
 /** The one key that is rewritten in place: it names the current version. */
 export const META_KEY = 'snapshot:meta'
 
-const MAX_KEPT_BODY_BYTES = 1024 * 1024
+const MAX_KEPT_BODY_BYTES = 2 * 1024 * 1024
 
 let knownMeta: { meta: SnapshotMeta | null; readAt: number } | undefined
 

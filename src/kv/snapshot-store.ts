@@ -3,7 +3,9 @@ import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { ProviderDirectory } from '../views/provider-index'
 import { renderSnapshot } from '../views/render'
+import { decodeArrayView, withTrailer } from './array-view'
 import { snapshotContentHash } from './content-hash'
+import { gzip } from './gzip'
 import { META_KEY, rememberPublished } from './snapshot-reader'
 
 const PREFIX = 'snapshot:'
@@ -102,9 +104,23 @@ export class SnapshotStore {
       blobs.set(key, bytes)
       return key
     }
+    // Between heartbeats a publish is for a change: a shard whose backends did not change is kept
+    // as it is, so one backend's change rewrites one shard. A heartbeat rewrites them all, with
+    // fresh timestamps.
+    const heartbeat = age >= options.heartbeatSeconds * 1000
+    const unchanged = new Map(
+      previous?.schemaVersion === 2 && !heartbeat ? previous.shards.map((s) => [s.contentHash, s]) : [],
+    )
     const shards: PublishedShard[] = []
     for (const shard of rendered.shards) {
-      shards.push({ key: await add(shard.bytes), count: shard.count, bytes: shard.bytes.length })
+      const shardHash = await snapshotContentHash({ backends: shard.states })
+      const kept = unchanged.get(shardHash)
+      if (kept?.count === shard.states.length) {
+        shards.push(kept)
+        continue
+      }
+      const bytes = withTrailer(shard.bytes, await gzip(decodeArrayView(shard.bytes).body))
+      shards.push({ key: await add(bytes), count: shard.states.length, bytes: bytes.length, contentHash: shardHash })
     }
     const directory: ProviderDirectory = { shards: [] }
     for (const chunks of rendered.providers) {

@@ -105,4 +105,9 @@ export interface PublishedShard {
   key: string
   count: number
   bytes: number
+  /**
+   * Hash of its backends without the fields every cycle rewrites: a publish that is not a heartbeat
+   * keeps a shard whose backends did not change, timestamps and all, instead of rewriting it.
+   */
+  contentHash: string
 }

@@ -1,5 +1,5 @@
 import { type Bytes, encodeArrayView, utf8 } from '../kv/array-view'
-import type { Snapshot } from '../published/types'
+import type { BackendRuntimeState, Snapshot } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
 import { mergedModels, openAIModelList } from './models'
 import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks } from './provider-index'
@@ -9,8 +9,8 @@ import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks 
  * bytes instead of parsing and serializing the snapshot.
  */
 export interface RenderedSnapshot {
-  /** The /state body, cut into shards (array views of backend states). */
-  shards: { bytes: Bytes; count: number }[]
+  /** The /state body, cut into shards (array views of backend states), with the states they hold. */
+  shards: { bytes: Bytes; states: BackendRuntimeState[] }[]
   /** Backend ids in snapshot order (JSON): /state/:id finds its shard and element by position. */
   index: Bytes
   /** Every merged model (array view), or null when larger than `maxViewBytes`. */
@@ -47,7 +47,10 @@ export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): Rend
   const openAIModels = encodeArrayView(openAI.map((m) => JSON.stringify(m)))
   const bounded = (view: Bytes) => (view.length <= options.maxViewBytes ? view : null)
   return {
-    shards: splitAt(texts, starts).map((shard) => ({ bytes: encodeArrayView(shard), count: shard.length })),
+    shards: splitAt(texts, starts).map((shard, i) => ({
+      bytes: encodeArrayView(shard),
+      states: states.slice(starts[i], starts[i + 1] ?? states.length),
+    })),
     index: utf8(JSON.stringify(states.map((s) => s.id))),
     models: bounded(models),
     openAIModels: bounded(openAIModels),

@@ -7,7 +7,13 @@ import type { FakeProvider, Reply } from './fixtures'
  * request itself (streams, stalls, resets); `undefined` means the mode is not one of these.
  *
  * huge-<MiB>        a valid OpenAI/vLLM list of about that size, generated while it streams
- * many-<n>          a valid OpenAI/vLLM list of n models, ids in descending order
+ * many-<n>[:opt]    a valid OpenAI/vLLM list of n models, ids in descending order
+ *                   (`fake-model-0000050` … `fake-model-0000001`, so many-49 lists a subset of
+ *                   many-50), each with `max_model_len` 4096. Options, `:`-separated, combine:
+ *                     :ctx=<tokens>  every model's `max_model_len`; ids of a ctx other than 4096
+ *                                    are `fake-ctx<tokens>-model-<i>`, different models
+ *                     :delay=<ms>    wait that long before answering
+ *                   e.g. `many-50:ctx=131072:delay=200`; an unknown or malformed option answers 400
  * junk-<MiB>        that many bytes of something that is not JSON
  * stall             headers and the start of a list, then nothing
  * drip              headers, then a few bytes every 200 ms, forever
@@ -33,8 +39,16 @@ export function hostileBehaviour(
   switch (mode) {
     case 'huge':
       return pump(res, modelList({ bytes: Number(arg) * 1024 * 1024 }))
-    case 'many':
-      return pump(res, modelList({ count: Number(arg) }))
+    case 'many': {
+      const many = parseMany(arg)
+      if (typeof many === 'string') return { status: 400, body: JSON.stringify({ error: many }) }
+      const list = () => pump(res, modelList({ count: many.count, contextLength: many.contextLength }))
+      if (many.delayMs === 0) return list()
+      // A client that left during the wait gets nothing written.
+      return new Promise<void>((resolve) => setTimeout(resolve, many.delayMs)).then(() =>
+        res.destroyed ? undefined : list(),
+      )
+    }
     case 'junk':
       return pump(res, junk(Number(arg) * 1024 * 1024))
     case 'stall':
@@ -193,10 +207,33 @@ async function pump(res: http.ServerResponse, next: () => string | null): Promis
   }
 }
 
-/** `{"object":"list","data":[…]}` in ~64 KiB chunks, up to `count` models or about `bytes`. */
-function modelList(limit: { count?: number; bytes?: number }): () => string | null {
+/** The `max_model_len` of every fake model unless `:ctx=` says otherwise. */
+const DEFAULT_CONTEXT = 4096
+
+/** `<n>[:ctx=<tokens>][:delay=<ms>]` (the argument of `many-`), or what is wrong with it. */
+function parseMany(arg: string): { count: number; contextLength: number; delayMs: number } | string {
+  const [countText = '', ...options] = arg.split(':')
+  const count = Number(countText)
+  if (countText === '' || !Number.isInteger(count) || count < 0) return `many-${arg}: expected many-<n>`
+  const parsed = { count, contextLength: DEFAULT_CONTEXT, delayMs: 0 }
+  for (const option of options) {
+    const match = /^(ctx|delay)=(\d+)$/.exec(option)
+    if (!match) return `many-${arg}: unknown option "${option}" (expected ctx=<tokens> or delay=<ms>)`
+    if (match[1] === 'ctx') parsed.contextLength = Number(match[2])
+    else parsed.delayMs = Number(match[2])
+  }
+  return parsed
+}
+
+/**
+ * `{"object":"list","data":[…]}` in ~64 KiB chunks, up to `count` models or about `bytes`; every
+ * model's `max_model_len` is `contextLength` (ids of a non-default one name it: other models).
+ */
+function modelList(limit: { count?: number; bytes?: number; contextLength?: number }): () => string | null {
   const count = limit.count ?? Number.POSITIVE_INFINITY
   const bytes = limit.bytes ?? Number.POSITIVE_INFINITY
+  const contextLength = limit.contextLength ?? DEFAULT_CONTEXT
+  const prefix = contextLength === DEFAULT_CONTEXT ? 'fake-model-' : `fake-ctx${contextLength}-model-`
   let i = 0
   let written = 0
   let done = false
@@ -204,8 +241,8 @@ function modelList(limit: { count?: number; bytes?: number }): () => string | nu
     if (done) return null
     let chunk = i === 0 ? '{"object":"list","data":[' : ''
     while (chunk.length < 65_536 && i < count && written + chunk.length < bytes) {
-      const id = `fake-model-${String(Number.isFinite(count) ? count - i : i).padStart(7, '0')}`
-      chunk += `${i > 0 ? ',' : ''}{"id":"${id}","object":"model","created":0,"owned_by":"fake","max_model_len":4096}`
+      const id = `${prefix}${String(Number.isFinite(count) ? count - i : i).padStart(7, '0')}`
+      chunk += `${i > 0 ? ',' : ''}{"id":"${id}","object":"model","created":0,"owned_by":"fake","max_model_len":${contextLength}}`
       i++
     }
     written += chunk.length

@@ -12,7 +12,9 @@ import { fakeProviders } from './registry'
  * provider:  a key of ./registry.ts (ollama, ollama-caps, vllm, openai, openai-paged, …)
  * behaviour: ok | delay-<ms> | hang | status-<code> | html | truncated | bearer-<token> (401 unless sent),
  *            or a hostile one (huge-<MiB>, many-<n>, junk-<MiB>, stall, drip, reset, drop, redirect-<same|other|loop>,
- *            echo-<format>, requestid): see ./hostile.ts
+ *            echo-<format>, requestid): see ./hostile.ts. `many-<n>` takes `:`-separated options that
+ *            combine: `:ctx=<tokens>` (every model's max_model_len, default 4096; other ids) and
+ *            `:delay=<ms>` (wait before answering), e.g. `many-50:ctx=131072:delay=200`
  * id:        anything; makes base URLs distinct and lets tests count one backend's calls.
  *
  * `GET /__calls` lists the requests received (method, path, whether auth was sent);

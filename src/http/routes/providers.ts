@@ -250,7 +250,7 @@ export const providerRoutes = new Hono<AppEnv>()
     (c) => {
       const query = c.req.valid('query')
       const filter = queryOf({ types: query.type, capabilities: query.capability, minContext: query.minContext })
-      return snapshotRead<ProviderEntry[]>(c, (reader, meta, variant) => providerList(reader, meta, filter, variant))
+      return snapshotRead<ProviderEntry[]>(c, (reader, meta, read) => providerList(reader, meta, filter, read.variant))
     },
   )
   // The two fixed paths come before the `/:type/…` patterns.

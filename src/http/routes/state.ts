@@ -29,7 +29,11 @@ export const stateRoutes = new Hono<AppEnv>()
     }),
     (c) => {
       const page: PageRequest | null = pageRequest(c.req.query('limit'), c.req.query('cursor'))
-      if (!page) return snapshotRead<BackendRuntimeState[]>(c, (reader, meta) => fullState(reader, meta))
+      if (!page) {
+        return snapshotRead<BackendRuntimeState[]>(c, (reader, meta, read) => fullState(reader, meta, read.gzip), {
+          gzip: true,
+        })
+      }
       return snapshotRead<BackendRuntimeState[]>(c, (reader, meta) => statePage(reader, meta, page.from, page.limit), {
         version: page.version,
         headers: (meta) => nextPageLink(c.req.path, meta, page),
