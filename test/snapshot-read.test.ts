@@ -2,10 +2,11 @@ import { gunzipSync } from 'node:zlib'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader } from '../src/kv/snapshot-reader'
-import { SnapshotStore } from '../src/kv/snapshot-store'
+import { SnapshotStore, type SnapshotStoreOptions } from '../src/kv/snapshot-store'
 import { fullState, providerList } from '../src/http/snapshot-bodies'
 import { backendState, servedModel } from '../src/published/testing'
 import type { BackendRuntimeState } from '../src/published/types'
+import { mergedModels, openAIModelList } from '../src/views/models'
 import { providerQuery, providersFromSnapshot } from '../src/views/providers'
 import { READER, call, fetchWith, resetAll, spyingKv } from './helpers'
 
@@ -26,8 +27,8 @@ function states(count: number, models = 0): BackendRuntimeState[] {
   })
 }
 
-async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2) {
-  const store = new SnapshotStore(env.KV, { backendsPerShard })
+async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2, options: SnapshotStoreOptions = {}) {
+  const store = new SnapshotStore(env.KV, { backendsPerShard, ...options })
   const previous = await store.readMeta()
   const { meta } = await store.write({ backends: fleet }, previous, { now: new Date(), heartbeatSeconds: 900 })
   return meta!
@@ -107,6 +108,23 @@ describe('snapshot reads', () => {
     expect(meta.etag).toBe(etag.slice(1, 33))
     const again = await call('/providers?capability=embed', { headers: { ...READER, 'If-None-Match': etag } })
     expect(again.status).toBe(304)
+  })
+
+  it('answers /models and /v1/models by merging the shards when their lists were too large to store', async () => {
+    const fleet = states(9, 5).map((b, i) => ({
+      ...b,
+      pulledModels: b.pulledModels.map((m) => ({ ...m, model: `${m.model}-${i % 4}`, name: `${m.name}-${i % 4}` })),
+    }))
+    const meta = await publish(fleet, 2, { maxViewBytes: 10 })
+    expect(meta.views).toMatchObject({ models: null, openAIModels: null })
+    const created = Math.floor(Date.parse(meta.writtenAt) / 1000)
+    for (const limit of [1, 7, 100]) {
+      const models = await call(`/models?limit=${limit}`, { headers: READER })
+      expect(await models.json()).toEqual(mergedModels(fleet).slice(0, limit))
+      const openAI = await call(`/v1/models?limit=${limit}`, { headers: READER })
+      const list = openAIModelList(fleet, new Date(created * 1000))
+      expect(await openAI.json()).toEqual({ ...list, data: list.data.slice(0, limit) })
+    }
   })
 
   it('answers 404 without an ETag before any snapshot was published', async () => {

@@ -24,7 +24,7 @@ async function storedKeys(): Promise<string[]> {
 async function namedBy(meta: SnapshotMeta): Promise<string[]> {
   const directory = (await env.KV.get(meta.views.providers, 'json')) as { shards: { key: string }[][] }
   return [
-    ...meta.shards.map((s) => s.key),
+    ...meta.shards.flatMap((s) => [s.key, s.gzip.key]),
     ...Object.values(meta.views).filter((k): k is string => k !== null),
     ...directory.shards.flat().map((c) => c.key),
   ]
@@ -70,6 +70,7 @@ describe('SnapshotStore', () => {
     const shardIndex = second.meta!.shards.indexOf(changedShards[0]!)
     const allowed = new Set([
       changedShards[0]!.key,
+      changedShards[0]!.gzip.key,
       ...directory.shards[shardIndex]!.map((c) => c.key),
       second.meta!.views.providers,
       'snapshot:meta',
@@ -98,8 +99,8 @@ describe('SnapshotStore', () => {
     expect(due.written).toBe(true)
     expect(due.meta!.contentHash).toBe(first.meta!.contentHash)
     expect(due.meta!.etag).not.toBe(first.meta!.etag)
-    // Shards (their timestamps moved) and the meta; not the index, the model views or /providers.
-    expect(puts.sort()).toEqual([...due.meta!.shards.map((s) => s.key), 'snapshot:meta'].sort())
+    // Shards and their gzip (timestamps moved) and the meta; not the index, the model views or /providers.
+    expect(puts.sort()).toEqual([...due.meta!.shards.flatMap((s) => [s.key, s.gzip.key]), 'snapshot:meta'].sort())
     expect(due.meta!.views).toEqual(first.meta!.views)
   })
 

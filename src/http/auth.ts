@@ -1,5 +1,4 @@
 import { createMiddleware } from 'hono/factory'
-import { timingSafeEqual } from 'hono/utils/buffer'
 import type { AppEnv } from './context'
 import { ApiError } from './errors'
 
@@ -8,11 +7,37 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1]?.trim()
 }
 
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+}
+
+/** The configured tokens' digests, computed once per isolate. */
+const configuredDigests = new Map<string, Uint8Array>()
+
+async function digestOfConfigured(token: string): Promise<Uint8Array> {
+  const known = configuredDigests.get(token)
+  if (known) return known
+  const computed = await digest(token)
+  configuredDigests.set(token, computed)
+  return computed
+}
+
+/** Equal digests, compared without stopping at the first difference. */
+function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ (b[i] ?? 0)
+  return difference === 0
+}
+
+/**
+ * Compares digests, not the tokens, so the time taken does not depend on how much of a token is
+ * right; every configured token is compared, so it does not reveal which ones exist either.
+ */
 async function matchesAny(token: string, candidates: (string | undefined)[]): Promise<boolean> {
+  const presented = await digest(token)
   let matched = false
-  // Compare against every configured token so timing does not reveal which one exists.
   for (const candidate of candidates) {
-    if (candidate && (await timingSafeEqual(token, candidate))) matched = true
+    if (candidate && sameDigest(presented, await digestOfConfigured(candidate))) matched = true
   }
   return matched
 }

@@ -11,8 +11,23 @@ export interface AppEnv {
   }
 }
 
+/**
+ * Settings parsed once per bindings object: workerd hands every request of an isolate the same
+ * `env`, so reads do not pay for validating them each time.
+ */
+const parsed = new WeakMap<Env, Settings>()
+
+function settingsOf(env: Env): Settings {
+  let settings = parsed.get(env)
+  if (!settings) {
+    settings = parseSettings(env)
+    parsed.set(env, settings)
+  }
+  return settings
+}
+
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  const settings = parseSettings(c.env)
+  const settings = settingsOf(c.env)
   c.set('settings', settings)
   let handle: DatabaseHandle | undefined
   c.set('db', () => (handle ??= openDatabase(c.env, settings)).db)

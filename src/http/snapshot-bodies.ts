@@ -64,31 +64,44 @@ export interface ReadBody {
 
 export async function fullState(reader: SnapshotReader, meta: SnapshotMeta, acceptsGzip: boolean): Promise<ReadBody> {
   if (meta.shards.length === 0) return { body: EMPTY_ARRAY }
-  const total = meta.shards.reduce((n, s) => n + s.bytes, 0)
-  if (reader.keepable(total)) {
-    const gzipId = `${meta.etag}:state.gz`
-    const joined = reader.keptBody(acceptsGzip ? gzipId : `${meta.etag}:state`)
-    if (joined) return { body: joined, gzip: acceptsGzip }
+  return acceptsGzip ? { body: await gzippedState(reader, meta), gzip: true } : { body: await plainState(reader, meta) }
+}
+
+async function plainState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
+  const id = `${meta.etag}:state`
+  const kept = reader.keptBody(id)
+  if (kept) return kept
+  if (reader.keepable(meta.shards.reduce((n, s) => n + s.bytes, 0))) {
     const views = await Promise.all(meta.shards.map((s) => reader.view(s.key)))
-    if (acceptsGzip && views.every((v) => v.trailer.length > 0)) {
-      const members: Bytes[] = []
-      for await (const member of gzipArray(views.map((v) => v.trailer))) members.push(member)
-      return { body: reader.keepBody(gzipId, concatBytes(members)), gzip: true }
-    }
-    return { body: reader.keepBody(`${meta.etag}:state`, jsonJoin(views.map((v) => v.body))) }
+    return reader.keepBody(id, jsonJoin(views.map((v) => v.body)))
   }
   // The first shard is read before answering, so a snapshot still hidden by KV's edge cache is a
   // 503, not a 200 cut short.
   const first = await reader.view(meta.shards[0]!.key, false)
-  const gzip = acceptsGzip && first.trailer.length > 0
   async function* shards() {
-    yield gzip ? first.trailer : first.body
-    for (const shard of meta.shards.slice(1)) {
-      const view = await reader.view(shard.key, false)
-      yield gzip ? view.trailer : view.body
-    }
+    yield first.body
+    for (const shard of meta.shards.slice(1)) yield (await reader.view(shard.key, false)).body
   }
-  return gzip ? { body: streamParts(gzipArray(shards())), gzip } : { body: streamParts(jsonArray(shards())) }
+  return streamParts(jsonArray(shards()))
+}
+
+/** The shards' stored gzip members between members of `[`, `,` and `]`. */
+async function gzippedState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
+  const id = `${meta.etag}:state.gz`
+  const kept = reader.keptBody(id)
+  if (kept) return kept
+  if (reader.keepable(meta.shards.reduce((n, s) => n + s.gzip.bytes, 0))) {
+    const members = await Promise.all(meta.shards.map((s) => reader.bytes(s.gzip.key)))
+    const joined: Bytes[] = []
+    for await (const part of gzipArray(members)) joined.push(part)
+    return reader.keepBody(id, concatBytes(joined))
+  }
+  const first = await reader.bytes(meta.shards[0]!.gzip.key, false)
+  async function* members() {
+    yield first
+    for (const shard of meta.shards.slice(1)) yield await reader.bytes(shard.gzip.key, false)
+  }
+  return streamParts(gzipArray(members()))
 }
 
 /** A backend's position in the snapshot, by id; undefined when it has none. */

@@ -15,15 +15,11 @@ export type Bytes = Uint8Array<ArrayBuffer>
 export interface ArrayViewHeader {
   /** ends[i]: the byte offset in the body just past element i. */
   ends: number[]
-  /** Bytes stored after the body (the body gzipped, say); absent when none. */
-  trailerBytes?: number
 }
 
 export interface ArrayView<H extends ArrayViewHeader = ArrayViewHeader> {
   header: H
   body: Bytes
-  /** What was stored after the body; empty when nothing was. */
-  trailer: Bytes
   /** Stored size, header included. */
   bytes: number
 }
@@ -45,20 +41,7 @@ export function decodeArrayView<H extends ArrayViewHeader = ArrayViewHeader>(byt
   const newline = bytes.indexOf(NEWLINE)
   if (newline < 0) throw new Error('stored array view has no header line')
   const header = JSON.parse(decoder.decode(bytes.subarray(0, newline))) as H
-  const bodyEnd = bytes.length - (header.trailerBytes ?? 0)
-  return {
-    header,
-    body: bytes.subarray(newline + 1, bodyEnd),
-    trailer: bytes.subarray(bodyEnd),
-    bytes: bytes.length,
-  }
-}
-
-/** The same view with `trailer` stored after its body. */
-export function withTrailer(stored: Bytes, trailer: Bytes): Bytes {
-  const view = decodeArrayView(stored)
-  const header = utf8(`${JSON.stringify({ ...view.header, trailerBytes: trailer.length })}\n`)
-  return concatBytes([header, view.body, trailer])
+  return { header, body: bytes.subarray(newline + 1), bytes: bytes.length }
 }
 
 export function elementCount(view: ArrayView): number {

@@ -93,6 +93,14 @@ export class SnapshotReader {
     })
   }
 
+  /** Stored bytes, sent as they are. */
+  async bytes(key: string, keep = true): Promise<Bytes> {
+    return this.load(key, keep, async () => {
+      const bytes = await this.kv.get(key, 'arrayBuffer')
+      return bytes ? { value: new Uint8Array(bytes), size: bytes.byteLength } : undefined
+    })
+  }
+
   /** A stored JSON value, parsed once per isolate by `parse`. */
   async json<T>(key: string, parse: (value: unknown) => T): Promise<T> {
     return this.load(key, true, async () => {

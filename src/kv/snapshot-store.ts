@@ -3,7 +3,7 @@ import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { ProviderDirectory } from '../views/provider-index'
 import { renderSnapshot } from '../views/render'
-import { decodeArrayView, withTrailer } from './array-view'
+import { decodeArrayView } from './array-view'
 import { snapshotContentHash } from './content-hash'
 import { gzip } from './gzip'
 import { META_KEY, rememberPublished } from './snapshot-reader'
@@ -119,8 +119,14 @@ export class SnapshotStore {
         shards.push(kept)
         continue
       }
-      const bytes = withTrailer(shard.bytes, await gzip(decodeArrayView(shard.bytes).body))
-      shards.push({ key: await add(bytes), count: shard.states.length, bytes: bytes.length, contentHash: shardHash })
+      const gzipped = await gzip(decodeArrayView(shard.bytes).body)
+      shards.push({
+        key: await add(shard.bytes),
+        count: shard.states.length,
+        bytes: shard.bytes.length,
+        gzip: { key: await add(gzipped), bytes: gzipped.length },
+        contentHash: shardHash,
+      })
     }
     const directory: ProviderDirectory = { shards: [] }
     for (const chunks of rendered.providers) {
@@ -170,7 +176,10 @@ export class SnapshotStore {
     if (meta.schemaVersion !== 2) {
       return new Set(Array.from({ length: meta.shardCount }, (_, i) => `${PREFIX}shard:${meta.etag}:${i}`))
     }
-    const keys = new Set([...meta.shards.map((s) => s.key), ...Object.values(meta.views).filter((k) => k !== null)])
+    const keys = new Set([
+      ...meta.shards.flatMap((s) => [s.key, s.gzip.key]),
+      ...Object.values(meta.views).filter((k) => k !== null),
+    ])
     const directory = await this.kv.get<ProviderDirectory>(meta.views.providers, 'json')
     for (const chunk of directory?.shards.flat() ?? []) keys.add(chunk.key)
     return keys

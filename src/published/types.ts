@@ -105,6 +105,8 @@ export interface PublishedShard {
   key: string
   count: number
   bytes: number
+  /** The shard's elements gzipped, as one gzip member: /state for clients that take gzip. */
+  gzip: { key: string; bytes: number }
   /**
    * Hash of its backends without the fields every cycle rewrites: a publish that is not a heartbeat
    * keeps a shard whose backends did not change, timestamps and all, instead of rewriting it.
