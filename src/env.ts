@@ -14,6 +14,9 @@ export interface Env {
   PROVIDER_CACHE_TTL_S?: string
   SNAPSHOT_HEARTBEAT_S?: string
   SNAPSHOT_META_MAX_AGE_MS?: string
+  FAIL_THRESHOLD?: string
+  RECOVER_THRESHOLD?: string
+  EVENT_RETENTION_DAYS?: string
   LEASE_TTL_S?: string
   MAX_RESPONSE_BYTES?: string
   MAX_MODELS_PER_BACKEND?: string
@@ -57,6 +60,12 @@ const settingsSchema = z.object({
   SNAPSHOT_META_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).optional().default(2000),
   /** A cycle's lease; renewed while the cycle runs, so a crashed cycle blocks the next for at most this long. */
   LEASE_TTL_S: positiveInt(60).pipe(z.number().min(10, 'LEASE_TTL_S must be at least 10 s')),
+  /** Consecutive failed probes that take a backend to `down`; before that it is `suspect`. */
+  FAIL_THRESHOLD: positiveInt(3, 100),
+  /** Consecutive good probes that take a `down` backend back; before that it is `recovering`. */
+  RECOVER_THRESHOLD: positiveInt(2, 100),
+  /** Days the change feed keeps events; an older cursor answers 410. */
+  EVENT_RETENTION_DAYS: positiveInt(30, 3650),
   /** The most bytes read from one provider response; past it the backend fails with bad_payload. */
   MAX_RESPONSE_BYTES: positiveInt(8 * 1024 * 1024),
   /** The most models kept per backend; past it, a warning and the first N by model id. */

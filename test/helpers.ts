@@ -2,8 +2,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from 'cloudflare:workers'
 import { vi } from 'vitest'
 import { sql } from 'drizzle-orm'
-import { openDatabase } from '../src/db/client'
-import type { Env } from '../src/env'
+import { type DatabaseHandle, openDatabase } from '../src/db/client'
+import { type Env, parseSettings } from '../src/env'
+import { type RunSummary, runBackendCycle } from '../src/reconcile/cycle'
 import type { BackendRuntimeState, ModelPullStatus } from '../src/published/types'
 import worker from '../src/index'
 
@@ -74,7 +75,9 @@ export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) 
 export async function resetAll(): Promise<void> {
   await withDb((db) =>
     db.execute(sql`truncate backends, declared_models, groups, group_backends, group_models,
-      provider_configs, capability_overrides, reconcile_runs, reconcile_lease cascade`),
+      provider_configs, capability_overrides, reconcile_runs, reconcile_lease, backend_health, fleet_events
+      restart identity cascade;
+      update fleet_events_pruned set through = 0`),
   )
   let cursor: string | undefined
   do {
@@ -193,4 +196,28 @@ export function spyingKv() {
     },
   })
   return { kv, gets, puts, deletes }
+}
+
+/**
+ * One cycle as production runs it, with the infrastructure it is given replaced where a test says
+ * so: a KV namespace that fails, or other settings.
+ */
+export async function cycleWith(
+  options: { kv?: KVNamespace; env?: Partial<Env>; now?: () => Date } = {},
+): Promise<RunSummary> {
+  const cycleEnv = { ...env, ...options.env } as Env
+  let handle: DatabaseHandle | undefined
+  try {
+    return await runBackendCycle({
+      env: cycleEnv,
+      settings: parseSettings(cycleEnv),
+      kv: options.kv ?? env.KV,
+      db: () => (handle ??= openDatabase(cycleEnv)).db,
+      fetch: (input, init) => fetch(input, init),
+      now: options.now ?? (() => new Date()),
+      trigger: 'manual',
+    })
+  } finally {
+    await handle?.close()
+  }
 }

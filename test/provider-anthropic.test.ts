@@ -78,7 +78,7 @@ describe('anthropic through a full cycle', () => {
     expect(unauthorized).toMatchObject({ status: 'down', errorKind: 'auth' })
     expect(unauthorized.error).toMatch(/^anthropic catalog \/v1\/models returned 401: .*invalid x-api-key/s)
     const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited' })
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited' })
     expect(limited.error).toMatch(/^anthropic catalog \/v1\/models returned 429: .*rate_limit_error/s)
     const overloaded = await stateOf('overloaded')
     expect(overloaded).toMatchObject({ status: 'down', errorKind: 'bad_status' })

@@ -158,8 +158,9 @@ describe('bedrock failures', () => {
     await configure(credential())
     await runScheduled()
 
+    // Busy, not down: a rate limit never counts toward down.
     expect(await stateOf('bedrock-throttled')).toMatchObject({
-      status: 'down',
+      status: 'degraded',
       errorKind: 'rate_limited',
       error: `bedrock ListFoundationModels returned 429: ThrottlingException: ${throttling.message}`,
     })

@@ -81,7 +81,7 @@ describe('gemini through a full cycle', () => {
     await runScheduled()
 
     const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited' })
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited' })
     expect(limited.error).toBe(
       'Gemini catalog returned 429: Resource has been exhausted (e.g. check quota). (RESOURCE_EXHAUSTED)',
     )

@@ -64,7 +64,7 @@ describe('mistral through a full cycle', () => {
     expect(unauthorized).toMatchObject({ status: 'down', errorKind: 'auth', pulledModels: [] })
     expect(unauthorized.error).toMatch(/^mistral catalog returned 401: .*Unauthorized/s)
     const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited', pulledModels: [] })
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited', pulledModels: [] })
     expect(limited.error).toMatch(/^mistral catalog returned 429: .*Rate limit exceeded/s)
   })
 

@@ -67,7 +67,7 @@ describe('openrouter through a full cycle', () => {
       /^openrouter (embeddings )?catalog returned 401: .*Missing Authentication header/s,
     )
     const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited', pulledModels: [] })
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited', pulledModels: [] })
     expect(limited.error).toMatch(/^openrouter (embeddings )?catalog returned 429: .*Rate limit exceeded/s)
   })
 

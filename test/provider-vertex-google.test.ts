@@ -183,7 +183,7 @@ describe('vertex-google through a full cycle', () => {
     await configure(sa.json)
     await runScheduled()
     const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'down', errorKind: 'rate_limited' })
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited' })
     expect(limited.error).toMatch(/^vertex-google list models: vertex publisher list returned 429: /)
   })
 

@@ -11,6 +11,7 @@ import {
   adminJson,
   call,
   createBackend,
+  cycleWith,
   fake,
   fetchWith,
   readState,
@@ -38,30 +39,6 @@ interface RunList {
 const runRows = () => withDb((db) => db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.startedAt)))
 const runRow = async (id: string) => (await runRows()).find((r) => r.id === id)
 const leaseRow = async () => (await withDb((db) => db.select().from(reconcileLease)))[0]
-
-/**
- * One cycle as production runs it, with the infrastructure it is given replaced where a test says
- * so: a KV namespace that fails, or other settings.
- */
-async function cycleWith(
-  options: { kv?: KVNamespace; env?: Partial<Env>; now?: () => Date } = {},
-): Promise<RunSummary> {
-  const cycleEnv = { ...env, ...options.env } as Env
-  let handle: DatabaseHandle | undefined
-  try {
-    return await runBackendCycle({
-      env: cycleEnv,
-      settings: parseSettings(cycleEnv),
-      kv: options.kv ?? env.KV,
-      db: () => (handle ??= openDatabase(cycleEnv)).db,
-      fetch: (input, init) => fetch(input, init),
-      now: options.now ?? (() => new Date()),
-      trigger: 'manual',
-    })
-  } finally {
-    await handle?.close()
-  }
-}
 
 /** The real KV namespace, except that every write fails as it would in a KV outage. */
 function kvFailingWrites(kv: KVNamespace): KVNamespace {

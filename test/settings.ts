@@ -10,6 +10,11 @@ export const TEST_SETTINGS = {
   PROVIDER_CACHE_TTL_S: '3600',
   SNAPSHOT_HEARTBEAT_S: '900',
   SNAPSHOT_META_MAX_AGE_MS: '0',
+  // One failure takes a backend down and one good probe brings it back, as before thresholds
+  // existed; the tests of the health state machine set the defaults (3 and 2) themselves.
+  FAIL_THRESHOLD: '1',
+  RECOVER_THRESHOLD: '1',
+  EVENT_RETENTION_DAYS: '30',
   LEASE_TTL_S: '60',
   MAX_RESPONSE_BYTES: '8388608',
   MAX_MODELS_PER_BACKEND: '5000',

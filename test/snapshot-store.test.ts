@@ -73,6 +73,7 @@ describe('SnapshotStore', () => {
       changedShards[0]!.gzip.key,
       ...directory.shards[shardIndex]!.map((c) => c.key),
       second.meta!.views.providers,
+      second.meta!.views.metrics,
       'snapshot:meta',
     ])
     expect(puts.every((key) => allowed.has(key))).toBe(true)
@@ -99,9 +100,11 @@ describe('SnapshotStore', () => {
     expect(due.written).toBe(true)
     expect(due.meta!.contentHash).toBe(first.meta!.contentHash)
     expect(due.meta!.etag).not.toBe(first.meta!.etag)
-    // Shards and their gzip (timestamps moved) and the meta; not the index, the model views or /providers.
-    expect(puts.sort()).toEqual([...due.meta!.shards.flatMap((s) => [s.key, s.gzip.key]), 'snapshot:meta'].sort())
-    expect(due.meta!.views).toEqual(first.meta!.views)
+    // Shards and their gzip (timestamps moved), the metrics and the meta; not the index, the model views or /providers.
+    expect(puts.sort()).toEqual(
+      [...due.meta!.shards.flatMap((s) => [s.key, s.gzip.key]), due.meta!.views.metrics, 'snapshot:meta'].sort(),
+    )
+    expect({ ...due.meta!.views, metrics: '' }).toEqual({ ...first.meta!.views, metrics: '' })
   })
 
   it('keeps the values of this version and the previous one, and sweeps older ones', async () => {

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm'
-import type { BackendRecord } from '../published/types'
+import type { BackendRecord, BackendStatus } from '../published/types'
 import type { Database } from './client'
 import {
   backendHealth,
+  backendRollups,
   backends,
   capabilityOverrides,
   declaredModels,
@@ -55,6 +56,32 @@ export interface BackendHealth {
   lastSuccessAt: string | null
 }
 
+/** Per model id: context length, capability mask (views/providers CAPABILITIES), first seen (ms). */
+export type ModelFactsMap = Record<string, [contextLength: number, capabilities: number, firstSeenAt: number]>
+
+/** What Postgres remembers of a backend between cycles (backend_health). */
+export interface HealthRecord {
+  /** Its name when last seen. */
+  name: string
+  /** Its status after the last cycle; null when recorded before statuses were. */
+  status: BackendStatus | null
+  consecutiveFailures: number
+  consecutiveSuccesses: number
+  lastSuccessAt: string | null
+  retryAfterUntil: string | null
+  /** The facts of the models of its last good listing. */
+  models: ModelFactsMap
+  lastGoodHash: string | null
+}
+
+/** Hourly rollups summed over a backend's windows (whole clock hours up to `now`). */
+export interface WindowSums {
+  probes: { '1h': number; '24h': number; '7d': number }
+  good: { '1h': number; '24h': number; '7d': number }
+  /** The latency histogram of the last 24 h (views/windows.ts buckets). */
+  latency24h: number[]
+}
+
 /** Everything an operator declared, and the health history: what one reconcile cycle starts from. */
 export interface DeclaredState {
   backends: BackendRecord[]
@@ -64,7 +91,9 @@ export interface DeclaredState {
   groupModels: { groupId: string; modelId: string }[]
   providerConfigs: ProviderConfigRecord[]
   overrides: CapabilityOverride[]
-  healthByBackend: Map<string, BackendHealth>
+  /** Every backend the last cycles recorded, deleted ones included (until their removal is recorded). */
+  healthByBackend: Map<string, HealthRecord>
+  windowsByBackend: Map<string, WindowSums>
 }
 
 type Row = Record<string, unknown>
@@ -76,10 +105,30 @@ const iso = (value: unknown) => new Date(String(value)).toISOString()
  * Loads the whole declared state in one statement (one database round trip): each table is
  * aggregated to JSON in a scalar subquery. Backends come newest first, as the seed lists them.
  */
-export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
+export async function loadDeclaredState(db: Database, options: { now: Date }): Promise<DeclaredState> {
   const agg = (table: unknown, order: ReturnType<typeof sql>) =>
     sql`(select coalesce(json_agg(t ${order}), '[]'::json) from ${table} t)`
-  const result = await db.execute<Record<Exclude<keyof DeclaredState, 'healthByBackend'> | 'health', Row[]>>(sql`select
+  const now = options.now.toISOString()
+  // Windows are whole clock hours: a rollup counts when its hour starts after now − window.
+  const since = (interval: string) => sql`r.hour > ${now}::timestamptz - ${interval}::interval`
+  const windows = sql`(select coalesce(json_agg(w), '[]'::json) from (
+      select r.backend_id,
+        coalesce(sum(r.probes) filter (where ${since('1 hour')}), 0) as p1,
+        coalesce(sum(r.good) filter (where ${since('1 hour')}), 0) as g1,
+        coalesce(sum(r.probes) filter (where ${since('24 hours')}), 0) as p24,
+        coalesce(sum(r.good) filter (where ${since('24 hours')}), 0) as g24,
+        sum(r.probes) as p7,
+        sum(r.good) as g7,
+        (select array_agg(total order by i) from (
+          select u.i, sum(u.v) as total from ${backendRollups} r2, unnest(r2.latency) with ordinality as u(v, i)
+          where r2.backend_id = r.backend_id and r2.hour > ${now}::timestamptz - '24 hours'::interval
+          group by u.i) h) as latency
+      from ${backendRollups} r
+      where ${since('7 days')} and r.hour <= ${now}::timestamptz
+      group by r.backend_id) w)`
+  const result = await db.execute<
+    Record<Exclude<keyof DeclaredState, 'healthByBackend' | 'windowsByBackend'> | 'health' | 'windows', Row[]>
+  >(sql`select
     ${agg(backends, sql`order by t.created_at desc, t.id desc`)} as "backends",
     ${agg(declaredModels, sql`order by t.created_at, t.id`)} as "models",
     ${agg(groups, sql`order by t.created_at, t.id`)} as "groups",
@@ -87,7 +136,8 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
     ${agg(groupModels, sql`order by t.created_at desc`)} as "groupModels",
     ${agg(providerConfigs, sql`order by t.scope`)} as "providerConfigs",
     ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides",
-    ${agg(backendHealth, sql`order by t.backend_id`)} as "health"`)
+    ${agg(backendHealth, sql`order by t.backend_id`)} as "health",
+    ${windows} as "windows"`)
   const row = result.rows[0]
   if (!row) throw new Error('declared state query returned no row')
   return {
@@ -125,8 +175,24 @@ export async function loadDeclaredState(db: Database): Promise<DeclaredState> {
       row.health.map((r) => [
         String(r.backend_id),
         {
+          name: String(r.name),
+          status: (r.status as BackendStatus | null) ?? null,
           consecutiveFailures: Number(r.consecutive_failures),
+          consecutiveSuccesses: Number(r.consecutive_successes),
           lastSuccessAt: r.last_success_at === null ? null : iso(r.last_success_at),
+          retryAfterUntil: r.retry_after_until === null ? null : iso(r.retry_after_until),
+          models: (r.model_facts as ModelFactsMap | null) ?? {},
+          lastGoodHash: (r.last_good_hash as string | null) ?? null,
+        },
+      ]),
+    ),
+    windowsByBackend: new Map(
+      row.windows.map((r) => [
+        String(r.backend_id),
+        {
+          probes: { '1h': Number(r.p1), '24h': Number(r.p24), '7d': Number(r.p7) },
+          good: { '1h': Number(r.g1), '24h': Number(r.g24), '7d': Number(r.g7) },
+          latency24h: Array.isArray(r.latency) ? r.latency.map(Number) : [],
         },
       ]),
     ),
@@ -155,27 +221,4 @@ export async function writeBackContextLengths(
   await db.execute(sql`update ${declaredModels} set context_length = v.ctx, updated_at = now()
     from (values ${values}) as v(id, ctx)
     where ${declaredModels.id} = v.id and ${declaredModels.contextLength} = 0`)
-}
-
-/**
- * Stores every probed backend's health in one statement. A backend deleted while the cycle ran
- * is skipped rather than failing the cycle on its foreign key.
- */
-export async function saveHealth(
-  db: Database,
-  rows: { backendId: string; consecutiveFailures: number; lastSuccessAt: string | null; checkedAt: string }[],
-): Promise<void> {
-  if (rows.length === 0) return
-  const values = sql.join(
-    rows.map(
-      (r) =>
-        sql`(${r.backendId}, ${r.consecutiveFailures}::integer, ${r.lastSuccessAt}::timestamptz, ${r.checkedAt}::timestamptz)`,
-    ),
-    sql`, `,
-  )
-  await db.execute(sql`insert into ${backendHealth} (backend_id, consecutive_failures, last_success_at, checked_at)
-    select v.id, v.failures, v.success, v.checked from (values ${values}) as v(id, failures, success, checked)
-    where exists (select 1 from ${backends} b where b.id = v.id)
-    on conflict (backend_id) do update set consecutive_failures = excluded.consecutive_failures,
-      last_success_at = excluded.last_success_at, checked_at = excluded.checked_at`)
 }

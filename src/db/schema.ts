@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
+  bigserial,
   boolean,
   index,
   integer,
@@ -119,15 +121,68 @@ export const capabilityOverrides = pgTable(
 
 /**
  * Each backend's health history, kept here rather than in the KV snapshot so the counters stay
- * exact without rewriting the snapshot every cycle a backend stays down.
+ * exact without rewriting the snapshot every cycle a backend stays down. No foreign key: a deleted
+ * backend's row stays until the next cycle has recorded its removal in the change feed.
  */
 export const backendHealth = pgTable('backend_health', {
+  backendId: varchar('backend_id', { length: 255 }).primaryKey(),
+  /** Its name when last seen, for the removal event of a deleted backend. */
+  name: varchar('name', { length: 255 }).notNull().default(''),
+  /** Its status after the last cycle (the health state machine's state); null before statuses were kept. */
+  status: varchar('status', { length: 16 }),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  consecutiveSuccesses: integer('consecutive_successes').notNull().default(0),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Not asked again before this: the Retry-After of its last 429 or 503. */
+  retryAfterUntil: timestamp('retry_after_until', { withTimezone: true }),
+  /** The models of its last good listing: id → [context length, capability mask, first seen (ms)]. */
+  modelFacts: jsonb('model_facts').notNull().default({}),
+  /** Hash of backend_last_good.models, so the cycle rewrites that list only when it changed. */
+  lastGoodHash: varchar('last_good_hash', { length: 64 }),
+})
+
+/** The model list of each backend's last good listing, served (marked stale) while it is suspect. */
+export const backendLastGood = pgTable('backend_last_good', {
   backendId: varchar('backend_id', { length: 255 })
     .primaryKey()
     .references(() => backends.id, { onDelete: 'cascade' }),
-  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
-  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
-  checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+  models: jsonb('models').notNull(),
+})
+
+/** Per backend and clock hour: probes, good probes and a latency histogram (views/windows.ts). */
+export const backendRollups = pgTable(
+  'backend_rollups',
+  {
+    backendId: varchar('backend_id', { length: 255 })
+      .notNull()
+      .references(() => backends.id, { onDelete: 'cascade' }),
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    probes: integer('probes').notNull().default(0),
+    good: integer('good').notNull().default(0),
+    latency: integer('latency').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.backendId, t.hour] }), index('backend_rollups_hour_idx').on(t.hour)],
+)
+
+/** The change feed: one row per change a router cares about, in `seq` order. */
+export const fleetEvents = pgTable(
+  'fleet_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    backendId: varchar('backend_id', { length: 255 }).notNull(),
+    backendName: varchar('backend_name', { length: 255 }).notNull(),
+    kind: varchar('kind', { length: 32 }).notNull(),
+    data: jsonb('data').notNull().default({}),
+  },
+  (t) => [index('fleet_events_at_idx').on(t.at)],
+)
+
+/** Up to which `seq` events were pruned: a cursor below it asks for events that are gone. */
+export const fleetEventsPruned = pgTable('fleet_events_pruned', {
+  id: integer('id').primaryKey().default(1),
+  through: bigint('through', { mode: 'number' }).notNull().default(0),
 })
 
 /** One row per reconcile cycle that ran (or was refused the lease and did not). */

@@ -16,6 +16,8 @@ import { groupRoutes } from './routes/groups'
 import { modelRoutes, openAIRoutes } from './routes/models'
 import { providerRoutes } from './routes/providers'
 import { runRoutes } from './routes/runs'
+import { eventRoutes } from './routes/events'
+import { metricsRoutes } from './routes/metrics'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
 
@@ -31,6 +33,8 @@ const api = new Hono<AppEnv>()
   .route('/setup', setupRoutes)
   .route('/cache', cacheRoutes)
   .route('/runs', runRoutes)
+  .route('/events', eventRoutes)
+  .route('/metrics', metricsRoutes)
 
 export const app = new Hono<AppEnv>()
   .onError(onError)

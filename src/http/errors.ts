@@ -40,6 +40,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   404: 'not_found_error',
   405: 'invalid_request_error',
   409: 'conflict_error',
+  410: 'invalid_request_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
   422: 'invalid_request_error',

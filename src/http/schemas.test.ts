@@ -27,6 +27,9 @@ const state: BackendRuntimeState = {
       modifiedAt: '2026-01-01T00:00:00.000Z',
       size: 4_000_000_000,
       digest: 'sha256:0',
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+      observedAt: '2026-01-01T00:00:00.000Z',
+      stale: true,
     },
   ],
   backend: {
@@ -37,7 +40,7 @@ const state: BackendRuntimeState = {
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   },
-  status: 'down',
+  status: 'suspect',
   error: 'Ollama at 127.0.0.1:11434: connection refused',
   errorKind: 'network',
   warnings: ['one warning'],
@@ -45,6 +48,9 @@ const state: BackendRuntimeState = {
   lastSuccessAt: null,
   consecutiveFailures: 3,
   latencyMs: 12,
+  uptime: { '1h': 0.5, '24h': 0.9, '7d': null },
+  latency24h: { p50Ms: 100, p95Ms: 300 },
+  retryAfterUntil: '2026-01-01T00:10:00.000Z',
 }
 
 describe('backendStateSchema', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { FLEET_EVENT_KINDS } from '../reconcile/fleet-events'
 import { ERROR_KINDS } from '../errors/provider-error'
 import {
   BACKEND_STATUSES,
@@ -41,6 +42,12 @@ const capabilityFlags = {
   tools: z.boolean().nullable(),
 }
 
+const modelFreshness = {
+  firstSeenAt: z.string().describe('when this backend first listed the model'),
+  observedAt: z.string().describe("when the listing it comes from was read (its backend's last good listing)"),
+  stale: z.boolean().describe('true while its backend is failing or not asked: this is its last good listing'),
+}
+
 export const modelPullStatusSchema = z
   .object({
     name: z.string(),
@@ -51,6 +58,7 @@ export const modelPullStatusSchema = z
     modifiedAt: z.string().optional(),
     size: z.number().optional(),
     digest: z.string().optional(),
+    ...modelFreshness,
   })
   .meta({ id: 'ModelPullStatus' })
 
@@ -69,6 +77,13 @@ export const backendStateSchema = z
     lastSuccessAt: z.string().nullable(),
     consecutiveFailures: z.number(),
     latencyMs: z.number(),
+    uptime: z
+      .object({ '1h': z.number().nullable(), '24h': z.number().nullable(), '7d': z.number().nullable() })
+      .describe('share of probes that ended healthy or degraded, over whole clock hours; null when none ran'),
+    latency24h: z
+      .object({ p50Ms: z.number().nullable(), p95Ms: z.number().nullable() })
+      .describe('listing latency over the last 24 h, upper bounds of histogram buckets'),
+    retryAfterUntil: z.string().optional().describe('not asked before this: it answered 429 or 503 with Retry-After'),
   })
   .meta({ id: 'BackendRuntimeState' })
 
@@ -93,6 +108,7 @@ export const providerEntrySchema = z
     contextLength: z.number(),
     maxOutputTokens: z.number(),
     ...capabilityFlags,
+    ...modelFreshness,
   })
   .meta({ id: 'Provider' })
 
@@ -128,6 +144,7 @@ export const runSummarySchema = z
     cacheHits: z.number(),
     kvWrites: z.number(),
     snapshotWritten: z.boolean(),
+    events: z.number().optional().describe('change-feed events the cycle recorded'),
     publish: z
       .object({
         kvWrites: z.number().describe('KV puts and deletes of the publish step (part of kvWrites)'),
@@ -186,3 +203,32 @@ export const runListSchema = z
     }),
   })
   .meta({ id: 'RunList' })
+
+export const fleetEventSchema = z
+  .object({
+    seq: z.number(),
+    at: z.string(),
+    backendId: z.string(),
+    backendName: z.string(),
+    kind: z.enum(FLEET_EVENT_KINDS),
+  })
+  .catchall(z.unknown())
+  .describe(
+    'backend.added {status}; backend.removed; status.changed {from, to, errorKind?}; model.added {model, contextLength, capabilities}; model.removed {model}; model.changed {model, contextLength?: {from, to}, capabilities?: {from, to}}',
+  )
+  .meta({ id: 'FleetEvent' })
+
+export const eventListSchema = z
+  .object({ events: z.array(fleetEventSchema), next: z.number().describe('poll again with after=next') })
+  .meta({ id: 'EventList' })
+
+export const rollupSchema = z
+  .object({
+    hour: z.string(),
+    probes: z.number(),
+    good: z.number(),
+    uptime: z.number().nullable(),
+    latencyP50Ms: z.number().nullable(),
+    latencyP95Ms: z.number().nullable(),
+  })
+  .meta({ id: 'HourlyRollup' })

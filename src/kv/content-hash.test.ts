@@ -16,6 +16,8 @@ function down(error: string, overrides: Partial<BackendRuntimeState> = {}): Back
     lastSuccessAt: null,
     consecutiveFailures: 1,
     latencyMs: 3,
+    uptime: { '1h': 0, '24h': 0.5, '7d': 0.9 },
+    latency24h: { p50Ms: 100, p95Ms: 200 },
     ...overrides,
   }
 }

@@ -25,15 +25,29 @@ function maskVolatile(text: string): string {
 
 /**
  * "Changed" means a change a reader acts on: status, error kind, the gist of the error, models and
- * capabilities. Timestamps, timings, failure counts and the exact wording of errors and warnings
- * are left out: they are exact in Postgres (backend_health) and published with the next write, at
+ * capabilities, and whether they are stale. Timestamps, timings, failure counts, uptime and latency
+ * windows and the exact wording of errors and warnings are left out: they are exact in Postgres (backend_health) and published with the next write, at
  * the latest when the heartbeat is due, so a backend that stays down for the same reason costs no
  * KV write per cycle.
  */
 export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
   const stable = snapshot.backends.map(
-    ({ checkedAt: _c, latencyMs: _l, lastSuccessAt: _s, consecutiveFailures: _f, error, warnings, ...rest }) => ({
+    ({
+      checkedAt: _c,
+      latencyMs: _l,
+      lastSuccessAt: _s,
+      consecutiveFailures: _f,
+      uptime: _u,
+      latency24h: _p,
+      retryAfterUntil: _r,
+      pulledModels,
+      error,
+      warnings,
+      ...rest
+    }) => ({
       ...rest,
+      // When a list was read moves every cycle; whether it is stale, and the models, do not.
+      pulledModels: pulledModels.map(({ observedAt: _o, ...model }) => model),
       error: error === undefined ? undefined : normalizeMessage(error),
       warnings: warnings?.map(normalizeMessage),
     }),

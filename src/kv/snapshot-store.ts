@@ -1,6 +1,7 @@
 import pMap from 'p-map'
 import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
+import type { CycleMetrics } from '../views/metrics'
 import type { ProviderDirectory } from '../views/provider-index'
 import { renderSnapshot } from '../views/render'
 import { decodeArrayView } from './array-view'
@@ -78,7 +79,7 @@ export class SnapshotStore {
   async write(
     snapshot: Snapshot,
     previous: StoredMeta | null,
-    options: { now: Date; heartbeatSeconds: number },
+    options: { now: Date; heartbeatSeconds: number; cycle?: CycleMetrics },
   ): Promise<WriteDecision> {
     const contentHash = await snapshotContentHash(snapshot)
     const age = previous ? options.now.getTime() - Date.parse(previous.writtenAt) : Infinity
@@ -97,6 +98,7 @@ export class SnapshotStore {
       maxShardBytes: this.options.maxShardBytes ?? MAX_SHARD_BYTES,
       maxViewBytes: this.options.maxViewBytes ?? MAX_VIEW_BYTES,
       maxProviderChunks: this.options.maxProviderChunks,
+      cycle: options.cycle ?? { startedAt: writtenAt, durationMs: 0, outcome: 'ok' },
     })
     const blobs = new Map<string, Uint8Array>()
     const add = async (bytes: Uint8Array) => {
@@ -156,6 +158,7 @@ export class SnapshotStore {
         models,
         openAIModels,
         providers: await add(new TextEncoder().encode(JSON.stringify(directory))),
+        metrics: await add(rendered.metrics),
       },
     }
     const previousKeys = await this.keysOf(previous)

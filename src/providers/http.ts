@@ -1,4 +1,4 @@
-import { type ErrorKind, ProviderError, kindForStatus } from '../errors/provider-error'
+import { type ErrorKind, ProviderError, kindForStatus, retryAfterMs } from '../errors/provider-error'
 import { clipErrorBody, htmlPageType, providerErrorDetail } from './error-text'
 import { networkError } from './network-error'
 import { formatBytes, readCapped, readPrefix } from './read-body'
@@ -144,7 +144,12 @@ async function statusError(ctx: ListContext, response: Response, options: Reques
       response.statusText ||
       'no body'
   const kind = options.errorKind?.(status, text, headers) ?? kindForStatus(status)
-  return new ProviderError(kind, `${options.label} returned ${status}: ${detail}`, { status })
+  // Only a busy or unavailable backend's Retry-After says when to come back.
+  const retryAfter = status === 429 || status === 503 ? retryAfterMs(headers.get('Retry-After'), ctx.now()) : undefined
+  return new ProviderError(kind, `${options.label} returned ${status}: ${detail}`, {
+    status,
+    ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+  })
 }
 
 /** Runs one step of the call, mapping an abort to timeout and anything else to a named network failure. */

@@ -15,6 +15,9 @@ export function servedModel(id: string, facts: Partial<ModelPullStatus> = {}): M
     canThink: false,
     canVision: false,
     tools: null,
+    firstSeenAt: '2026-11-27T12:00:00.000Z',
+    observedAt: '2026-11-27T12:00:00.000Z',
+    stale: false,
     ...facts,
   }
 }
@@ -34,6 +37,8 @@ export function backendState(id: string, overrides: Partial<BackendRuntimeState>
     lastSuccessAt: at,
     consecutiveFailures: 0,
     latencyMs: 3,
+    uptime: { '1h': 1, '24h': 1, '7d': 1 },
+    latency24h: { p50Ms: 25, p95Ms: 25 },
     ...overrides,
   }
 }

@@ -15,8 +15,20 @@ export interface BackendRecord {
   updatedAt: string
 }
 
-/** Every BackendStatus; the response schemas list them. */
-export const BACKEND_STATUSES = ['healthy', 'degraded', 'down', 'unconfigured', 'unsupported'] as const
+/**
+ * Every BackendStatus; the response schemas list them. `suspect`: failing, not yet FAIL_THRESHOLD
+ * times in a row, serving its last good models marked stale. `recovering`: was down, answering
+ * again, not yet RECOVER_THRESHOLD times in a row.
+ */
+export const BACKEND_STATUSES = [
+  'healthy',
+  'degraded',
+  'suspect',
+  'down',
+  'recovering',
+  'unconfigured',
+  'unsupported',
+] as const
 
 export type BackendStatus = (typeof BACKEND_STATUSES)[number]
 
@@ -45,6 +57,12 @@ export interface ModelPullStatus extends ModelFacts {
   name: string
   /** The provider-facing model id to invoke. */
   model: string
+  /** When this backend first listed it. */
+  firstSeenAt: string
+  /** When the listing it comes from was read: its backend's last good listing. */
+  observedAt: string
+  /** True while its backend is failing or not asked and this comes from its last good listing. */
+  stale: boolean
 }
 
 export interface BackendRuntimeState {
@@ -66,6 +84,12 @@ export interface BackendRuntimeState {
   consecutiveFailures: number
   /** How long listing took; 0 when served from the model cache. */
   latencyMs: number
+  /** Share of probes that ended healthy or degraded, over whole clock hours; null when none ran. */
+  uptime: { '1h': number | null; '24h': number | null; '7d': number | null }
+  /** Listing latency over the last 24 h, from probes that asked the backend (bucket upper bounds). */
+  latency24h: { p50Ms: number | null; p95Ms: number | null }
+  /** Set while it is not asked: it answered 429 or 503 with Retry-After (capped at an hour). */
+  retryAfterUntil?: string
 }
 
 /** What the cycle publishes: every backend's state, ordered by name then id. */
@@ -98,6 +122,8 @@ export interface SnapshotMeta {
     openAIModels: string | null
     /** The /providers directory: every shard's chunks with what they may hold. */
     providers: string
+    /** What /metrics renders: each backend's figures and the publishing cycle's. */
+    metrics: string
   }
 }
 

@@ -2,7 +2,8 @@ import { DrizzleQueryError } from 'drizzle-orm'
 import pMap from 'p-map'
 import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
-import { type DeclaredState, loadDeclaredState, saveHealth, writeBackContextLengths } from '../db/declared'
+import { type DeclaredState, loadDeclaredState, writeBackContextLengths } from '../db/declared'
+import { loadLastGood, saveCycle } from '../db/health'
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
@@ -15,7 +16,8 @@ import { declaredSets } from './declared-sets'
 import { LeaseKeeper, LeaseLostError } from './lease'
 import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
-import type { BackendRuntimeState, BackendStatus, Snapshot } from '../published/types'
+import { type Probed, settleFleet } from './settle-fleet'
+import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus, type Snapshot } from '../published/types'
 
 export interface CycleDeps {
   env: Env
@@ -40,6 +42,8 @@ export interface RunSummary {
   cacheHits: number
   kvWrites: number
   snapshotWritten: boolean
+  /** Change-feed events this cycle recorded. */
+  events?: number
   /** The publish step: its KV writes (counted in kvWrites too) and its time. */
   publish?: { kvWrites: number; ms: number }
   /** What went wrong without failing the cycle: lease renewals, a lease taken over. */
@@ -70,7 +74,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     startedAt: startedAt.toISOString(),
     durationMs: 0,
     backends: 0,
-    byStatus: { healthy: 0, degraded: 0, down: 0, unconfigured: 0, unsupported: 0 },
+    byStatus: Object.fromEntries(BACKEND_STATUSES.map((s) => [s, 0])) as Record<BackendStatus, number>,
     cacheHits: 0,
     kvWrites: 0,
     snapshotWritten: false,
@@ -128,14 +132,14 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   try {
     let declared: DeclaredState
     try {
-      declared = await loadDeclaredState(db)
+      declared = await loadDeclaredState(db, { now: startedAt })
     } catch (error) {
       return await record('failed', `loading declared state: ${errorText(error)}`)
     }
 
     let observed: Awaited<ReturnType<typeof observeAll>>
     try {
-      observed = await observeAll(declared, deps, summary)
+      observed = await observeAll(declared, db, deps, summary)
     } catch (error) {
       return await record('failed', errorText(error))
     }
@@ -155,6 +159,11 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       const decision = await new SnapshotStore(deps.kv).write(observed.snapshot, observed.previousMeta, {
         now: publishStarted,
         heartbeatSeconds: deps.settings.SNAPSHOT_HEARTBEAT_S,
+        cycle: {
+          startedAt: summary.startedAt,
+          durationMs: publishStarted.getTime() - startedAt.getTime(),
+          outcome: 'ok',
+        },
       })
       summary.snapshotWritten = decision.written
       summary.kvWrites += decision.kvWrites
@@ -168,15 +177,8 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       errors.push(`writing back learned context lengths: ${errorText(error)}`)
     }
     try {
-      await saveHealth(
-        db,
-        observed.snapshot.backends.map((b) => ({
-          backendId: b.id,
-          consecutiveFailures: b.consecutiveFailures,
-          lastSuccessAt: b.lastSuccessAt,
-          checkedAt: b.checkedAt,
-        })),
-      )
+      await saveCycle(db, observed.save)
+      summary.events = observed.save.events.length
     } catch (error) {
       errors.push(`saving health: ${errorText(error)}`)
     }
@@ -186,7 +188,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   }
 }
 
-async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: RunSummary) {
+async function observeAll(declared: DeclaredState, db: Database, deps: CycleDeps, summary: RunSummary) {
   const store = new SnapshotStore(deps.kv)
   const cache = new ModelCache(deps.kv, deps.settings.PROVIDER_CACHE_TTL_S)
   // Only the meta: health history comes from Postgres, so the previous shards are not needed.
@@ -203,9 +205,21 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
     return detailCaches.get(type)!
   }
 
+  const nowMs = deps.now().getTime()
+  /** Until when a backend asked not to be asked (Retry-After), if that is still ahead. */
+  const deferredUntil = (id: string) => {
+    const until = declared.healthByBackend.get(id)?.retryAfterUntil
+    return until && Date.parse(until) > nowMs ? until : null
+  }
   const results = await pMap(
     work,
     async ({ backend, found }) => {
+      const until = deferredUntil(backend.id)
+      if (until) {
+        const label = found?.adapter.label ?? backend.type
+        const error = new ProviderError('rate_limited', `${label}: not asked before ${until}, as its Retry-After asked`)
+        return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0 }
+      }
       if (!found) {
         const error = new ProviderError('unsupported', `Unsupported backend type: ${backend.type}`)
         return { outcome: { ok: false as const, error, latencyMs: 0 }, cacheHit: false, kvWrites: 0 }
@@ -231,7 +245,7 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
     { concurrency: deps.settings.PROBE_CONCURRENCY },
   )
 
-  const backends: BackendRuntimeState[] = []
+  const probes: Probed[] = []
   const learnedContexts: { id: string; contextLength: number }[] = []
   work.forEach(({ backend, declared: declaredModels, found }, i) => {
     const result = results[i]!
@@ -246,18 +260,27 @@ async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: Run
       autoDiscover: deps.settings.AUTO_DISCOVER,
       checkedAt,
     })
-    backends.push(merged.state)
+    probes.push({ probed: merged.state, outcome: result.outcome, deferredUntil: deferredUntil(backend.id) })
     learnedContexts.push(...merged.learnedContexts)
-    summary.byStatus[merged.state.status]++
     if (result.cacheHit) summary.cacheHits++
     summary.kvWrites += result.kvWrites
   })
+  const { backends, save } = await settleFleet({
+    probes,
+    healthByBackend: declared.healthByBackend,
+    windowsByBackend: declared.windowsByBackend,
+    thresholds: { fail: deps.settings.FAIL_THRESHOLD, recover: deps.settings.RECOVER_THRESHOLD },
+    now: new Date(checkedAt),
+    eventRetentionDays: deps.settings.EVENT_RETENTION_DAYS,
+    loadLastGood: (ids) => loadLastGood(db, ids),
+  })
+  for (const state of backends) summary.byStatus[state.status]++
   // Code-point order, not locale order: the content hash must not depend on the runtime's locale.
   for (const detailCache of detailCaches.values()) summary.kvWrites += detailCache.writes
   backends.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id))
   summary.backends = backends.length
   const snapshot: Snapshot = { backends }
-  return { snapshot, previousMeta, learnedContexts: dedupeLearned(learnedContexts) }
+  return { snapshot, previousMeta, learnedContexts: dedupeLearned(learnedContexts), save }
 }
 
 function compare(a: string, b: string): number {

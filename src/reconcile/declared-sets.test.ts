@@ -36,6 +36,7 @@ const state: DeclaredState = {
   providerConfigs: [],
   overrides: [],
   healthByBackend: new Map(),
+  windowsByBackend: new Map(),
 }
 
 describe('declaredSets', () => {

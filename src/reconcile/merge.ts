@@ -1,7 +1,8 @@
 import type { BackendHealth, CapabilityOverride, DeclaredModel } from '../db/declared'
 import type { ErrorKind, ProviderError } from '../errors/provider-error'
 import type { ObservedModel, ProviderAdapter } from '../providers/types'
-import type { BackendRecord, BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
+import type { BackendRecord, BackendStatus } from '../published/types'
+import type { ListedModel, ProbedState } from './health'
 
 /** The outcome of asking one backend for its models. */
 export type ProbeOutcome =
@@ -33,7 +34,8 @@ export interface MergeInput {
 }
 
 export interface MergeResult {
-  state: BackendRuntimeState
+  /** This probe's view; the cycle settles it against the backend's history (health.ts). */
+  state: ProbedState
   /** Context lengths learned for declared models that had none (seed's DB write-back). */
   learnedContexts: { id: string; contextLength: number }[]
 }
@@ -49,7 +51,7 @@ function overrideKey(provider: string, model: string): string {
 }
 
 /** Think/vision corrections win over what the provider said (seed-spec §8.3). */
-export function applyOverride(model: ModelPullStatus, type: string, overrides: OverrideIndex): ModelPullStatus {
+export function applyOverride(model: ListedModel, type: string, overrides: OverrideIndex): ListedModel {
   const id = model.model.trim() || model.name.trim()
   if (!id) return model
   const override = overrides.get(overrideKey(type, id))
@@ -61,7 +63,7 @@ export function applyOverride(model: ModelPullStatus, type: string, overrides: O
   }
 }
 
-export function pullStatusFromObserved(observed: ObservedModel): ModelPullStatus {
+export function pullStatusFromObserved(observed: ObservedModel): ListedModel {
   const { displayName, name, modifiedAt, size, digest, ...capabilities } = observed
   return {
     name: displayName?.trim() || name,
@@ -126,9 +128,8 @@ function statusForError(kind: ErrorKind): BackendStatus {
 
 function baseState(
   input: MergeInput,
-  fields: Partial<BackendRuntimeState> &
-    Pick<BackendRuntimeState, 'status' | 'lastSuccessAt' | 'consecutiveFailures' | 'latencyMs'>,
-): BackendRuntimeState {
+  fields: Partial<ProbedState> & Pick<ProbedState, 'status' | 'lastSuccessAt' | 'consecutiveFailures' | 'latencyMs'>,
+): ProbedState {
   const pulledModels = fields.pulledModels ?? []
   return {
     id: input.backend.id,
@@ -144,12 +145,12 @@ function baseState(
 function mergeModels(
   input: MergeInput,
   observed: ObservedModel[],
-): { models: ModelPullStatus[]; learnedContexts: MergeResult['learnedContexts'] } {
+): { models: ListedModel[]; learnedContexts: MergeResult['learnedContexts'] } {
   const { adapter, autoDiscover } = input
   if (adapter.declaredPolicy === 'ignore') return { models: observed.map(pullStatusFromObserved), learnedContexts: [] }
 
   const declaredByKey = declaredIndex(input.declared, adapter.stripLatest)
-  const models: ModelPullStatus[] = []
+  const models: ListedModel[] = []
   const learnedContexts: MergeResult['learnedContexts'] = []
   for (const model of observed) {
     const declared = declaredByKey.get(model.name)
@@ -180,7 +181,7 @@ function mergeModels(
 }
 
 /** Ollama: the operator's intent adds to what the daemon reports; it never removes. */
-function overlayDeclared(model: ModelPullStatus, declared: DeclaredModel | undefined): ModelPullStatus {
+function overlayDeclared(model: ListedModel, declared: DeclaredModel | undefined): ListedModel {
   if (!declared) return model
   return {
     ...model,

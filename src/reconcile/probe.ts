@@ -120,7 +120,13 @@ export async function probeBackend(
     })
   } catch (error) {
     const failure = asProviderError(error, adapter.label)
-    return failed(new ProviderError(failure.kind, redact(failure.message), { status: failure.status }), elapsed())
+    return failed(
+      new ProviderError(failure.kind, redact(failure.message), {
+        status: failure.status,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+      }),
+      elapsed(),
+    )
   }
 }
 

@@ -13,8 +13,9 @@ const model: fc.Arbitrary<ModelPullStatus> = fc
     contextLength: fc.constantFrom(...CONTEXTS),
     flags: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
     tools: fc.constantFrom(true, false, null),
+    stale: fc.boolean(),
   })
-  .map(({ id, contextLength, flags, tools }) => ({
+  .map(({ id, contextLength, flags, tools, stale }) => ({
     name: id,
     model: id,
     contextLength,
@@ -26,6 +27,9 @@ const model: fc.Arbitrary<ModelPullStatus> = fc
     canThink: flags[4]!,
     canVision: flags[5]!,
     tools,
+    firstSeenAt: '2026-11-30T00:00:00.000Z',
+    observedAt: '2026-12-01T00:00:00.000Z',
+    stale,
   }))
 
 /** A fleet in snapshot order, ids unique. */
@@ -44,8 +48,8 @@ export const fleet: fc.Arbitrary<BackendRuntimeState[]> = fc
       return {
         id,
         name: `backend "${i}"`,
-        models: models.map((m) => m.model).sort(),
-        pulledModels: models,
+        models: failed ? [] : models.map((m) => m.model).sort(),
+        pulledModels: failed ? [] : models,
         backend: { id, name: `backend "${i}"`, baseUrl: `http://h${i}`, type, createdAt: '', updatedAt: '' },
         status: failed ? ('down' as const) : ('healthy' as const),
         ...(failed ? { error: 'unreachable', errorKind: 'network' as const } : {}),
@@ -53,6 +57,8 @@ export const fleet: fc.Arbitrary<BackendRuntimeState[]> = fc
         lastSuccessAt: null,
         consecutiveFailures: failed ? 1 : 0,
         latencyMs: i,
+        uptime: { '1h': null, '24h': 0.5, '7d': 0.75 },
+        latency24h: { p50Ms: 100, p95Ms: null },
       }
     }),
   )
@@ -61,4 +67,5 @@ export const providerFilter: fc.Arbitrary<ProviderFilter> = fc.record({
   types: fc.subarray(['vllm', 'OLLAMA', 'openai', 'gemini', 'nope', '']),
   capabilities: fc.subarray([...CAPABILITIES], { maxLength: 3 }),
   minContext: fc.option(fc.constantFrom(0, 1, 4096, 5000, 65536, 131072), { nil: undefined }),
+  fresh: fc.option(fc.boolean(), { nil: undefined }),
 })

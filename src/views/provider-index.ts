@@ -8,7 +8,7 @@ import {
 } from '../kv/array-view'
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState } from '../published/types'
-import { type ProviderQuery, capabilityMask, matchesQuery, providerEntry, servesProviders } from './providers'
+import { type ProviderQuery, capabilityMask, matchesQuery, providerEntry } from './providers'
 
 /**
  * The /providers index. Each snapshot shard's provider entries are grouped by what a filter asks
@@ -27,6 +27,8 @@ export interface ProviderChunkHeader extends ArrayViewHeader {
   type: number[]
   mask: number[]
   context: number[]
+  /** 1 for an entry from a failing backend's last good list. */
+  stale: number[]
   /** Each entry's position among its shard's entries: chunks of one shard merge back by it. */
   order: number[]
 }
@@ -54,6 +56,7 @@ interface Entry {
   type: string
   mask: number
   context: number
+  stale: boolean
   order: number
 }
 
@@ -70,7 +73,6 @@ export function renderProviderChunks(
   const groups = new Map<string, Entry[]>()
   let order = 0
   for (const state of states) {
-    if (!servesProviders(state)) continue
     const type = canonicalBackendType(state.backend.type)
     for (const model of state.pulledModels) {
       const mask = capabilityMask(model)
@@ -79,6 +81,7 @@ export function renderProviderChunks(
         type,
         mask,
         context: model.contextLength,
+        stale: model.stale,
         order,
       }
       order++
@@ -109,6 +112,7 @@ function renderChunk(entries: Entry[]): RenderedProviderChunk {
     type: entries.map((e) => types.indexOf(e.type)),
     mask: entries.map((e) => e.mask),
     context: entries.map((e) => e.context),
+    stale: entries.map((e) => (e.stale ? 1 : 0)),
     order: entries.map((e) => e.order),
   }
   return {
@@ -140,7 +144,7 @@ export function matchingEntries(chunks: readonly ArrayView<ProviderChunkHeader>[
   for (const chunk of chunks) {
     const h = chunk.header
     for (let i = 0; i < h.ends.length; i++) {
-      if (matchesQuery(query, h.types[h.type[i]!]!, h.mask[i]!, h.context[i]!)) {
+      if (matchesQuery(query, h.types[h.type[i]!]!, h.mask[i]!, h.context[i]!, h.stale[i] === 1)) {
         found.push({ order: h.order[i]!, bytes: elementRange(chunk, i, i + 1) })
       }
     }

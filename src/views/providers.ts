@@ -28,6 +28,8 @@ export interface ProviderFilter {
   capabilities: Capability[]
   /** Models whose context length is unknown (0) never satisfy a minimum. */
   minContext?: number
+  /** Leave out stale entries (a failing backend's last good list). */
+  fresh?: boolean
 }
 
 /** A filter in the form the index compares: canonical types, capabilities as a bit mask. */
@@ -37,6 +39,7 @@ export interface ProviderQuery {
   mask: number
   /** 0: no minimum. */
   minContext: number
+  fresh: boolean
 }
 
 export function providerQuery(filter: ProviderFilter): ProviderQuery {
@@ -44,6 +47,7 @@ export function providerQuery(filter: ProviderFilter): ProviderQuery {
     types: new Set(filter.types.map(canonicalBackendType).filter(Boolean)),
     mask: filter.capabilities.reduce((mask, c) => mask | capabilityBit(c), 0),
     minContext: filter.minContext !== undefined && filter.minContext > 0 ? filter.minContext : 0,
+    fresh: filter.fresh === true,
   }
 }
 
@@ -52,19 +56,21 @@ export function capabilityBit(capability: Capability): number {
 }
 
 /** The capabilities a model has, as a bit mask over CAPABILITIES. */
-export function capabilityMask(model: ModelPullStatus): number {
+export function capabilityMask(model: Pick<ModelPullStatus, (typeof FLAG)[Capability]>): number {
   return CAPABILITIES.reduce((mask, c) => (model[FLAG[c]] ? mask | capabilityBit(c) : mask), 0)
 }
 
-export function matchesQuery(query: ProviderQuery, type: string, mask: number, contextLength: number): boolean {
+export function matchesQuery(
+  query: ProviderQuery,
+  type: string,
+  mask: number,
+  contextLength: number,
+  stale: boolean,
+): boolean {
   if (query.types.size > 0 && !query.types.has(type)) return false
   if ((mask & query.mask) !== query.mask) return false
+  if (query.fresh && stale) return false
   return query.minContext === 0 || contextLength >= query.minContext
-}
-
-/** Backends with an error contribute nothing. */
-export function servesProviders(state: BackendRuntimeState): boolean {
-  return !state.error
 }
 
 export function providerEntry(state: BackendRuntimeState, model: ModelPullStatus): ProviderEntry {
@@ -74,20 +80,27 @@ export function providerEntry(state: BackendRuntimeState, model: ModelPullStatus
 }
 
 /**
- * Providers from a snapshot by a full scan (seed-spec §10): backends with an error contribute
- * nothing; the type filter keeps the seed's meaning but names each type once, so nothing is listed
- * twice. The published index answers the same question without the scan (views/provider-index.ts).
+ * Providers from a snapshot by a full scan (seed-spec §10): every model a backend serves, so a
+ * backend that is down (it serves none) contributes nothing, and a suspect one its last good list,
+ * marked stale; the type filter keeps the seed's meaning but names each type once, so nothing is
+ * listed twice. The published index answers the same question without the scan
+ * (views/provider-index.ts).
  */
 export function providersFromSnapshot(backends: BackendRuntimeState[], filter: ProviderFilter): ProviderEntry[] {
   const query = providerQuery(filter)
   const entries: ProviderEntry[] = []
   for (const state of backends) {
-    if (!servesProviders(state)) continue
     const type = canonicalBackendType(state.backend.type)
     for (const model of state.pulledModels) {
-      if (matchesQuery(query, type, capabilityMask(model), model.contextLength))
+      if (matchesQuery(query, type, capabilityMask(model), model.contextLength, model.stale)) {
         entries.push(providerEntry(state, model))
+      }
     }
   }
   return entries
+}
+
+/** The capability names of a mask, in CAPABILITIES order. */
+export function capabilityNames(mask: number): Capability[] {
+  return CAPABILITIES.filter((c) => (mask & capabilityBit(c)) !== 0)
 }

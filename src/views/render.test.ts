@@ -7,7 +7,13 @@ import { renderSnapshot } from './render'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const writtenAt = new Date('2026-12-01T10:00:00.000Z')
-const options = { writtenAt, backendsPerShard: 3, maxShardBytes: 1 << 20, maxViewBytes: 1 << 20 }
+const options = {
+  writtenAt,
+  backendsPerShard: 3,
+  maxShardBytes: 1 << 20,
+  maxViewBytes: 1 << 20,
+  cycle: { startedAt: '2026-12-01T09:59:58.000Z', durationMs: 2000, outcome: 'ok' as const },
+}
 
 describe('rendering the read views at publish', () => {
   it('stores the bodies the reads used to build: /state by shard, the index, /models and /v1/models', () => {

@@ -1,6 +1,7 @@
 import { type Bytes, encodeArrayView, utf8 } from '../kv/array-view'
 import type { BackendRuntimeState, Snapshot } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
+import { type CycleMetrics, metricsView } from './metrics'
 import { mergedModels, openAIModelList } from './models'
 import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks } from './provider-index'
 
@@ -19,6 +20,8 @@ export interface RenderedSnapshot {
   openAIModels: Bytes | null
   /** Per shard, its /providers chunks. */
   providers: RenderedProviderChunk[][]
+  /** The /metrics view (JSON). */
+  metrics: Bytes
 }
 
 export interface RenderOptions {
@@ -31,6 +34,8 @@ export interface RenderOptions {
   /** Past this size a model view is not stored, and reads of it merge the shards instead. */
   maxViewBytes: number
   maxProviderChunks?: number
+  /** The cycle publishing it, for /metrics. */
+  cycle: CycleMetrics
 }
 
 export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): RenderedSnapshot {
@@ -57,5 +62,6 @@ export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): Rend
     providers: splitAt(states, starts).map((shard) =>
       renderProviderChunks(shard, options.maxProviderChunks ?? MAX_CHUNKS_PER_SHARD),
     ),
+    metrics: utf8(JSON.stringify(metricsView(states, options.cycle, options.writtenAt))),
   }
 }

@@ -11,6 +11,7 @@ import { fakeProviders } from './registry'
  *
  * provider:  a key of ./registry.ts (ollama, ollama-caps, vllm, openai, openai-paged, …)
  * behaviour: ok | delay-<ms> | hang | status-<code> | html | truncated | bearer-<token> (401 unless sent),
+ *            script-<step>.<step>… (one step per request, see scriptStep),
  *            or a hostile one (huge-<MiB>, many-<n>, junk-<MiB>, stall, drip, reset, drop, redirect-<same|other|loop>,
  *            echo-<format>, requestid): see ./hostile.ts. `many-<n>` takes `:`-separated options that
  *            combine: `:ctx=<tokens>` (every model's max_model_len, default 4096; other ids) and
@@ -29,6 +30,7 @@ interface Call {
 export async function startFakeProviders(port = 0) {
   const calls: Call[] = []
   const hanging = new Set<http.ServerResponse>()
+  const scriptCalls = new Map<string, number>()
   let inFlight = 0
   let maxInFlight = 0
   const server = http.createServer((req, res) => {
@@ -40,6 +42,7 @@ export async function startFakeProviders(port = 0) {
       if (url === '/__stats') return send(res, { status: 200, body: JSON.stringify({ maxInFlight }) })
       if (url === '/__reset') {
         calls.length = 0
+        scriptCalls.clear()
         maxInFlight = 0
         return send(res, { status: 200, body: '{}' })
       }
@@ -53,7 +56,13 @@ export async function startFakeProviders(port = 0) {
       calls.push({ method: req.method ?? 'GET', path: url, authorized: headerAuth })
       const errorDir = provider.split('-')[0]!
 
-      const [mode, arg = ''] = behaviour.split(/-(.*)/s)
+      const [scriptMode, scriptArg = ''] = behaviour.split(/-(.*)/s)
+      const scripted =
+        scriptMode === 'script'
+          ? scriptStep(scriptArg, scriptCalls, `${provider}/${behaviour}/${url.split('/')[3]}${pathname}`)
+          : undefined
+      if (scripted?.retryAfterS !== undefined) res.setHeader('Retry-After', String(scripted.retryAfterS))
+      const [mode, arg = ''] = scripted ? [scripted.mode, scripted.arg] : [scriptMode, scriptArg]
       if (mode === 'hang') {
         hanging.add(res)
         res.on('close', () => hanging.delete(res))
@@ -105,4 +114,30 @@ export async function startFakeProviders(port = 0) {
 function send(res: http.ServerResponse, reply: Reply) {
   res.writeHead(reply.status, { 'Content-Type': reply.contentType ?? 'application/json', ...reply.headers })
   res.end(reply.body)
+}
+
+/**
+ * `script-<step>.<step>…`: the n-th request to the same backend and path answers the n-th step (the
+ * last one repeats), so a test can make a backend fail, then recover, across cycles. A step is
+ * `ok`; `d<ms>`, ok after a delay; an HTTP status (`500`), optionally with a Retry-After in seconds
+ * (`429r30`); or `many<n>`, `many<n>c<context>` for a list of n models (of that context).
+ */
+function scriptStep(
+  script: string,
+  counts: Map<string, number>,
+  key: string,
+): { mode: string; arg: string; retryAfterS?: number } {
+  const steps = script.split('.')
+  const n = counts.get(key) ?? 0
+  counts.set(key, n + 1)
+  const step = steps[Math.min(n, steps.length - 1)] ?? 'ok'
+  const status = /^(\d{3})(?:r(\d+))?$/.exec(step)
+  if (status) {
+    return { mode: 'status', arg: status[1]!, ...(status[2] ? { retryAfterS: Number(status[2]) } : {}) }
+  }
+  const many = /^many(\d+)(?:c(\d+))?$/.exec(step)
+  if (many) return { mode: 'many', arg: many[2] ? `${many[1]}:ctx=${many[2]}` : many[1]! }
+  const delay = /^d(\d+)$/.exec(step)
+  if (delay) return { mode: 'delay', arg: delay[1]! }
+  return { mode: step, arg: '' }
 }

@@ -230,6 +230,10 @@ const providerQuery = z.object({
     .int('minContext must be an integer')
     .min(0)
     .optional(),
+  fresh: z
+    .enum(['true', 'false'], { error: 'fresh must be true or false' })
+    .optional()
+    .transform((v) => v === 'true'),
 })
 
 export const providerRoutes = new Hono<AppEnv>()
@@ -237,7 +241,8 @@ export const providerRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'providers',
-      summary: 'One entry per (usable backend, model), filtered by type, capabilities and minimum context',
+      summary:
+        "One entry per (serving backend, model), filtered by type, capabilities and minimum context; a suspect backend's last good models are included marked stale: true, and left out with fresh=true",
       access: 'read',
       ok: {
         200: { description: 'the providers', schema: z.array(providerEntrySchema) },
@@ -249,7 +254,12 @@ export const providerRoutes = new Hono<AppEnv>()
     validate('query', providerQuery),
     (c) => {
       const query = c.req.valid('query')
-      const filter = queryOf({ types: query.type, capabilities: query.capability, minContext: query.minContext })
+      const filter = queryOf({
+        types: query.type,
+        capabilities: query.capability,
+        minContext: query.minContext,
+        fresh: query.fresh,
+      })
       return snapshotRead<ProviderEntry[]>(c, (reader, meta, read) => providerList(reader, meta, filter, read.variant))
     },
   )

@@ -1,12 +1,15 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { BackendRuntimeState } from '../../published/types'
+import { lastDayOfRollups } from '../../db/events'
+import { SnapshotReader } from '../../kv/snapshot-reader'
+import type { BackendRuntimeState, SnapshotMeta } from '../../published/types'
+import { hourlyPoint } from '../../reconcile/windows'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { doc } from '../openapi'
 import { type PageRequest, nextPageLink, pageRequest } from '../page-cursor'
-import { backendStateSchema } from '../schemas'
+import { backendStateSchema, rollupSchema } from '../schemas'
 import { backendState, fullState, statePage } from '../snapshot-bodies'
 import { snapshotRead } from '../snapshot-read'
 
@@ -44,16 +47,40 @@ export const stateRoutes = new Hono<AppEnv>()
     '/:backendId',
     doc({
       tag: 'state',
-      summary: "One backend's state",
+      summary:
+        "One backend's state; with ?history=24h, plus `history`: its hourly rollups (probes, good probes, uptime, latency p50/p95) for the 24 hours up to its latest, read from Postgres",
       access: 'read',
-      ok: { 200: { description: 'its state', schema: backendStateSchema }, 304: notModified },
-      errors: { 404: 'no state for this backend' },
+      ok: {
+        200: {
+          description: 'its state',
+          schema: backendStateSchema.extend({ history: z.array(rollupSchema).optional() }),
+        },
+        304: notModified,
+      },
+      errors: {
+        400: 'history is not 24h',
+        404: 'no state for this backend',
+        503: 'with history: the database is unavailable',
+      },
     }),
-    (c) =>
-      snapshotRead<BackendRuntimeState>(c, async (reader, meta) => {
-        const id = c.req.param('backendId')
+    async (c) => {
+      const id = c.req.param('backendId')
+      const history = c.req.query('history')
+      if (history !== undefined && history !== '24h') {
+        throw new ApiError(400, 'invalid_history', 'history must be 24h', 'history')
+      }
+      const stateOf = async (reader: SnapshotReader, meta: SnapshotMeta) => {
         const state = meta.shards.length > 0 ? await backendState(reader, meta, id) : null
         if (!state) throw new ApiError(404, 'backend_not_found', `no state for backend ${id}`, 'backendId')
         return state
-      }),
+      }
+      if (history === undefined) return snapshotRead<BackendRuntimeState>(c, stateOf)
+      // The series moves every cycle and lives in Postgres: no ETag, read each time.
+      const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+      const meta = await reader.meta()
+      if (!meta) throw new ApiError(404, 'backend_not_found', `no state for backend ${id}`, 'backendId')
+      const state = JSON.parse(new TextDecoder().decode(await stateOf(reader, meta))) as BackendRuntimeState
+      const rollups = await lastDayOfRollups(c.get('db')(), id)
+      return c.json({ ...state, history: rollups.map(hourlyPoint) }, 200, { 'Cache-Control': 'no-store' })
+    },
   )

@@ -1,0 +1,142 @@
+import { sql } from 'drizzle-orm'
+import type { Database } from './client'
+import type { ModelFactsMap } from './declared'
+import { backendHealth, backendLastGood, backendRollups, backends, fleetEvents, fleetEventsPruned } from './schema'
+
+/** One backend's record for the next cycle, and what this cycle adds to its rollup. */
+export interface HealthSave {
+  backendId: string
+  name: string
+  status: string
+  consecutiveFailures: number
+  consecutiveSuccesses: number
+  lastSuccessAt: string | null
+  checkedAt: string
+  retryAfterUntil: string | null
+  modelFacts: ModelFactsMap
+  /** The last good list and its hash, when this cycle read a list that differs from the stored one. */
+  lastGood?: { models: unknown[]; hash: string }
+  /** Set when the backend was asked this cycle: whether it ended healthy or degraded, and the latency bucket of a listing that asked it. */
+  rollup?: { good: boolean; latencyBucket: number | null }
+}
+
+export interface EventSave {
+  backendId: string
+  backendName: string
+  kind: string
+  data: Record<string, unknown>
+}
+
+export interface CycleSave {
+  at: string
+  /** The clock hour this cycle's probes count in. */
+  hour: string
+  buckets: number
+  health: HealthSave[]
+  events: EventSave[]
+  /** Backends whose removal this cycle recorded: their health rows go. */
+  removed: string[]
+  eventRetentionDays: number
+}
+
+/** The last good model lists of these backends (only those a failing backend serves, marked stale). */
+export async function loadLastGood(db: Database, ids: string[]): Promise<Map<string, unknown[]>> {
+  if (ids.length === 0) return new Map()
+  const result = await db.execute<{ backend_id: string; models: unknown[] }>(
+    sql`select backend_id, models from ${backendLastGood} where backend_id in (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  )
+  return new Map(result.rows.map((r) => [r.backend_id, r.models]))
+}
+
+/**
+ * Everything a cycle records, in one statement (one round trip, one transaction): each backend's
+ * health, its last good list when it changed, its hourly rollup, the events, the removal of deleted
+ * backends' records, and the pruning of rollups older than 8 days and events past retention. The
+ * statement's parts see the same snapshot of the database.
+ */
+export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
+  const health = JSON.stringify(
+    save.health.map((h) => ({
+      backend_id: h.backendId,
+      name: h.name,
+      status: h.status,
+      failures: h.consecutiveFailures,
+      successes: h.consecutiveSuccesses,
+      last_success: h.lastSuccessAt,
+      checked: h.checkedAt,
+      retry_after: h.retryAfterUntil,
+      facts: h.modelFacts,
+      last_good: h.lastGood?.models ?? null,
+      last_good_hash: h.lastGood?.hash ?? null,
+      probed: h.rollup !== undefined,
+      good: h.rollup?.good ?? false,
+      bucket: h.rollup?.latencyBucket ?? null,
+    })),
+  )
+  const events = JSON.stringify(
+    save.events.map((e, ord) => ({
+      backend_id: e.backendId,
+      backend_name: e.backendName,
+      kind: e.kind,
+      data: e.data,
+      ord,
+    })),
+  )
+  await db.execute(sql`with
+    input as (
+      select x.* from jsonb_to_recordset(${health}::jsonb) as x(
+        backend_id text, name text, status text, failures integer, successes integer,
+        last_success timestamptz, checked timestamptz, retry_after timestamptz, facts jsonb,
+        last_good jsonb, last_good_hash text, probed boolean, good boolean, bucket integer)
+      -- A backend deleted while the cycle ran is recorded by the next cycle as removed.
+      where exists (select 1 from ${backends} b where b.id = x.backend_id)
+    ),
+    saved_health as (
+      insert into ${backendHealth} (backend_id, name, status, consecutive_failures, consecutive_successes,
+        last_success_at, checked_at, retry_after_until, model_facts, last_good_hash)
+      select backend_id, name, status, failures, successes, last_success, checked, retry_after, facts, last_good_hash
+      from input
+      on conflict (backend_id) do update set name = excluded.name, status = excluded.status,
+        consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
+        last_success_at = excluded.last_success_at, checked_at = excluded.checked_at,
+        retry_after_until = excluded.retry_after_until, model_facts = excluded.model_facts,
+        last_good_hash = coalesce(excluded.last_good_hash, ${backendHealth}.last_good_hash)
+    ),
+    saved_last_good as (
+      insert into ${backendLastGood} (backend_id, models)
+      select backend_id, last_good from input where last_good is not null
+      on conflict (backend_id) do update set models = excluded.models
+    ),
+    saved_rollups as (
+      insert into ${backendRollups} (backend_id, hour, probes, good, latency)
+      select backend_id, ${save.hour}::timestamptz, 1, good::int,
+        array(select case when i - 1 = bucket then 1 else 0 end from generate_series(1, ${save.buckets}) as i)
+      from input where probed
+      on conflict (backend_id, hour) do update set probes = ${backendRollups}.probes + 1,
+        good = ${backendRollups}.good + excluded.good,
+        latency = array(select a + b from unnest(${backendRollups}.latency, excluded.latency) as t(a, b))
+    ),
+    saved_events as (
+      insert into ${fleetEvents} (at, backend_id, backend_name, kind, data)
+      select ${save.at}::timestamptz, e.backend_id, e.backend_name, e.kind, e.data
+      from jsonb_to_recordset(${events}::jsonb) as e(backend_id text, backend_name text, kind text, data jsonb, ord integer)
+      order by e.ord
+    ),
+    removed as (
+      delete from ${backendHealth} h
+      where h.backend_id in (select jsonb_array_elements_text(${JSON.stringify(save.removed)}::jsonb))
+        and not exists (select 1 from ${backends} b where b.id = h.backend_id)
+    ),
+    pruned_rollups as (
+      delete from ${backendRollups} where hour < ${save.hour}::timestamptz - '8 days'::interval
+    ),
+    pruned_events as (
+      delete from ${fleetEvents} where at < ${save.at}::timestamptz - make_interval(days => ${save.eventRetentionDays})
+      returning seq
+    )
+    update ${fleetEventsPruned} set through = greatest(through, (select max(seq) from pruned_events))
+    where id = 1 and exists (select 1 from pruned_events)`)
+}

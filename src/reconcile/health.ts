@@ -1,0 +1,116 @@
+import type { HealthRecord, ModelFactsMap } from '../db/declared'
+import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
+import { capabilityMask } from '../views/providers'
+import type { ObservedBackend } from './fleet-events'
+import { type HealthMemory, type ProbeEvent, type Thresholds, nextHealth } from './health-machine'
+
+/**
+ * One backend's probe result settled against its history: the status the state machine gives it,
+ * the models it serves (this cycle's list, its last good list marked stale, or none), and what
+ * Postgres must remember for the next cycle. Pure.
+ */
+
+/** A model as a listing gives it, before it is dated. */
+export type ListedModel = Omit<ModelPullStatus, 'firstSeenAt' | 'observedAt' | 'stale'>
+
+/** One probe's view of a backend (mergeBackend), before history and windows are applied. */
+export type ProbedState = Omit<BackendRuntimeState, 'pulledModels' | 'uptime' | 'latency24h'> & {
+  pulledModels: ListedModel[]
+}
+
+export interface Windows {
+  uptime: BackendRuntimeState['uptime']
+  latency24h: BackendRuntimeState['latency24h']
+}
+
+export const NO_WINDOWS: Windows = {
+  uptime: { '1h': null, '24h': null, '7d': null },
+  latency24h: { p50Ms: null, p95Ms: null },
+}
+
+export interface SettleInput {
+  probed: ProbedState
+  event: ProbeEvent
+  previous: HealthRecord | undefined
+  thresholds: Thresholds
+  /** The last good list, when the backend serves it (see servesLastGood); loaded only then. */
+  lastGood: ListedModel[] | undefined
+  windows: Windows
+  /** Until when it is not asked again (a Retry-After), if at all. */
+  retryAfterUntil: string | null
+}
+
+export interface Settled {
+  state: BackendRuntimeState
+  memory: HealthMemory
+  /** The facts of the models it serves now (unchanged unless its list was read). */
+  facts: ModelFactsMap
+  /** The change feed's view of it. */
+  observed: ObservedBackend
+}
+
+/** Whether a backend in `status` after `event` serves its last good list, marked stale. */
+export function servesLastGood(status: BackendStatus, event: ProbeEvent): boolean {
+  if (event === 'ok' || event === 'warned') return false
+  return status === 'suspect' || (status === 'degraded' && (event === 'rate_limited' || event === 'deferred'))
+}
+
+export const modelId = (model: { model: string; name: string }) => model.model || model.name
+
+export function settle(input: SettleInput): Settled {
+  const { probed, event, previous } = input
+  const memory = nextHealth(
+    previous ?? { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
+    event,
+    input.thresholds,
+  )
+  const listed = event === 'ok' || event === 'warned'
+  const known = previous?.models ?? {}
+  const firstSeen = (id: string) => new Date(known[id]?.[2] ?? Date.parse(probed.checkedAt)).toISOString()
+  let pulledModels: ModelPullStatus[] = []
+  let facts = known
+  if (listed) {
+    const observedAt = probed.lastSuccessAt ?? probed.checkedAt
+    pulledModels = probed.pulledModels.map((m) => ({
+      ...m,
+      firstSeenAt: firstSeen(modelId(m)),
+      observedAt,
+      stale: false,
+    }))
+    facts = factsOf(pulledModels)
+  } else if (servesLastGood(memory.status!, event) && input.lastGood) {
+    const observedAt = previous?.lastSuccessAt ?? probed.checkedAt
+    pulledModels = input.lastGood.map((m) => ({ ...m, firstSeenAt: firstSeen(modelId(m)), observedAt, stale: true }))
+  }
+  const state: BackendRuntimeState = {
+    ...probed,
+    status: memory.status!,
+    models: [...new Set(pulledModels.map(modelId))].sort(),
+    pulledModels,
+    consecutiveFailures: memory.consecutiveFailures,
+    uptime: input.windows.uptime,
+    latency24h: input.windows.latency24h,
+    ...(input.retryAfterUntil ? { retryAfterUntil: input.retryAfterUntil } : {}),
+  }
+  return {
+    state,
+    memory,
+    facts,
+    observed: {
+      id: state.id,
+      name: state.name,
+      status: state.status,
+      ...(state.errorKind ? { errorKind: state.errorKind } : {}),
+      listed,
+      models: facts,
+    },
+  }
+}
+
+function factsOf(models: readonly ModelPullStatus[]): ModelFactsMap {
+  const facts: ModelFactsMap = {}
+  for (const model of models) {
+    facts[modelId(model)] = [model.contextLength, capabilityMask(model), Date.parse(model.firstSeenAt)]
+  }
+  return facts
+}

@@ -1,0 +1,135 @@
+import type { HealthRecord, WindowSums } from '../db/declared'
+import type { CycleSave, HealthSave } from '../db/health'
+import type { BackendRuntimeState } from '../published/types'
+import { sha256Hex } from '../secrets'
+import { capabilityNames } from '../views/providers'
+import { fleetEvents } from './fleet-events'
+import { type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
+import { type ListedModel, type ProbedState, type Windows, servesLastGood, settle } from './health'
+import type { ProbeOutcome } from './merge'
+import { LATENCY_BUCKETS_MS, emptyHistogram, hourOf, latencyBucket, percentileMs, uptimeRatio } from './windows'
+
+/** One backend's probe this cycle, merged (mergeBackend), or not asked because of a Retry-After. */
+export interface Probed {
+  probed: ProbedState
+  outcome: ProbeOutcome
+  /** Set when it was not asked: until when it asked to be left alone. */
+  deferredUntil: string | null
+}
+
+export interface SettleFleetInput {
+  probes: Probed[]
+  healthByBackend: ReadonlyMap<string, HealthRecord>
+  windowsByBackend: ReadonlyMap<string, WindowSums>
+  thresholds: Thresholds
+  now: Date
+  eventRetentionDays: number
+  /** The stored last good lists of these backends (Postgres, read only for backends that need them). */
+  loadLastGood: (ids: string[]) => Promise<Map<string, unknown[]>>
+}
+
+/**
+ * Applies each backend's history to this cycle's probes: the state machine, the last good list for
+ * a failing backend, its windows with this probe counted in, the change feed, and everything
+ * Postgres records for the next cycle.
+ */
+export async function settleFleet(
+  input: SettleFleetInput,
+): Promise<{ backends: BackendRuntimeState[]; save: CycleSave }> {
+  const { now } = input
+  const events = input.probes.map((p) => eventOf(p))
+  const needsLastGood = input.probes.filter((p, i) => {
+    const previous = input.healthByBackend.get(p.probed.id)
+    if (!previous?.lastGoodHash) return false
+    const memory = nextHealth(previous, events[i]!, input.thresholds)
+    return servesLastGood(memory.status!, events[i]!)
+  })
+  const lastGood = await input.loadLastGood(needsLastGood.map((p) => p.probed.id))
+
+  const backends: BackendRuntimeState[] = []
+  const health: HealthSave[] = []
+  const observed = []
+  for (const [i, p] of input.probes.entries()) {
+    const id = p.probed.id
+    const previous = input.healthByBackend.get(id)
+    const event = events[i]!
+    const listed = p.outcome.ok
+    const asked = p.deferredUntil === null
+    // The latency of a listing that really asked the backend; a cached list did not.
+    const bucket = p.outcome.ok && !p.outcome.fromCache ? latencyBucket(p.outcome.latencyMs) : null
+    const memory = nextHealth(
+      previous ?? { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
+      event,
+      input.thresholds,
+    )
+    const good = memory.status === 'healthy' || memory.status === 'degraded'
+    const settled = settle({
+      probed: p.probed,
+      event,
+      previous,
+      thresholds: input.thresholds,
+      lastGood: lastGood.get(id) as ListedModel[] | undefined,
+      windows: windowsOf(input.windowsByBackend.get(id), asked ? { good, bucket } : undefined),
+      retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
+    })
+    backends.push(settled.state)
+    observed.push(settled.observed)
+    const listHash = listed ? await sha256Hex(JSON.stringify(p.probed.pulledModels)) : null
+    health.push({
+      backendId: id,
+      name: p.probed.name,
+      status: settled.memory.status!,
+      consecutiveFailures: settled.memory.consecutiveFailures,
+      consecutiveSuccesses: settled.memory.consecutiveSuccesses,
+      lastSuccessAt: settled.state.lastSuccessAt,
+      checkedAt: settled.state.checkedAt,
+      retryAfterUntil: settled.state.retryAfterUntil ?? null,
+      modelFacts: settled.facts,
+      ...(listHash && listHash !== previous?.lastGoodHash
+        ? { lastGood: { models: p.probed.pulledModels, hash: listHash } }
+        : {}),
+      ...(asked ? { rollup: { good, latencyBucket: bucket } } : {}),
+    })
+  }
+  const present = new Set(input.probes.map((p) => p.probed.id))
+  const removed = [...input.healthByBackend.keys()].filter((id) => !present.has(id))
+  return {
+    backends,
+    save: {
+      at: now.toISOString(),
+      hour: hourOf(now).toISOString(),
+      buckets: LATENCY_BUCKETS_MS.length + 1,
+      health,
+      events: fleetEvents(input.healthByBackend, observed, capabilityNames),
+      removed,
+      eventRetentionDays: input.eventRetentionDays,
+    },
+  }
+}
+
+function eventOf(p: Probed): ProbeEvent {
+  if (p.deferredUntil !== null) return 'deferred'
+  return probeEvent(
+    p.outcome.ok ? { ok: true, warned: p.probed.status === 'degraded' } : { ok: false, kind: p.outcome.error.kind },
+  )
+}
+
+function retryAfterUntil(outcome: ProbeOutcome, now: Date): string | null {
+  const ms = outcome.ok ? undefined : outcome.error.retryAfterMs
+  return ms === undefined ? null : new Date(now.getTime() + ms).toISOString()
+}
+
+/** The windows from the stored rollups, with this cycle's probe (if the backend was asked) counted in. */
+function windowsOf(sums: WindowSums | undefined, probe: { good: boolean; bucket: number | null } | undefined): Windows {
+  const add = probe ? 1 : 0
+  const good = probe?.good ? 1 : 0
+  const histogram = sums?.latency24h.length ? [...sums.latency24h] : emptyHistogram()
+  if (probe?.bucket !== null && probe?.bucket !== undefined)
+    histogram[probe.bucket] = (histogram[probe.bucket] ?? 0) + 1
+  const ratio = (window: '1h' | '24h' | '7d') =>
+    uptimeRatio((sums?.probes[window] ?? 0) + add, (sums?.good[window] ?? 0) + good)
+  return {
+    uptime: { '1h': ratio('1h'), '24h': ratio('24h'), '7d': ratio('7d') },
+    latency24h: { p50Ms: percentileMs(histogram, 0.5), p95Ms: percentileMs(histogram, 0.95) },
+  }
+}

@@ -1,0 +1,136 @@
+import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
+
+/**
+ * The Prometheus text exposition format (version 0.0.4), rendered from the published snapshot's
+ * metrics view: nothing here reads Postgres.
+ */
+
+/** One backend, as the metrics view stores it at publish. */
+export interface BackendMetrics {
+  id: string
+  name: string
+  type: string
+  status: BackendStatus
+  models: number
+  /** Share of good probes over the last 24 h; null when none ran. */
+  uptime24h: number | null
+  latencyP95Ms: number | null
+  lastSuccessAt: string | null
+}
+
+/** The cycle that published the snapshot, up to publishing. */
+export interface CycleMetrics {
+  startedAt: string
+  durationMs: number
+  outcome: 'ok' | 'failed'
+}
+
+export interface MetricsView {
+  backends: BackendMetrics[]
+  cycle: CycleMetrics
+  publishedAt: string
+}
+
+/** The metrics view stored at publish, from the snapshot's backends. */
+export function metricsView(
+  states: readonly BackendRuntimeState[],
+  cycle: CycleMetrics,
+  publishedAt: Date,
+): MetricsView {
+  return {
+    backends: states.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: s.backend.type,
+      status: s.status,
+      models: s.pulledModels.length,
+      uptime24h: s.uptime['24h'],
+      latencyP95Ms: s.latency24h.p95Ms,
+      lastSuccessAt: s.lastSuccessAt,
+    })),
+    cycle,
+    publishedAt: publishedAt.toISOString(),
+  }
+}
+
+/** A label value as the format wants it: backslash, double quote and line feed escaped. */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+}
+
+function labels(pairs: Record<string, string>): string {
+  return `{${Object.entries(pairs)
+    .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
+    .join(',')}}`
+}
+
+const seconds = (ms: number) => ms / 1000
+
+export function renderMetrics(view: MetricsView, now: Date): string {
+  const lines: string[] = []
+  const family = (name: string, help: string, type: 'gauge', samples: [string, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+    for (const [labelText, value] of samples) lines.push(`${name}${labelText} ${formatValue(value)}`)
+  }
+  const of = (b: BackendMetrics) => labels({ backend_id: b.id, backend: b.name, type: b.type })
+  const ofWith = (b: BackendMetrics, extra: Record<string, string>) =>
+    labels({ backend_id: b.id, backend: b.name, type: b.type, ...extra })
+
+  family(
+    'runtimestate_backend_status',
+    'Backend status: 1 for its current status, 0 for the others.',
+    'gauge',
+    view.backends.flatMap((b) =>
+      BACKEND_STATUSES.map((s): [string, number] => [ofWith(b, { status: s }), b.status === s ? 1 : 0]),
+    ),
+  )
+  family(
+    'runtimestate_backend_models',
+    'Models the backend serves.',
+    'gauge',
+    view.backends.map((b) => [of(b), b.models]),
+  )
+  family(
+    'runtimestate_backend_uptime_ratio',
+    'Share of probes over the last 24 h that ended healthy or degraded.',
+    'gauge',
+    view.backends.filter((b) => b.uptime24h !== null).map((b) => [ofWith(b, { window: '24h' }), b.uptime24h!]),
+  )
+  family(
+    'runtimestate_backend_latency_p95_seconds',
+    '95th percentile of listing latency over the last 24 h (upper bound of its histogram bucket).',
+    'gauge',
+    view.backends.filter((b) => b.latencyP95Ms !== null).map((b) => [of(b), seconds(b.latencyP95Ms!)]),
+  )
+  family(
+    'runtimestate_backend_last_success_age_seconds',
+    'Seconds since the backend last listed its models successfully.',
+    'gauge',
+    view.backends
+      .filter((b) => b.lastSuccessAt !== null)
+      .map((b) => [of(b), Math.max(0, seconds(now.getTime() - Date.parse(b.lastSuccessAt!)))]),
+  )
+  family(
+    'runtimestate_cycle_duration_seconds',
+    'Duration of the cycle that published the snapshot, up to publishing.',
+    'gauge',
+    [['', seconds(view.cycle.durationMs)]],
+  )
+  family('runtimestate_cycle_success', 'Whether that cycle succeeded (1) or failed (0).', 'gauge', [
+    ['', view.cycle.outcome === 'ok' ? 1 : 0],
+  ])
+  family('runtimestate_cycle_start_timestamp_seconds', 'When that cycle started (Unix time).', 'gauge', [
+    ['', seconds(Date.parse(view.cycle.startedAt))],
+  ])
+  family('runtimestate_snapshot_age_seconds', 'Seconds since the snapshot was published.', 'gauge', [
+    ['', Math.max(0, seconds(now.getTime() - Date.parse(view.publishedAt)))],
+  ])
+  return `${lines.join('\n')}\n`
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Infinity) return '+Inf'
+  if (value === -Infinity) return '-Inf'
+  return String(value)
+}
