@@ -1,8 +1,3 @@
-CREATE TABLE "backend_last_good" (
-	"backend_id" varchar(255) PRIMARY KEY NOT NULL,
-	"models" jsonb NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "backend_rollups" (
 	"backend_id" varchar(255) NOT NULL,
 	"hour" timestamp with time zone NOT NULL,
@@ -33,8 +28,6 @@ ALTER TABLE "backend_health" ADD COLUMN "status" varchar(16);--> statement-break
 ALTER TABLE "backend_health" ADD COLUMN "consecutive_successes" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "backend_health" ADD COLUMN "retry_after_until" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "backend_health" ADD COLUMN "model_facts" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
-ALTER TABLE "backend_health" ADD COLUMN "last_good_hash" varchar(64);--> statement-breakpoint
-ALTER TABLE "backend_last_good" ADD CONSTRAINT "backend_last_good_backend_id_backends_id_fk" FOREIGN KEY ("backend_id") REFERENCES "public"."backends"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "backend_rollups" ADD CONSTRAINT "backend_rollups_backend_id_backends_id_fk" FOREIGN KEY ("backend_id") REFERENCES "public"."backends"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "backend_rollups_hour_idx" ON "backend_rollups" USING btree ("hour");--> statement-breakpoint
 CREATE INDEX "fleet_events_at_idx" ON "fleet_events" USING btree ("at");--> statement-breakpoint

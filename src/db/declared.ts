@@ -71,7 +71,6 @@ export interface HealthRecord {
   retryAfterUntil: string | null
   /** The facts of the models of its last good listing. */
   models: ModelFactsMap
-  lastGoodHash: string | null
 }
 
 /** Hourly rollups summed over a backend's windows (whole clock hours up to `now`). */
@@ -182,7 +181,6 @@ export async function loadDeclaredState(db: Database, options: { now: Date }): P
           lastSuccessAt: r.last_success_at === null ? null : iso(r.last_success_at),
           retryAfterUntil: r.retry_after_until === null ? null : iso(r.retry_after_until),
           models: (r.model_facts as ModelFactsMap | null) ?? {},
-          lastGoodHash: (r.last_good_hash as string | null) ?? null,
         },
       ]),
     ),

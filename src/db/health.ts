@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { ModelFactsMap } from './declared'
-import { backendHealth, backendLastGood, backendRollups, backends, fleetEvents, fleetEventsPruned } from './schema'
+import { backendHealth, backendRollups, backends, fleetEvents, fleetEventsPruned } from './schema'
 
 /** One backend's record for the next cycle, and what this cycle adds to its rollup. */
 export interface HealthSave {
@@ -13,9 +13,8 @@ export interface HealthSave {
   lastSuccessAt: string | null
   checkedAt: string
   retryAfterUntil: string | null
-  modelFacts: ModelFactsMap
-  /** The last good list and its hash, when this cycle read a list that differs from the stored one. */
-  lastGood?: { models: unknown[]; hash: string }
+  /** The facts of its models, when they changed (null: keep the stored ones). */
+  modelFacts: ModelFactsMap | null
   /** Set when the backend was asked this cycle: whether it ended healthy or degraded, and the latency bucket of a listing that asked it. */
   rollup?: { good: boolean; latencyBucket: number | null }
 }
@@ -39,21 +38,9 @@ export interface CycleSave {
   eventRetentionDays: number
 }
 
-/** The last good model lists of these backends (only those a failing backend serves, marked stale). */
-export async function loadLastGood(db: Database, ids: string[]): Promise<Map<string, unknown[]>> {
-  if (ids.length === 0) return new Map()
-  const result = await db.execute<{ backend_id: string; models: unknown[] }>(
-    sql`select backend_id, models from ${backendLastGood} where backend_id in (${sql.join(
-      ids.map((id) => sql`${id}`),
-      sql`, `,
-    )})`,
-  )
-  return new Map(result.rows.map((r) => [r.backend_id, r.models]))
-}
-
 /**
  * Everything a cycle records, in one statement (one round trip, one transaction): each backend's
- * health, its last good list when it changed, its hourly rollup, the events, the removal of deleted
+ * health (its model facts only when they changed), its hourly rollup, the events, the removal of deleted
  * backends' records, and the pruning of rollups older than 8 days and events past retention. The
  * statement's parts see the same snapshot of the database.
  */
@@ -69,8 +56,6 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
       checked: h.checkedAt,
       retry_after: h.retryAfterUntil,
       facts: h.modelFacts,
-      last_good: h.lastGood?.models ?? null,
-      last_good_hash: h.lastGood?.hash ?? null,
       probed: h.rollup !== undefined,
       good: h.rollup?.good ?? false,
       bucket: h.rollup?.latencyBucket ?? null,
@@ -90,25 +75,21 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
       select x.* from jsonb_to_recordset(${health}::jsonb) as x(
         backend_id text, name text, status text, failures integer, successes integer,
         last_success timestamptz, checked timestamptz, retry_after timestamptz, facts jsonb,
-        last_good jsonb, last_good_hash text, probed boolean, good boolean, bucket integer)
+        probed boolean, good boolean, bucket integer)
       -- A backend deleted while the cycle ran is recorded by the next cycle as removed.
       where exists (select 1 from ${backends} b where b.id = x.backend_id)
     ),
     saved_health as (
       insert into ${backendHealth} (backend_id, name, status, consecutive_failures, consecutive_successes,
-        last_success_at, checked_at, retry_after_until, model_facts, last_good_hash)
-      select backend_id, name, status, failures, successes, last_success, checked, retry_after, facts, last_good_hash
-      from input
+        last_success_at, checked_at, retry_after_until, model_facts)
+      -- Facts are sent only when they changed; otherwise the stored ones stay.
+      select x.backend_id, x.name, x.status, x.failures, x.successes, x.last_success, x.checked, x.retry_after,
+        coalesce(x.facts, (select h.model_facts from ${backendHealth} h where h.backend_id = x.backend_id), '{}')
+      from input x
       on conflict (backend_id) do update set name = excluded.name, status = excluded.status,
         consecutive_failures = excluded.consecutive_failures, consecutive_successes = excluded.consecutive_successes,
         last_success_at = excluded.last_success_at, checked_at = excluded.checked_at,
-        retry_after_until = excluded.retry_after_until, model_facts = excluded.model_facts,
-        last_good_hash = coalesce(excluded.last_good_hash, ${backendHealth}.last_good_hash)
-    ),
-    saved_last_good as (
-      insert into ${backendLastGood} (backend_id, models)
-      select backend_id, last_good from input where last_good is not null
-      on conflict (backend_id) do update set models = excluded.models
+        retry_after_until = excluded.retry_after_until, model_facts = excluded.model_facts
     ),
     saved_rollups as (
       insert into ${backendRollups} (backend_id, hour, probes, good, latency)

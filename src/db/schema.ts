@@ -138,16 +138,6 @@ export const backendHealth = pgTable('backend_health', {
   retryAfterUntil: timestamp('retry_after_until', { withTimezone: true }),
   /** The models of its last good listing: id → [context length, capability mask, first seen (ms)]. */
   modelFacts: jsonb('model_facts').notNull().default({}),
-  /** Hash of backend_last_good.models, so the cycle rewrites that list only when it changed. */
-  lastGoodHash: varchar('last_good_hash', { length: 64 }),
-})
-
-/** The model list of each backend's last good listing, served (marked stale) while it is suspect. */
-export const backendLastGood = pgTable('backend_last_good', {
-  backendId: varchar('backend_id', { length: 255 })
-    .primaryKey()
-    .references(() => backends.id, { onDelete: 'cascade' }),
-  models: jsonb('models').notNull(),
 })
 
 /** Per backend and clock hour: probes, good probes and a latency histogram (views/windows.ts). */

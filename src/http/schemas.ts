@@ -214,7 +214,7 @@ export const fleetEventSchema = z
   })
   .catchall(z.unknown())
   .describe(
-    'backend.added {status}; backend.removed; status.changed {from, to, errorKind?}; model.added {model, contextLength, capabilities}; model.removed {model}; model.changed {model, contextLength?: {from, to}, capabilities?: {from, to}}',
+    'backend.added {status, models: its first model ids}; backend.removed; status.changed {from, to, errorKind?}; model.added {model, contextLength, capabilities}; model.removed {model}; model.changed {model, contextLength?: {from, to}, capabilities?: {from, to}}',
   )
   .meta({ id: 'FleetEvent' })
 

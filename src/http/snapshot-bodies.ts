@@ -1,5 +1,6 @@
 import { type Bytes, concatBytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
 import { gzipMember } from '../kv/gzip'
+import { positions, shardAt } from '../kv/published-states'
 import { type SnapshotReader, SnapshotUnavailableError } from '../kv/snapshot-reader'
 import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
 import { type MergedModel, foldMergedModels, openAIModels, sortedById } from '../views/models'
@@ -104,34 +105,18 @@ async function gzippedState(reader: SnapshotReader, meta: SnapshotMeta): Promise
   return streamParts(gzipArray(members()))
 }
 
-/** A backend's position in the snapshot, by id; undefined when it has none. */
-async function positionOf(reader: SnapshotReader, meta: SnapshotMeta, id: string): Promise<number | undefined> {
-  const index = await reader.json(meta.views.index, (ids) => new Map((ids as string[]).map((id, i) => [id, i])))
-  return index.get(id)
-}
-
-/** The shard holding position `at`, and `at` within it. */
-function shardAt(meta: SnapshotMeta, at: number): { shard: number; offset: number } {
-  let offset = at
-  for (let shard = 0; shard < meta.shards.length; shard++) {
-    const count = meta.shards[shard]!.count
-    if (offset < count) return { shard, offset }
-    offset -= count
-  }
-  throw new SnapshotUnavailableError(`position ${at} is past the last shard`)
-}
-
 export async function backendState(reader: SnapshotReader, meta: SnapshotMeta, id: string) {
-  const at = await positionOf(reader, meta, id)
+  const at = (await positions(reader, meta)).get(id)
   if (at === undefined) return null
-  const { shard, offset } = shardAt(meta, at)
-  return element(await reader.view(meta.shards[shard]!.key), offset)
+  const place = shardAt(meta, at)
+  if (!place) throw new SnapshotUnavailableError(`position ${at} is past the last shard`)
+  return element(await reader.view(meta.shards[place.shard]!.key), place.offset)
 }
 
 /** Backends at positions [from, from + limit): the shards they span, read one after another. */
 export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from: number, limit: number) {
   const parts: Bytes[] = []
-  let { shard, offset } = from < meta.backendCount ? shardAt(meta, from) : { shard: meta.shards.length, offset: 0 }
+  let { shard, offset } = shardAt(meta, from) ?? { shard: meta.shards.length, offset: 0 }
   for (let left = limit; left > 0 && shard < meta.shards.length; shard++, offset = 0) {
     const view = await reader.view(meta.shards[shard]!.key)
     const taken = Math.min(left, view.header.ends.length - offset)

@@ -3,19 +3,22 @@ import pMap from 'p-map'
 import { configScope } from '../db/admin'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState, writeBackContextLengths } from '../db/declared'
-import { loadLastGood, saveCycle } from '../db/health'
+import { saveCycle } from '../db/health'
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { ProviderError } from '../errors/provider-error'
 import { KvDetailCache } from '../kv/detail-cache'
 import { ModelCache } from '../kv/model-cache'
-import { SnapshotStore } from '../kv/snapshot-store'
+import { publishedStates } from '../kv/published-states'
+import { SnapshotReader } from '../kv/snapshot-reader'
+import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { resolveCredential } from './credentials'
 import { declaredSets } from './declared-sets'
 import { LeaseKeeper, LeaseLostError } from './lease'
 import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
+import type { ListedModel } from './health'
 import { type Probed, settleFleet } from './settle-fleet'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus, type Snapshot } from '../published/types'
 
@@ -139,7 +142,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
 
     let observed: Awaited<ReturnType<typeof observeAll>>
     try {
-      observed = await observeAll(declared, db, deps, summary)
+      observed = await observeAll(declared, deps, summary, warnings)
     } catch (error) {
       return await record('failed', errorText(error))
     }
@@ -188,7 +191,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   }
 }
 
-async function observeAll(declared: DeclaredState, db: Database, deps: CycleDeps, summary: RunSummary) {
+async function observeAll(declared: DeclaredState, deps: CycleDeps, summary: RunSummary, warnings: string[]) {
   const store = new SnapshotStore(deps.kv)
   const cache = new ModelCache(deps.kv, deps.settings.PROVIDER_CACHE_TTL_S)
   // Only the meta: health history comes from Postgres, so the previous shards are not needed.
@@ -272,7 +275,7 @@ async function observeAll(declared: DeclaredState, db: Database, deps: CycleDeps
     thresholds: { fail: deps.settings.FAIL_THRESHOLD, recover: deps.settings.RECOVER_THRESHOLD },
     now: new Date(checkedAt),
     eventRetentionDays: deps.settings.EVENT_RETENTION_DAYS,
-    loadLastGood: (ids) => loadLastGood(db, ids),
+    loadLastGood: (ids) => lastPublishedModels(deps.kv, previousMeta, ids, warnings),
   })
   for (const state of backends) summary.byStatus[state.status]++
   // Code-point order, not locale order: the content hash must not depend on the runtime's locale.
@@ -281,6 +284,32 @@ async function observeAll(declared: DeclaredState, db: Database, deps: CycleDeps
   summary.backends = backends.length
   const snapshot: Snapshot = { backends }
   return { snapshot, previousMeta, learnedContexts: dedupeLearned(learnedContexts), save }
+}
+
+/**
+ * The models these backends were last published with, from the previous snapshot in KV: a failing
+ * backend keeps serving them, marked stale. A snapshot KV cannot give back (not yet visible here, or
+ * from before this layout) leaves them without, and says so.
+ */
+async function lastPublishedModels(
+  kv: KVNamespace,
+  meta: StoredMeta | null,
+  ids: string[],
+  warnings: string[],
+): Promise<Map<string, ListedModel[]>> {
+  if (ids.length === 0 || meta?.schemaVersion !== 2) return new Map()
+  try {
+    const states = await publishedStates(new SnapshotReader(kv, { metaMaxAgeMs: 0 }), meta, ids)
+    return new Map(
+      [...states].map(([id, state]) => [
+        id,
+        state.pulledModels.map(({ firstSeenAt: _f, observedAt: _o, stale: _s, ...model }) => model),
+      ]),
+    )
+  } catch (error) {
+    warnings.push(`reading the last published models of failing backends: ${errorText(error)}`)
+    return new Map()
+  }
 }
 
 function compare(a: string, b: string): number {

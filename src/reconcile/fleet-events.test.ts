@@ -22,6 +22,7 @@ describe('fleetEvents', () => {
           models: { a: [4096, 1, 1], b: [32768, 1, 1], d: [2048, 16, 5] },
         },
         { id: 'new', name: 'fresh', status: 'healthy', listed: true, models: {} },
+        { id: 'new2', name: 'fresher', status: 'healthy', listed: true, models: { z: [1, 1, 1], y: [1, 1, 1] } },
       ],
       capabilityNames,
     )
@@ -49,7 +50,13 @@ describe('fleetEvents', () => {
         data: { model: 'd', contextLength: 2048, capabilities: ['think'] },
       },
       { backendId: 'b1', backendName: 'one', kind: 'model.removed', data: { model: 'c' } },
-      { backendId: 'new', backendName: 'fresh', kind: 'backend.added', data: { status: 'healthy' } },
+      { backendId: 'new', backendName: 'fresh', kind: 'backend.added', data: { status: 'healthy', models: [] } },
+      {
+        backendId: 'new2',
+        backendName: 'fresher',
+        kind: 'backend.added',
+        data: { status: 'healthy', models: ['y', 'z'] },
+      },
       { backendId: 'gone', backendName: 'old', kind: 'backend.removed', data: {} },
     ])
   })

@@ -54,8 +54,14 @@ export function fleetEvents(
       events.push({ backendId: backend.id, backendName: backend.name, kind, data })
     const before = known.get(backend.id)
     if (!before) {
-      event('backend.added', { status: backend.status })
-    } else if (before.status !== null && before.status !== backend.status) {
+      // Its first models come with it, not as one event each.
+      event('backend.added', {
+        status: backend.status,
+        models: backend.listed ? sortedEntries(backend.models).map(([model]) => model) : [],
+      })
+      continue
+    }
+    if (before.status !== null && before.status !== backend.status) {
       event('status.changed', {
         from: before.status,
         to: backend.status,
@@ -64,7 +70,7 @@ export function fleetEvents(
     }
     // Models change only with a list read this cycle: a stale or failed backend's models are not news.
     if (!backend.listed) continue
-    const previous = before?.models ?? {}
+    const previous = before.models
     for (const [model, [contextLength, mask]] of sortedEntries(backend.models)) {
       const was = previous[model]
       if (!was) {

@@ -1,7 +1,6 @@
-import type { HealthRecord, WindowSums } from '../db/declared'
+import type { HealthRecord, ModelFactsMap, WindowSums } from '../db/declared'
 import type { CycleSave, HealthSave } from '../db/health'
 import type { BackendRuntimeState } from '../published/types'
-import { sha256Hex } from '../secrets'
 import { capabilityNames } from '../views/providers'
 import { fleetEvents } from './fleet-events'
 import { type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
@@ -24,8 +23,11 @@ export interface SettleFleetInput {
   thresholds: Thresholds
   now: Date
   eventRetentionDays: number
-  /** The stored last good lists of these backends (Postgres, read only for backends that need them). */
-  loadLastGood: (ids: string[]) => Promise<Map<string, unknown[]>>
+  /**
+   * The model lists these backends were last published with (their last good lists, fresh or already
+   * stale): asked only for backends that serve theirs this cycle.
+   */
+  loadLastGood: (ids: string[]) => Promise<Map<string, ListedModel[]>>
 }
 
 /**
@@ -40,7 +42,7 @@ export async function settleFleet(
   const events = input.probes.map((p) => eventOf(p))
   const needsLastGood = input.probes.filter((p, i) => {
     const previous = input.healthByBackend.get(p.probed.id)
-    if (!previous?.lastGoodHash) return false
+    if (!previous || Object.keys(previous.models).length === 0) return false
     const memory = nextHealth(previous, events[i]!, input.thresholds)
     return servesLastGood(memory.status!, events[i]!)
   })
@@ -68,13 +70,12 @@ export async function settleFleet(
       event,
       previous,
       thresholds: input.thresholds,
-      lastGood: lastGood.get(id) as ListedModel[] | undefined,
+      lastGood: lastGood.get(id),
       windows: windowsOf(input.windowsByBackend.get(id), asked ? { good, bucket } : undefined),
       retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
     })
     backends.push(settled.state)
     observed.push(settled.observed)
-    const listHash = listed ? await sha256Hex(JSON.stringify(p.probed.pulledModels)) : null
     health.push({
       backendId: id,
       name: p.probed.name,
@@ -84,10 +85,7 @@ export async function settleFleet(
       lastSuccessAt: settled.state.lastSuccessAt,
       checkedAt: settled.state.checkedAt,
       retryAfterUntil: settled.state.retryAfterUntil ?? null,
-      modelFacts: settled.facts,
-      ...(listHash && listHash !== previous?.lastGoodHash
-        ? { lastGood: { models: p.probed.pulledModels, hash: listHash } }
-        : {}),
+      modelFacts: sameFacts(settled.facts, previous?.models) ? null : settled.facts,
       ...(asked ? { rollup: { good, latencyBucket: bucket } } : {}),
     })
   }
@@ -132,4 +130,15 @@ function windowsOf(sums: WindowSums | undefined, probe: { good: boolean; bucket:
     uptime: { '1h': ratio('1h'), '24h': ratio('24h'), '7d': ratio('7d') },
     latency24h: { p50Ms: percentileMs(histogram, 0.5), p95Ms: percentileMs(histogram, 0.95) },
   }
+}
+
+/** Facts compare equal when every model has the same context, capabilities and first sighting. */
+function sameFacts(a: ModelFactsMap, b: ModelFactsMap | undefined): boolean {
+  if (!b) return false
+  const ids = Object.keys(a)
+  if (ids.length !== Object.keys(b).length) return false
+  return ids.every((id) => {
+    const [x, y] = [a[id]!, b[id]]
+    return y !== undefined && x[0] === y[0] && x[1] === y[1] && x[2] === y[2]
+  })
 }

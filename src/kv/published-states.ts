@@ -1,0 +1,48 @@
+import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
+import { element } from './array-view'
+import type { SnapshotReader } from './snapshot-reader'
+
+/** The shard of a version holding position `at`, and `at` within it; undefined past the last. */
+export function shardAt(meta: SnapshotMeta, at: number): { shard: number; offset: number } | undefined {
+  let offset = at
+  for (let shard = 0; shard < meta.shards.length; shard++) {
+    const count = meta.shards[shard]!.count
+    if (offset < count) return { shard, offset }
+    offset -= count
+  }
+  return undefined
+}
+
+/** Backend id → position in a version, parsed once per isolate and version. */
+export function positions(reader: SnapshotReader, meta: SnapshotMeta): Promise<Map<string, number>> {
+  return reader.json(meta.views.index, (ids) => new Map((ids as string[]).map((id, i) => [id, i])))
+}
+
+/**
+ * The published states of these backends in a version, parsed: the cycle takes a failing backend's
+ * last good models from what it last published. Reads the index and only the shards that hold them.
+ */
+export async function publishedStates(
+  reader: SnapshotReader,
+  meta: SnapshotMeta,
+  ids: readonly string[],
+): Promise<Map<string, BackendRuntimeState>> {
+  const found = new Map<string, BackendRuntimeState>()
+  if (ids.length === 0 || meta.shards.length === 0) return found
+  const index = await positions(reader, meta)
+  const byShard = new Map<number, { id: string; offset: number }[]>()
+  for (const id of ids) {
+    const at = index.get(id)
+    const place = at === undefined ? undefined : shardAt(meta, at)
+    if (!place) continue
+    byShard.set(place.shard, [...(byShard.get(place.shard) ?? []), { id, offset: place.offset }])
+  }
+  const decoder = new TextDecoder()
+  for (const [shard, wanted] of byShard) {
+    const view = await reader.view(meta.shards[shard]!.key, false)
+    for (const { id, offset } of wanted) {
+      found.set(id, JSON.parse(decoder.decode(element(view, offset))) as BackendRuntimeState)
+    }
+  }
+  return found
+}
