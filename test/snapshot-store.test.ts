@@ -11,7 +11,11 @@ const now = new Date('2026-11-27T12:00:00.000Z')
 const later = (seconds: number) => new Date(now.getTime() + seconds * 1000)
 
 function states(count: number, checkedAt = now.toISOString()): BackendRuntimeState[] {
-  const pulledModels = [servedModel('m1'), servedModel('m2', { contextLength: 131072 })]
+  // Each cycle dates the models it read: volatile, like the timestamps.
+  const pulledModels = [
+    servedModel('m1', { observedAt: checkedAt }),
+    servedModel('m2', { contextLength: 131072, observedAt: checkedAt }),
+  ]
   return Array.from({ length: count }, (_, i) =>
     backendState(`b${String(i).padStart(4, '0')}`, { pulledModels, checkedAt, lastSuccessAt: checkedAt }),
   )
@@ -100,11 +104,24 @@ describe('SnapshotStore', () => {
     expect(due.written).toBe(true)
     expect(due.meta!.contentHash).toBe(first.meta!.contentHash)
     expect(due.meta!.etag).not.toBe(first.meta!.etag)
-    // Shards and their gzip (timestamps moved), the metrics and the meta; not the index, the model views or /providers.
+    // The shards, their gzip and their /providers chunks (the timestamps moved), the directory naming
+    // the chunks, the metrics and the meta; not the index or the model views.
+    const directory = (await env.KV.get(due.meta!.views.providers, 'json')) as { shards: { key: string }[][] }
     expect(puts.sort()).toEqual(
-      [...due.meta!.shards.flatMap((s) => [s.key, s.gzip.key]), due.meta!.views.metrics, 'snapshot:meta'].sort(),
+      [
+        ...due.meta!.shards.flatMap((s) => [s.key, s.gzip.key]),
+        ...directory.shards.flat().map((c) => c.key),
+        due.meta!.views.providers,
+        due.meta!.views.metrics,
+        'snapshot:meta',
+      ].sort(),
     )
-    expect({ ...due.meta!.views, metrics: '' }).toEqual({ ...first.meta!.views, metrics: '' })
+    const { index, models, openAIModels } = due.meta!.views
+    expect({ index, models, openAIModels }).toEqual({
+      index: first.meta!.views.index,
+      models: first.meta!.views.models,
+      openAIModels: first.meta!.views.openAIModels,
+    })
   })
 
   it('keeps the values of this version and the previous one, and sweeps older ones', async () => {

@@ -113,12 +113,17 @@ export class SnapshotStore {
     const unchanged = new Map(
       previous?.schemaVersion === 2 && !heartbeat ? previous.shards.map((s) => [s.contentHash, s]) : [],
     )
+    const previousDirectory = await this.directoryOf(previous)
     const shards: PublishedShard[] = []
-    for (const shard of rendered.shards) {
+    const directory: ProviderDirectory = { shards: [] }
+    for (const [i, shard] of rendered.shards.entries()) {
       const shardHash = await snapshotContentHash({ backends: shard.states })
       const kept = unchanged.get(shardHash)
-      if (kept?.count === shard.states.length) {
+      const keptChunks = kept && previousDirectory?.shards[(previous as SnapshotMeta).shards.indexOf(kept)]
+      if (kept?.count === shard.states.length && keptChunks) {
+        // Its /providers chunks too: rendered again they would carry this cycle's timestamps.
         shards.push(kept)
+        directory.shards.push(keptChunks)
         continue
       }
       const gzipped = await gzip(decodeArrayView(shard.bytes).body)
@@ -129,11 +134,8 @@ export class SnapshotStore {
         gzip: { key: await add(gzipped), bytes: gzipped.length },
         contentHash: shardHash,
       })
-    }
-    const directory: ProviderDirectory = { shards: [] }
-    for (const chunks of rendered.providers) {
       const listed = []
-      for (const chunk of chunks) listed.push({ key: await add(chunk.bytes), summary: chunk.summary })
+      for (const chunk of rendered.providers[i]!) listed.push({ key: await add(chunk.bytes), summary: chunk.summary })
       directory.shards.push(listed)
     }
     const models = rendered.models ? await add(rendered.models) : null
@@ -161,7 +163,7 @@ export class SnapshotStore {
         metrics: await add(rendered.metrics),
       },
     }
-    const previousKeys = await this.keysOf(previous)
+    const previousKeys = this.keysOf(previous, previousDirectory)
     const fresh = [...blobs].filter(([key]) => !previousKeys.has(key))
     await pMap(fresh, ([key, bytes]) => this.kv.put(key, bytes, { metadata: { writtenAt } satisfies BlobMetadata }), {
       concurrency: WRITE_CONCURRENCY,
@@ -173,8 +175,14 @@ export class SnapshotStore {
     return { written: true, kvWrites: fresh.length + 1 + deleted, meta }
   }
 
+  /** A version's /providers directory; null for a legacy version, or one KV cannot give back. */
+  private async directoryOf(meta: StoredMeta | null): Promise<ProviderDirectory | null> {
+    if (meta?.schemaVersion !== 2) return null
+    return this.kv.get<ProviderDirectory>(meta.views.providers, 'json')
+  }
+
   /** Every key a version names (a legacy version: its shards). */
-  private async keysOf(meta: StoredMeta | null): Promise<Set<string>> {
+  private keysOf(meta: StoredMeta | null, directory: ProviderDirectory | null): Set<string> {
     if (!meta) return new Set()
     if (meta.schemaVersion !== 2) {
       return new Set(Array.from({ length: meta.shardCount }, (_, i) => `${PREFIX}shard:${meta.etag}:${i}`))
@@ -183,7 +191,6 @@ export class SnapshotStore {
       ...meta.shards.flatMap((s) => [s.key, s.gzip.key]),
       ...Object.values(meta.views).filter((k) => k !== null),
     ])
-    const directory = await this.kv.get<ProviderDirectory>(meta.views.providers, 'json')
     for (const chunk of directory?.shards.flat() ?? []) keys.add(chunk.key)
     return keys
   }
