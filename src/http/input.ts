@@ -79,3 +79,17 @@ export function body<Shape extends z.ZodRawShape>(shape: Shape, what = 'body') {
     },
   })
 }
+
+/** A whole-number query parameter from `min` to `max` (or without an upper bound), each bound named in its message. */
+export function wholeNumber(field: string, { min, max }: { min: number; max?: number }) {
+  const bounded = z.coerce
+    .number({ error: `${field} must be a whole number` })
+    .int(`${field} must be a whole number`)
+    .min(min, `${field} must be at least ${min}`)
+  return max === undefined ? bounded : bounded.max(max, `${field} must be at most ${max}`)
+}
+
+/** `?limit=`: from 1 to `max`, `fallback` when absent. */
+export function limitParam(fallback: number, max: number) {
+  return wholeNumber('limit', { min: 1, max }).optional().default(fallback)
+}

@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest'
+import { backendState } from '../published/testing'
 import type { BackendRuntimeState } from '../published/types'
 import { normalizeMessage, snapshotContentHash } from './content-hash'
 
 function down(error: string, overrides: Partial<BackendRuntimeState> = {}): BackendRuntimeState {
-  return {
-    id: 'b1',
+  return backendState('b1', {
     name: 'vllm-a',
-    models: [],
-    pulledModels: [],
-    backend: { id: 'b1', name: 'vllm-a', baseUrl: 'http://x', type: 'vllm', createdAt: '', updatedAt: '' },
     status: 'down',
     error,
     errorKind: 'bad_status',
-    checkedAt: '2026-11-27T12:00:00.000Z',
     lastSuccessAt: null,
     consecutiveFailures: 1,
-    latencyMs: 3,
-    uptime: { '1h': 0, '24h': 0.5, '7d': 0.9 },
-    latency24h: { p50Ms: 100, p95Ms: 200 },
     ...overrides,
-  }
+  })
 }
 
 describe('normalizeMessage', () => {

@@ -5,6 +5,7 @@ import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { doc } from '../openapi'
+import { limitParam, wholeNumber } from '../input'
 import { eventListSchema } from '../schemas'
 import { validate } from '../validate'
 
@@ -12,18 +13,8 @@ export const DEFAULT_EVENTS_LIMIT = 100
 export const MAX_EVENTS_LIMIT = 1000
 
 const eventsQuery = z.object({
-  after: z.coerce
-    .number({ error: 'after must be a whole number' })
-    .int('after must be a whole number')
-    .min(0, 'after must be at least 0')
-    .optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be a whole number' })
-    .int('limit must be a whole number')
-    .min(1, 'limit must be at least 1')
-    .max(MAX_EVENTS_LIMIT, `limit must be at most ${MAX_EVENTS_LIMIT}`)
-    .optional()
-    .default(DEFAULT_EVENTS_LIMIT),
+  after: wholeNumber('after', { min: 0 }).optional(),
+  limit: limitParam(DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT),
 })
 
 /** The change feed: poll with `after=<next>` to see every change once, in order. */

@@ -7,6 +7,7 @@ import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
 import { runListSchema, type runSchema } from '../schemas'
+import { limitParam } from '../input'
 import { validate } from '../validate'
 import { logDatabaseUnavailable } from '../log'
 
@@ -16,15 +17,7 @@ type RunList = z.infer<typeof runListSchema>
 export const DEFAULT_RUNS_LIMIT = 20
 export const MAX_RUNS_LIMIT = 100
 
-const runsQuery = z.object({
-  limit: z.coerce
-    .number({ error: 'limit must be a whole number' })
-    .int('limit must be a whole number')
-    .min(1, 'limit must be at least 1')
-    .max(MAX_RUNS_LIMIT, `limit must be at most ${MAX_RUNS_LIMIT}`)
-    .optional()
-    .default(DEFAULT_RUNS_LIMIT),
-})
+const runsQuery = z.object({ limit: limitParam(DEFAULT_RUNS_LIMIT, MAX_RUNS_LIMIT) })
 
 /** What the cycle keeps in KV; checked, since an older Worker version may have written it. */
 const unrecordedShape = z.object({
