@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { BackendStatus } from '../published/types'
-import { type HealthMemory, type ProbeEvent, TRANSITIONS, nextHealth, probeEvent } from './health-machine'
+import { type HealthMemory, NEVER_PROBED, type ProbeEvent, TRANSITIONS, nextHealth, probeEvent } from './health-machine'
 
 const thresholds = { fail: 3, recover: 2 }
 
 /** Runs events from `start` and returns the status after each. */
-function drive(
-  events: ProbeEvent[],
-  start: HealthMemory = { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
-) {
+function drive(events: ProbeEvent[], start: HealthMemory = NEVER_PROBED) {
   const statuses: BackendStatus[] = []
   let memory = start
   for (const event of events) {

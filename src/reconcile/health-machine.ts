@@ -38,6 +38,9 @@ export interface HealthMemory {
   consecutiveSuccesses: number
 }
 
+/** A backend no cycle has probed yet. */
+export const NEVER_PROBED: HealthMemory = { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 }
+
 export interface Thresholds {
   fail: number
   recover: number

@@ -2,7 +2,7 @@ import type { HealthRecord, ModelFactsMap } from '../db/declared'
 import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
 import { capabilityMask } from '../views/providers'
 import type { ObservedBackend } from './fleet-events'
-import { type HealthMemory, type ProbeEvent, type Thresholds, nextHealth } from './health-machine'
+import type { HealthMemory, ProbeEvent } from './health-machine'
 
 /**
  * One backend's probe result settled against its history: the status the state machine gives it,
@@ -32,7 +32,8 @@ export interface SettleInput {
   probed: ProbedState
   event: ProbeEvent
   previous: HealthRecord | undefined
-  thresholds: Thresholds
+  /** The state machine's memory after `event` (nextHealth). */
+  memory: HealthMemory
   /** The last good list, when the backend serves it (see servesLastGood); loaded only then. */
   lastGood: ListedModel[] | undefined
   windows: Windows
@@ -58,12 +59,7 @@ export function servesLastGood(status: BackendStatus, event: ProbeEvent): boolea
 export const modelId = (model: { model: string; name: string }) => model.model || model.name
 
 export function settle(input: SettleInput): Settled {
-  const { probed, event, previous } = input
-  const memory = nextHealth(
-    previous ?? { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
-    event,
-    input.thresholds,
-  )
+  const { probed, event, previous, memory } = input
   const listed = event === 'ok' || event === 'warned'
   const known = previous?.models ?? {}
   const firstSeen = (id: string) => new Date(known[id]?.[2] ?? Date.parse(probed.checkedAt)).toISOString()

@@ -3,7 +3,7 @@ import type { CycleSave, HealthSave } from '../db/health'
 import type { BackendRuntimeState } from '../published/types'
 import { capabilityNames } from '../views/providers'
 import { fleetEvents } from './fleet-events'
-import { type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
+import { NEVER_PROBED, type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
 import { type ListedModel, type ProbedState, type Windows, servesLastGood, settle } from './health'
 import type { ProbeOutcome } from './merge'
 import { LATENCY_BUCKETS_MS, emptyHistogram, hourOf, latencyBucket, percentileMs, uptimeRatio } from './windows'
@@ -40,11 +40,12 @@ export async function settleFleet(
 ): Promise<{ backends: BackendRuntimeState[]; save: CycleSave }> {
   const { now } = input
   const events = input.probes.map((p) => eventOf(p))
+  const memories = input.probes.map((p, i) =>
+    nextHealth(input.healthByBackend.get(p.probed.id) ?? NEVER_PROBED, events[i]!, input.thresholds),
+  )
   const needsLastGood = input.probes.filter((p, i) => {
     const previous = input.healthByBackend.get(p.probed.id)
-    if (!previous || Object.keys(previous.models).length === 0) return false
-    const memory = nextHealth(previous, events[i]!, input.thresholds)
-    return servesLastGood(memory.status!, events[i]!)
+    return previous && Object.keys(previous.models).length > 0 && servesLastGood(memories[i]!.status!, events[i]!)
   })
   const lastGood = await input.loadLastGood(needsLastGood.map((p) => p.probed.id))
 
@@ -59,17 +60,13 @@ export async function settleFleet(
     const asked = p.deferredUntil === null
     // The latency of a listing that really asked the backend; a cached list did not.
     const bucket = p.outcome.ok && !p.outcome.fromCache ? latencyBucket(p.outcome.latencyMs) : null
-    const memory = nextHealth(
-      previous ?? { status: null, consecutiveFailures: 0, consecutiveSuccesses: 0 },
-      event,
-      input.thresholds,
-    )
+    const memory = memories[i]!
     const good = memory.status === 'healthy' || memory.status === 'degraded'
     const settled = settle({
       probed: p.probed,
       event,
       previous,
-      thresholds: input.thresholds,
+      memory,
       lastGood: lastGood.get(id),
       windows: windowsOf(input.windowsByBackend.get(id), asked ? { good, bucket } : undefined),
       retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
