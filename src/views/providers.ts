@@ -80,10 +80,10 @@ export function providerEntry(state: BackendRuntimeState, model: ModelPullStatus
 }
 
 /**
- * Providers from a snapshot by a full scan (seed-spec §10): every model a backend serves, so a
- * backend that is down (it serves none) contributes nothing, and a suspect one its last good list,
- * marked stale; the type filter keeps the seed's meaning but names each type once, so nothing is
- * listed twice. The published index answers the same question without the scan
+ * Providers from a snapshot by a full scan, as the Go package listed them: every model a backend
+ * serves, so a backend that is down (it serves none) contributes nothing, and a suspect one its last
+ * good list, marked stale; the type filter keeps the Go package's meaning but names each type once,
+ * so nothing is listed twice. The published index answers the same question without the scan
  * (views/provider-index.ts).
  */
 export function providersFromSnapshot(backends: BackendRuntimeState[], filter: ProviderFilter): ProviderEntry[] {
