@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers'
 import { desc, eq, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { type DatabaseHandle, openDatabase } from '../src/db/client'
+import { openDatabase } from '../src/db/client'
 import { backendHealth, reconcileLease, reconcileRuns } from '../src/db/schema'
-import { type Env, parseSettings } from '../src/env'
-import { type RunSummary, runBackendCycle } from '../src/reconcile/cycle'
+import type { Env } from '../src/env'
+import type { RunSummary } from '../src/reconcile/cycle'
 import {
   ADMIN,
   READER,

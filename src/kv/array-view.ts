@@ -44,10 +44,6 @@ export function decodeArrayView<H extends ArrayViewHeader = ArrayViewHeader>(byt
   return { header, body: bytes.subarray(newline + 1), bytes: bytes.length }
 }
 
-export function elementCount(view: ArrayView): number {
-  return view.header.ends.length
-}
-
 /** Elements `from` up to (not including) `to`, still joined by their commas. */
 export function elementRange(view: ArrayView, from: number, to: number): Bytes {
   const ends = view.header.ends

@@ -20,7 +20,7 @@ import { UNSUPPORTED_POLICY, indexOverrides, mergeBackend } from './merge'
 import { probeBackend } from './probe'
 import type { ListedModel } from './health'
 import { type Probed, settleFleet } from './settle-fleet'
-import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus, type Snapshot } from '../published/types'
+import { BACKEND_STATUSES, type BackendStatus, type Snapshot } from '../published/types'
 
 export interface CycleDeps {
   env: Env

@@ -23,11 +23,6 @@ export interface Windows {
   latency24h: BackendRuntimeState['latency24h']
 }
 
-export const NO_WINDOWS: Windows = {
-  uptime: { '1h': null, '24h': null, '7d': null },
-  latency24h: { p50Ms: null, p95Ms: null },
-}
-
 export interface SettleInput {
   probed: ProbedState
   event: ProbeEvent

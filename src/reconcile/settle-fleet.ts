@@ -56,7 +56,6 @@ export async function settleFleet(
     const id = p.probed.id
     const previous = input.healthByBackend.get(id)
     const event = events[i]!
-    const listed = p.outcome.ok
     const asked = p.deferredUntil === null
     // The latency of a listing that really asked the backend; a cached list did not.
     const bucket = p.outcome.ok && !p.outcome.fromCache ? latencyBucket(p.outcome.latencyMs) : null
