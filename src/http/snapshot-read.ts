@@ -56,6 +56,11 @@ export interface ReadRequest {
   gzip: boolean
 }
 
+/** The request's reader of the published snapshot, through the isolate's copy. */
+export function snapshotReader(c: Context<AppEnv>): SnapshotReader {
+  return new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+}
+
 export interface SnapshotReadOptions {
   /** The route can answer a stored gzip body to clients that take it. */
   gzip?: boolean
@@ -77,7 +82,7 @@ export async function snapshotRead<T>(
   body: (reader: SnapshotReader, meta: SnapshotMeta, request: ReadRequest) => Promise<Body | ReadBody>,
   options: SnapshotReadOptions = {},
 ) {
-  const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+  const reader = snapshotReader(c)
   let meta = (await reader.meta()) ?? EMPTY_META
   if (options.version !== undefined && options.version !== meta.etag)
     meta = (await reader.meta({ fresh: true })) ?? EMPTY_META

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
-import { SnapshotReader } from '../../kv/snapshot-reader'
 import { type MetricsView, renderMetrics } from '../../views/metrics'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
+import { snapshotReader } from '../snapshot-read'
 
 /** The Prometheus text format's content type. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
@@ -19,7 +19,7 @@ export const metricsRoutes = new Hono<AppEnv>().use(requireRead).get(
     ok: { 200: { description: 'the metrics' } },
   }),
   async (c) => {
-    const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+    const reader = snapshotReader(c)
     const meta = await reader.meta()
     // Nothing published yet: a valid, empty exposition.
     if (!meta) return c.body('', 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { lastDayOfRollups } from '../../db/events'
-import { SnapshotReader } from '../../kv/snapshot-reader'
+import type { SnapshotReader } from '../../kv/snapshot-reader'
 import type { BackendRuntimeState, SnapshotMeta } from '../../published/types'
 import { hourlyPoint } from '../../reconcile/windows'
 import { requireRead } from '../auth'
@@ -11,7 +11,7 @@ import { doc } from '../openapi'
 import { type PageRequest, nextPageLink, pageRequest } from '../page-cursor'
 import { backendStateSchema, rollupSchema } from '../schemas'
 import { backendState, fullState, statePage } from '../snapshot-bodies'
-import { snapshotRead } from '../snapshot-read'
+import { snapshotRead, snapshotReader } from '../snapshot-read'
 
 const notModified = { description: 'unchanged since the ETag sent in If-None-Match' }
 
@@ -76,7 +76,7 @@ export const stateRoutes = new Hono<AppEnv>()
       }
       if (history === undefined) return snapshotRead<BackendRuntimeState>(c, stateOf)
       // The series moves every cycle and lives in Postgres: no ETag, read each time.
-      const reader = new SnapshotReader(c.env.KV, { metaMaxAgeMs: c.get('settings').SNAPSHOT_META_MAX_AGE_MS })
+      const reader = snapshotReader(c)
       const meta = await reader.meta()
       if (!meta) throw new ApiError(404, 'backend_not_found', `no state for backend ${id}`, 'backendId')
       const state = JSON.parse(new TextDecoder().decode(await stateOf(reader, meta))) as BackendRuntimeState
