@@ -10,10 +10,9 @@ const testConfigDir = path.resolve('node_modules/.cache/runtimestate-test')
 mkdirSync(testConfigDir, { recursive: true })
 writeFileSync(
   path.join(testConfigDir, 'wrangler.toml'),
-  readFileSync('wrangler.toml', 'utf8').replace(
-    /^main = .*$/m,
-    `main = ${JSON.stringify(path.resolve('src/index.ts'))}`,
-  ),
+  readFileSync('wrangler.toml', 'utf8')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.resolve('src/index.ts'))}`)
+    .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.resolve('public'))}`),
 )
 process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = 'false'
 
@@ -34,7 +33,7 @@ export default defineConfig({
     })),
   ],
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     // One database and one set of fake providers serve every file: run files one at a time.
     fileParallelism: false,

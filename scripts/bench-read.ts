@@ -33,6 +33,7 @@
  *
  *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state?limit=100 (first page)
  *   /state/:id (a real id)  /providers?capability=chat&minContext=65536  /models  /v1/models
+ *   / (the fleet status page, HTML)  /status/models (the models page, HTML)
  *
  * The /providers filter is the issue's query: it matches the long-context backends' models only,
  * so its answer is the same LONG_BACKENDS × 50 = 200 entries at every N (checked when the routes
@@ -95,6 +96,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import { ADMIN_TOKEN, type DatabaseInfo, startServiceProcess, workerBindings } from './bench-hostile'
+import { FLEET_PAGE_SIZE } from '../src/pages/fleet-page'
 import {
   BenchError,
   type Compatibility,
@@ -719,6 +721,13 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   assert(merged.status === 200, `GET /models answered ${merged.status}`)
   const openai = await read('/v1/models')
   assert(openai.status === 200, `GET /v1/models answered ${openai.status}`)
+  // The status page, as a browser signed in with the read token (as a bearer here) gets it.
+  const fleetPage = await read('/')
+  assert(fleetPage.status === 200, `GET / answered ${fleetPage.status}`)
+  const fleetRows = String(fleetPage.json).match(/<tr data-backend=/g)?.length ?? 0
+  assert(fleetRows === Math.min(n, FLEET_PAGE_SIZE), `GET / showed ${fleetRows} backends, expected one page of ${n}`)
+  const modelsPage = await read('/status/models')
+  assert(modelsPage.status === 200, `GET /status/models answered ${modelsPage.status}`)
 
   // Routes whose answers grow with the fleet come last: the garbage a 23 MiB answer leaves behind
   // would otherwise be collected during, and charged to, the next route's run.
@@ -747,6 +756,14 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
       expect: 200,
       bytes: openai.bytes,
       holds: `${(openai.json as { data: unknown[] }).data.length} models`,
+    },
+    { name: '/ (fleet page)', path: '/', expect: 200, bytes: fleetPage.bytes, holds: `${fleetRows} backends` },
+    {
+      name: '/status/models',
+      path: '/status/models',
+      expect: 200,
+      bytes: modelsPage.bytes,
+      holds: `${String(modelsPage.json).match(/<tr data-model=/g)?.length ?? 0} models`,
     },
     { name: STATE_PAGE, path: STATE_PAGE, expect: 200, bytes: page.bytes, holds: `${pageLength} backends` },
     {

@@ -8,6 +8,9 @@
  *     passed as `--var` (these beat `.dev.vars`, so a stale line there cannot point the Worker elsewhere);
  *  4. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy and the database.
  *
+ * Arguments: `--pglite-dir <dir>` keeps the embedded database elsewhere than `.pglite/`; any other
+ * argument goes to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`).
+ *
  * The database (PGlite runs its queries synchronously) lives in a worker thread, so the main thread
  * always answers signals at once: the `tsx` wrapper SIGKILLs a child that is slow to acknowledge one,
  * which would leave wrangler running and PGlite unclosed.
@@ -19,13 +22,13 @@ import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { copyDocsAssets } from './docs-assets'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 if (isMainThread) process.chdir(root)
 
 const DEV_VARS = '.dev.vars'
-const PGLITE_DIR = '.pglite'
 /** Set by this script on every start; a value for them in .dev.vars is ignored. */
 const MANAGED_KEYS = ['DATABASE_URL', 'NEON_WS_PROXY']
 
@@ -38,6 +41,20 @@ const fail = (message: string): never => {
 // ---------------------------------------------------------------- settings
 
 const port = parsePort(process.env.PORT)
+const { pgliteDir: PGLITE_DIR, wranglerArgs } = parseArgs(process.argv.slice(2))
+
+function parseArgs(args: string[]): { pgliteDir: string; wranglerArgs: string[] } {
+  let pgliteDir = '.pglite'
+  const rest: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--pglite-dir') {
+      const dir = args[++i]
+      if (!dir) fail('--pglite-dir needs a directory')
+      pgliteDir = dir!
+    } else rest.push(args[i]!)
+  }
+  return { pgliteDir, wranglerArgs: rest }
+}
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 8787
@@ -274,6 +291,7 @@ async function main() {
   if (stopping) return // a signal arrived meanwhile; shutdown() stops the database
   log(`database ready in ${((Date.now() - started) / 1000).toFixed(1)} s (WebSocket proxy on ${db.wsProxy})`)
 
+  log(`API docs script: ${copyDocsAssets()}`)
   const url = `http://localhost:${port}`
   const databaseLabel = externalUrl
     ? `Postgres at DATABASE_URL ${redact(externalUrl)}`
@@ -292,6 +310,7 @@ async function main() {
       `DATABASE_URL:${db.databaseUrl}`,
       '--var',
       `NEON_WS_PROXY:${db.wsProxy}`,
+      ...wranglerArgs,
     ],
     { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )

@@ -78,6 +78,7 @@ describe('SnapshotStore', () => {
       ...directory.shards[shardIndex]!.map((c) => c.key),
       second.meta!.views.providers,
       second.meta!.views.metrics,
+      second.meta!.views.fleet,
       'snapshot:meta',
     ])
     expect(puts.every((key) => allowed.has(key))).toBe(true)
@@ -105,7 +106,7 @@ describe('SnapshotStore', () => {
     expect(due.meta!.contentHash).toBe(first.meta!.contentHash)
     expect(due.meta!.etag).not.toBe(first.meta!.etag)
     // The shards, their gzip and their /providers chunks (the timestamps moved), the directory naming
-    // the chunks, the metrics and the meta; not the index or the model views.
+    // the chunks, the metrics, the status pages' fleet view and the meta; not the index or the model views.
     const directory = (await env.KV.get(due.meta!.views.providers, 'json')) as { shards: { key: string }[][] }
     expect(puts.sort()).toEqual(
       [
@@ -113,6 +114,7 @@ describe('SnapshotStore', () => {
         ...directory.shards.flat().map((c) => c.key),
         due.meta!.views.providers,
         due.meta!.views.metrics,
+        due.meta!.views.fleet,
         'snapshot:meta',
       ].sort(),
     )

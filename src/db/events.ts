@@ -26,16 +26,34 @@ export async function eventsAfter(
       select seq, at, backend_id, backend_name, kind, data from ${fleetEvents}
       where seq > ${options.after} order by seq limit ${options.limit}) e) as events`)
   const row = result.rows[0]
+  return { prunedThrough: Number(row?.pruned ?? 0), events: (row?.events ?? []).map(storedEvent) }
+}
+
+/**
+ * The newest events before `before` (all when absent), newest first, of one backend when
+ * `backendId` is given: what the status pages list, a page at a time.
+ */
+export async function eventsBefore(
+  db: Database,
+  options: { before?: number; limit: number; backendId?: string },
+): Promise<StoredEvent[]> {
+  const result = await db.execute<Record<string, unknown>>(sql`
+    select seq, at, backend_id, backend_name, kind, data from ${fleetEvents}
+    where true
+      ${options.before === undefined ? sql`` : sql`and seq < ${options.before}`}
+      ${options.backendId === undefined ? sql`` : sql`and backend_id = ${options.backendId}`}
+    order by seq desc limit ${options.limit}`)
+  return result.rows.map(storedEvent)
+}
+
+function storedEvent(e: Record<string, unknown>): StoredEvent {
   return {
-    prunedThrough: Number(row?.pruned ?? 0),
-    events: (row?.events ?? []).map((e) => ({
-      seq: Number(e.seq),
-      at: new Date(String(e.at)).toISOString(),
-      backendId: String(e.backend_id),
-      backendName: String(e.backend_name),
-      kind: String(e.kind),
-      data: (e.data as Record<string, unknown>) ?? {},
-    })),
+    seq: Number(e.seq),
+    at: new Date(String(e.at)).toISOString(),
+    backendId: String(e.backend_id),
+    backendName: String(e.backend_name),
+    kind: String(e.kind),
+    data: (e.data as Record<string, unknown>) ?? {},
   }
 }
 

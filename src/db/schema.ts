@@ -166,7 +166,8 @@ export const fleetEvents = pgTable(
     kind: varchar('kind', { length: 32 }).notNull(),
     data: jsonb('data').notNull().default({}),
   },
-  (t) => [index('fleet_events_at_idx').on(t.at)],
+  // A backend's page lists its own events, newest first.
+  (t) => [index('fleet_events_at_idx').on(t.at), index('fleet_events_backend_idx').on(t.backendId, t.seq)],
 )
 
 /** Up to which `seq` events were pruned: a cursor below it asks for events that are gone. */

@@ -1,9 +1,9 @@
-import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { openAPIRouteHandler } from 'hono-openapi'
 import { type AppEnv, requestContext } from './context'
 import { corsFromSettings } from './cors'
+import { docsPage } from './docs'
 import { ApiError, onError } from './errors'
 import { MAX_BODY_BYTES } from './input'
 import { allowedMethods } from './method-not-allowed'
@@ -18,6 +18,7 @@ import { providerRoutes } from './routes/providers'
 import { runRoutes } from './routes/runs'
 import { eventRoutes } from './routes/events'
 import { metricsRoutes } from './routes/metrics'
+import { pageRoutes } from './routes/pages'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
 
@@ -58,7 +59,7 @@ export const app = new Hono<AppEnv>()
     '/openapi.json',
     openAPIRouteHandler(api, { documentation: OPENAPI_DOCUMENTATION, defaultValidationErrorResponse: false }),
   )
-  .get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'runtimestate API' }))
+  .get('/docs', docsPage)
   .use(requestContext)
   .use(corsFromSettings)
   // Every body is bounded before anything reads it; only admin routes take one.
@@ -71,6 +72,7 @@ export const app = new Hono<AppEnv>()
     }),
   )
   .route('/', api)
+  .route('/', pageRoutes)
 
 const allowedAt = allowedMethods(app.routes)
 

@@ -8,6 +8,10 @@ export interface AppEnv {
     settings: Settings
     /** Opens the request's database on first use; closed when the response is done. */
     db: () => Database
+    /** Set by the status pages: errors are answered as a page, not JSON. */
+    page?: boolean
+    /** Set by the status pages: the reader came in with a session cookie, so a page offers to log out. */
+    signedIn?: boolean
   }
 }
 

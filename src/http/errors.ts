@@ -5,6 +5,9 @@ import { DatabaseNotConfiguredError } from '../db/client'
 import { databaseUnavailable } from '../db/errors'
 import { SettingsError } from '../env'
 import { SnapshotUnavailableError } from '../kv/snapshot-reader'
+import { ErrorPage } from '../pages/login-page'
+import { renderPage } from '../pages/layout'
+import type { AppEnv } from './context'
 import { logDatabaseUnavailable } from './log'
 
 /** The one error body every route answers with. */
@@ -63,46 +66,72 @@ export function uniqueViolation(error: unknown): { constraint: string } | undefi
   return undefined
 }
 
-/** Maps every error to HTTP in one place; unknown errors are logged and answered without detail. */
-export function onError(error: Error, c: Context): Response {
+/**
+ * Maps every error to HTTP in one place; unknown errors are logged and answered without detail.
+ * A status page gets the same status, headers and message as a page of its own.
+ */
+export async function onError(error: Error, c: Context<AppEnv>): Promise<Response> {
+  const { status, code, message, param, headers } = httpError(error, c)
+  if (c.get('page')) {
+    const page = await renderPage(ErrorPage({ status, message }))
+    return c.html(page, status, headers)
+  }
+  return c.json(errorBody(status, code, message, param), status, headers)
+}
+
+interface HttpError {
+  status: ContentfulStatusCode
+  code: string
+  message: string
+  param?: string
+  headers?: Record<string, string>
+}
+
+function httpError(error: Error, c: Context<AppEnv>): HttpError {
   if (error instanceof ApiError) {
-    return c.json(errorBody(error.status, error.code, error.message, error.param), error.status, error.headers)
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      param: error.param,
+      headers: error.headers,
+    }
   }
   if (error instanceof HTTPException) {
-    return c.json(errorBody(error.status, 'http_error', error.message || 'request failed'), error.status)
+    return { status: error.status, code: 'http_error', message: error.message || 'request failed' }
   }
   if (error instanceof SettingsError) {
-    return c.json(errorBody(500, 'invalid_setting', error.message), 500)
+    return { status: 500, code: 'invalid_setting', message: error.message }
   }
   // KV's edge cache can show a new version's meta a little before its values: retry shortly.
   if (error instanceof SnapshotUnavailableError) {
-    return c.json(errorBody(503, 'snapshot_unavailable', SnapshotUnavailableError.publicMessage), 503, {
-      'Retry-After': SnapshotUnavailableError.retryAfterSeconds,
-    })
+    return {
+      status: 503,
+      code: 'snapshot_unavailable',
+      message: SnapshotUnavailableError.publicMessage,
+      headers: { 'Retry-After': SnapshotUnavailableError.retryAfterSeconds },
+    }
   }
   if (error instanceof DatabaseNotConfiguredError) {
-    return c.json(errorBody(503, 'database_not_configured', error.message), 503)
+    return { status: 503, code: 'database_not_configured', message: error.message }
   }
   // Down, out of connections, restarting or too slow: temporary, so the client is told when to
   // retry. Logged, since an operator wants to know, but the driver's words stay out of the answer.
   const unavailable = databaseUnavailable(error)
   if (unavailable) {
     logDatabaseUnavailable(c.req.path, unavailable)
-    return c.json(
-      errorBody(
-        503,
-        'database_unavailable',
-        `the database is unavailable (${unavailable.reason.replace('_', ' ')}); retry shortly`,
-      ),
-      503,
-      { 'Retry-After': String(unavailable.retryAfterSeconds) },
-    )
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: `the database is unavailable (${unavailable.reason.replace('_', ' ')}); retry shortly`,
+      headers: { 'Retry-After': String(unavailable.retryAfterSeconds) },
+    }
   }
   // Routes name what is taken; a unique violation they did not expect (two concurrent requests
   // racing past a check) is still a conflict, not a server fault.
   if (uniqueViolation(error)) {
-    return c.json(errorBody(409, 'conflict', 'a concurrent change took the same name or key; retry'), 409)
+    return { status: 409, code: 'conflict', message: 'a concurrent change took the same name or key; retry' }
   }
   console.error(JSON.stringify({ msg: 'unhandled error', path: c.req.path, error: error.message }))
-  return c.json(errorBody(500, 'internal_error', 'internal error; the Worker log has the details'), 500)
+  return { status: 500, code: 'internal_error', message: 'internal error; the Worker log has the details' }
 }

@@ -19,7 +19,7 @@ const EMPTY_META: SnapshotMeta = {
   backendCount: 0,
   shardCount: 0,
   shards: [],
-  views: { index: '', models: null, openAIModels: null, providers: '', metrics: '' },
+  views: { index: '', models: null, openAIModels: null, providers: '', metrics: '', fleet: '' },
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -54,6 +54,8 @@ export interface ReadRequest {
   variant: string
   /** The route answers gzip and the client takes it. */
   gzip: boolean
+  /** The ETag the answer is sent with. */
+  etag: string
 }
 
 /** The request's reader of the published snapshot, through the isolate's copy. */
@@ -68,6 +70,10 @@ export interface SnapshotReadOptions {
   version?: string
   /** Extra headers on a 200 (a page's `Link`). */
   headers?: (meta: SnapshotMeta) => Record<string, string>
+  /** Defaults to JSON. */
+  contentType?: string
+  /** What else the body depends on besides the version and the URL (a page's minute), added to the ETag. */
+  etagSuffix?: string
 }
 
 /**
@@ -98,16 +104,21 @@ export async function snapshotRead<T>(
   const variant = await variantOf(`${url.pathname}?${url.searchParams.toString()}`)
   const gzip = options.gzip === true && acceptsGzip(c.req.header('Accept-Encoding'))
   // Each encoding is its own representation, with its own ETag.
-  const etag = `"${meta.etag}-${variant}${gzip ? '-gzip' : ''}"`
+  const suffix = options.etagSuffix ? `-${options.etagSuffix}` : ''
+  const etag = `"${meta.etag}-${variant}${suffix}${gzip ? '-gzip' : ''}"`
   const cacheHeaders: Record<string, string> = {
     ETag: etag,
     'Cache-Control': CACHE_CONTROL,
     ...(options.gzip ? { Vary: 'Accept-Encoding' } : {}),
   }
   if (matches(c.req.header('If-None-Match'), etag)) return c.body(null, 304, cacheHeaders)
-  const produced = await body(reader, meta, { variant, gzip })
+  const produced = await body(reader, meta, { variant, gzip, etag })
   const content = 'body' in produced ? produced : { body: produced }
-  const headers = { ...cacheHeaders, ...options.headers?.(meta), 'Content-Type': 'application/json' }
+  const headers = {
+    ...cacheHeaders,
+    ...options.headers?.(meta),
+    'Content-Type': options.contentType ?? 'application/json',
+  }
   const response = content.gzip
     ? // Stored gzip, sent as it is: `manual` stops the runtime from compressing it again.
       new Response(content.body, {

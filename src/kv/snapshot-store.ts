@@ -85,6 +85,8 @@ export class SnapshotStore {
     const age = previous ? options.now.getTime() - Date.parse(previous.writtenAt) : Infinity
     if (
       previous?.schemaVersion === 2 &&
+      // A version from before a view was added is republished with it.
+      previous.views.fleet !== undefined &&
       previous.contentHash === contentHash &&
       age < options.heartbeatSeconds * 1000
     ) {
@@ -161,6 +163,7 @@ export class SnapshotStore {
         openAIModels,
         providers: await add(new TextEncoder().encode(JSON.stringify(directory))),
         metrics: await add(rendered.metrics),
+        fleet: await add(rendered.fleet),
       },
     }
     const previousKeys = this.keysOf(previous, previousDirectory)

@@ -1,6 +1,7 @@
 import { type Bytes, encodeArrayView, utf8 } from '../kv/array-view'
 import type { BackendRuntimeState, Snapshot } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
+import { fleetView } from './fleet'
 import { type CycleMetrics, metricsView } from './metrics'
 import { mergedModels, openAIModelList } from './models'
 import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks } from './provider-index'
@@ -22,6 +23,8 @@ export interface RenderedSnapshot {
   providers: RenderedProviderChunk[][]
   /** The /metrics view (JSON). */
   metrics: Bytes
+  /** What the status pages render (JSON). */
+  fleet: Bytes
 }
 
 export interface RenderOptions {
@@ -63,5 +66,6 @@ export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): Rend
       renderProviderChunks(shard, options.maxProviderChunks ?? MAX_CHUNKS_PER_SHARD),
     ),
     metrics: utf8(JSON.stringify(metricsView(states, options.cycle, options.writtenAt))),
+    fleet: utf8(JSON.stringify(fleetView(states, options.writtenAt))),
   }
 }

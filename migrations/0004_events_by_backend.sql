@@ -1,0 +1,1 @@
+CREATE INDEX "fleet_events_backend_idx" ON "fleet_events" USING btree ("backend_id","seq");

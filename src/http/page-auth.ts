@@ -1,0 +1,61 @@
+import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { bearerCanRead, matchesAny, readTokens } from './auth'
+import type { AppEnv } from './context'
+import { SESSION_COOKIE_NAME, SESSION_TTL_S, sessionValue, validSession } from './session'
+
+/** Errors on the routes that use this are answered as pages. */
+export const asPage = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('page', true)
+  await next()
+})
+
+function sessionKeys(c: Context<AppEnv>) {
+  return { secretsKey: c.env.SECRETS_KEY, tokens: readTokens(c.env) }
+}
+
+/** A path on this host to go back to after signing in; anything else goes to the fleet. */
+export function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : '/'
+}
+
+/**
+ * The status pages' reader: anyone when PUBLIC_READ=true, else a valid session cookie or a read
+ * token as `Authorization: Bearer` (for curl). A browser without either is sent to the login form.
+ */
+export const requirePageReader = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('page', true)
+  if (c.get('settings').PUBLIC_READ) {
+    c.set('signedIn', false)
+    return next()
+  }
+  if (await validSession(getCookie(c, SESSION_COOKIE_NAME, 'host'), sessionKeys(c), new Date())) {
+    c.set('signedIn', true)
+    return next()
+  }
+  if (await bearerCanRead(c)) {
+    c.set('signedIn', false)
+    return next()
+  }
+  const url = new URL(c.req.url)
+  return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303)
+})
+
+/** Checks a token from the login form; when it reads, sets the session cookie. */
+export async function signIn(c: Context<AppEnv>, token: string): Promise<boolean> {
+  if (!(await matchesAny(token, readTokens(c.env)))) return false
+  setCookie(c, SESSION_COOKIE_NAME, await sessionValue(token, c.env.SECRETS_KEY, new Date()), {
+    prefix: 'host',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Strict',
+    path: '/',
+    maxAge: SESSION_TTL_S,
+  })
+  return true
+}
+
+export function signOut(c: Context<AppEnv>): void {
+  deleteCookie(c, SESSION_COOKIE_NAME, { prefix: 'host', path: '/', secure: true })
+}

@@ -1,0 +1,129 @@
+import type { StoredEvent } from '../db/events'
+import type { BackendRuntimeState } from '../published/types'
+import { capabilityBits } from '../views/fleet'
+import { CapabilityBadges, StatusBadge, contextLabel } from './badges'
+import { EventList } from './events-page'
+import { Ago } from './fleet-page'
+import { Layout } from './layout'
+import { percent } from './time-ago'
+import { type HourBar, UptimeChart } from './uptime-chart'
+
+export interface BackendPageProps {
+  state: BackendRuntimeState
+  /** Its hourly rollups and recent events, or null when the database could not be read. */
+  history: { hours: HourBar[]; events: StoredEvent[] } | null
+  now: Date
+  signedIn: boolean
+}
+
+const ms = (value: number | null) => (value === null ? '–' : `${value} ms`)
+
+export function BackendPage({ state, history, now, signedIn }: BackendPageProps) {
+  return (
+    <Layout title={state.name} section="none" signedIn={signedIn}>
+      <p>
+        <a href="/">← Fleet</a>
+      </p>
+      <h1>
+        {state.name} <StatusBadge status={state.status} />
+      </h1>
+      {state.error ? (
+        <p class="error" role="note">
+          {state.error}
+        </p>
+      ) : null}
+      {(state.warnings ?? []).map((warning) => (
+        <p class="warning">{warning}</p>
+      ))}
+      <dl class="facts">
+        <dt>Type</dt>
+        <dd>{state.backend.type}</dd>
+        <dt>Base URL</dt>
+        <dd>{state.backend.baseUrl}</dd>
+        <dt>Checked</dt>
+        <dd>
+          <Ago iso={state.checkedAt} now={now} />
+        </dd>
+        <dt>Last success</dt>
+        <dd>
+          <Ago iso={state.lastSuccessAt} now={now} />
+        </dd>
+        <dt>Uptime</dt>
+        <dd>{`1 h ${percent(state.uptime['1h'])} · 24 h ${percent(state.uptime['24h'])} · 7 d ${percent(state.uptime['7d'])}`}</dd>
+        <dt>Latency 24 h</dt>
+        <dd>{`p50 ${ms(state.latency24h.p50Ms)} · p95 ${ms(state.latency24h.p95Ms)}`}</dd>
+        <dt>Failures in a row</dt>
+        <dd>{state.consecutiveFailures}</dd>
+        {state.retryAfterUntil ? (
+          <>
+            <dt>Not asked until</dt>
+            <dd>
+              <Ago iso={state.retryAfterUntil} now={now} /> (it asked to be left alone)
+            </dd>
+          </>
+        ) : null}
+      </dl>
+
+      <h2>Uptime, last 24 hours</h2>
+      {history ? (
+        <UptimeChart hours={history.hours} now={now} />
+      ) : (
+        <p class="notice">The database cannot be read right now, so the hourly uptime and events are not shown.</p>
+      )}
+
+      <h2>{`Models (${state.pulledModels.length})`}</h2>
+      {state.pulledModels.length === 0 ? (
+        <p>It serves no models{state.status === 'healthy' ? '' : ' while it is ' + state.status}.</p>
+      ) : (
+        <table class="cards">
+          <caption class="sr-only">{`Models of ${state.name}`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Capabilities</th>
+              <th scope="col" class="num">
+                Context
+              </th>
+              <th scope="col">Freshness</th>
+              <th scope="col">First seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.pulledModels.map((model) => (
+              <tr>
+                <td class="lead" data-label="Model">
+                  <code>{model.model || model.name}</code>
+                </td>
+                <td data-label="Capabilities">
+                  <CapabilityBadges bits={capabilityBits(model)} />
+                </td>
+                <td class="num" data-label="Context">
+                  {contextLabel(model.contextLength)}
+                </td>
+                <td data-label="Freshness">
+                  <span>
+                    {model.stale ? <strong>stale</strong> : 'fresh'}, listed <Ago iso={model.observedAt} now={now} />
+                  </span>
+                </td>
+                <td data-label="First seen">
+                  <Ago iso={model.firstSeenAt} now={now} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Recent events</h2>
+      {history ? (
+        history.events.length === 0 ? (
+          <p>No events recorded.</p>
+        ) : (
+          <EventList events={history.events} now={now} withBackend={false} />
+        )
+      ) : (
+        <p class="muted">Not available while the database cannot be read.</p>
+      )}
+    </Layout>
+  )
+}

@@ -1,0 +1,164 @@
+import { BACKEND_STATUSES } from '../published/types'
+import type { FleetView } from '../views/fleet'
+import { StatusBadge } from './badges'
+import { type FleetFilter, filterRows, isFiltered, statusCounts, typesOf } from './fleet-filter'
+import { Layout } from './layout'
+import { Pager, pageHref, pageOf } from './pager'
+import { percent, timeAgo, utcMinute } from './time-ago'
+
+export interface FleetPageProps {
+  view: FleetView
+  filter: FleetFilter
+  /** Which page of the rows the filter keeps. */
+  page: number
+  now: Date
+  signedIn: boolean
+  /** The ETag the page is sent with: the refresh script revalidates with it. */
+  etag: string
+}
+
+/** A time as "3 min ago", with the exact UTC time on hover and for machines. */
+export function Ago({ iso, now }: { iso: string | null; now: Date }) {
+  if (iso === null) return <span class="muted">never</span>
+  return (
+    <time datetime={iso} title={utcMinute(iso)}>
+      {timeAgo(iso, now)}
+    </time>
+  )
+}
+
+export const backendHref = (id: string) => `/status/backends/${encodeURIComponent(id)}`
+
+const ERROR_PREVIEW = 160
+
+/** Rows per page: a large fleet is read a page at a time, or narrowed with the filter. */
+export const FLEET_PAGE_SIZE = 100
+
+export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPageProps) {
+  const rows = filterRows(view.backends, filter)
+  const shown = pageOf(rows, page, FLEET_PAGE_SIZE)
+  const href = (n: number) => pageHref('/', { type: filter.type, status: filter.status, model: filter.model }, n)
+  return (
+    <Layout title="Fleet" section="fleet" signedIn={signedIn} refresh>
+      <h1>Fleet</h1>
+      <p class="meta">
+        {view.publishedAt === null ? (
+          'No snapshot yet: the first reconcile cycle has not run.'
+        ) : (
+          <>
+            {view.backends.length} backends · snapshot published <Ago iso={view.publishedAt} now={now} />
+          </>
+        )}
+      </p>
+      <ul class="counts" aria-label="Backends by status">
+        {statusCounts(view.backends).map(([status, count]) => (
+          <li>
+            <a href={`/?status=${status}`}>
+              <StatusBadge status={status} /> <strong>{count}</strong>
+            </a>
+          </li>
+        ))}
+      </ul>
+      <form class="filter" method="get" action="/" role="search" aria-label="Filter backends">
+        <label>
+          Type
+          <select name="type">
+            <option value="">any type</option>
+            {typesOf(view.backends).map((type) => (
+              <option value={type} selected={filter.type === type}>
+                {type}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select name="status">
+            <option value="">any status</option>
+            {BACKEND_STATUSES.map((status) => (
+              <option value={status} selected={filter.status === status}>
+                {status}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Model name contains
+          <input type="search" name="model" value={filter.model} placeholder="e.g. llama" />
+        </label>
+        <button type="submit" class="primary">
+          Filter
+        </button>
+        {isFiltered(filter) ? <a href="/">Clear filter</a> : null}
+      </form>
+      <section id="fleet" data-etag={etag} aria-live="polite">
+        <p class="meta">
+          {isFiltered(filter) ? `${rows.length} of ${view.backends.length} backends match` : `${rows.length} backends`}
+        </p>
+        {rows.length === 0 ? (
+          <p>
+            {view.backends.length === 0
+              ? 'No backends yet: declare one with POST /backends (see the API docs), then wait for a cycle.'
+              : 'No backend matches this filter.'}
+          </p>
+        ) : (
+          <table class="cards">
+            <caption class="sr-only">Backends</caption>
+            <thead>
+              <tr>
+                <th scope="col">Backend</th>
+                <th scope="col">Type</th>
+                <th scope="col">Status</th>
+                <th scope="col" class="num">
+                  Models
+                </th>
+                <th scope="col" class="num">
+                  Uptime 24 h
+                </th>
+                <th scope="col" class="num">
+                  Latency p95
+                </th>
+                <th scope="col">Checked</th>
+                <th scope="col">Last success</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.items.map((row) => (
+                <tr data-backend={row.id} data-status={row.status}>
+                  <td class="lead" data-label="Backend">
+                    <a href={backendHref(row.id)}>{row.name}</a>
+                    {row.error ? (
+                      <div class="error" title={row.error}>
+                        {row.error.length > ERROR_PREVIEW ? `${row.error.slice(0, ERROR_PREVIEW)}…` : row.error}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td data-label="Type">{row.type}</td>
+                  <td data-label="Status">
+                    <StatusBadge status={row.status} />
+                  </td>
+                  <td class="num" data-label="Models">
+                    {row.models.length}
+                  </td>
+                  <td class="num" data-label="Uptime 24 h">
+                    {percent(row.uptime24h)}
+                  </td>
+                  <td class="num" data-label="Latency p95">
+                    {row.latencyP95Ms === null ? '–' : `${row.latencyP95Ms} ms`}
+                  </td>
+                  <td data-label="Checked">
+                    <Ago iso={row.checkedAt} now={now} />
+                  </td>
+                  <td data-label="Last success">
+                    <Ago iso={row.lastSuccessAt} now={now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager page={shown.page} pageCount={shown.pageCount} href={href} label="Pages of backends" />
+      </section>
+    </Layout>
+  )
+}

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { type LocalDatabase, startLocalDatabase } from '../../scripts/local/database'
+import { TEST_SETTINGS } from '../settings'
+
+/**
+ * `npm run dev` as a newcomer runs it, with every setting given on its command line (so a
+ * developer's `.dev.vars` changes nothing), its own KV folder, and the database it is given.
+ */
+export interface DevServer {
+  url: string
+  stop(): Promise<void>
+}
+
+const BROWSER_DATABASE = 'runtimestate_browser'
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * The browser run's own database, which the tests read too: a new one on the Postgres at
+ * DATABASE_URL when there is one, else an embedded PGlite in memory, served on a local port.
+ */
+export async function startBrowserDatabase(): Promise<LocalDatabase> {
+  const serverUrl = process.env.DATABASE_URL?.trim()
+  return startLocalDatabase({ databaseUrl: serverUrl ? await freshDatabase(serverUrl) : undefined })
+}
+
+/** A new, empty database on the server `serverUrl` names. */
+async function freshDatabase(serverUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    await client.query(`drop database if exists ${BROWSER_DATABASE} with (force)`)
+    await client.query(`create database ${BROWSER_DATABASE}`)
+  } finally {
+    await client.end()
+  }
+  const url = new URL(serverUrl)
+  url.pathname = `/${BROWSER_DATABASE}`
+  return url.toString()
+}
+
+export async function startDevServer(settings: Record<string, string>, databaseUrl: string): Promise<DevServer> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'runtimestate-browser-'))
+  const port = await freePort()
+  const vars = { ...TEST_SETTINGS, ...settings }
+  const args = ['run', 'dev', '--', '--ip', '127.0.0.1', '--persist-to', path.join(scratch, 'wrangler')]
+  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`)
+  const env = { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, WRANGLER_SEND_METRICS: 'false' }
+  const child: ChildProcess = spawn('npm', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const url = `http://127.0.0.1:${port}`
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGTERM')
+      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000)
+      await exited
+      clearTimeout(killer)
+    }
+    rmSync(scratch, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + 150_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break
+    try {
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) return { url, stop }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  await stop()
+  throw new Error(`npm run dev did not answer ${url}/healthz:\n${output.slice(-4000)}`)
+}

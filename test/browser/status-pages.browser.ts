@@ -1,0 +1,228 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import pg from 'pg'
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { TEST_SETTINGS } from '../settings'
+
+/**
+ * The pages as an operator sees them, in Debian's Chromium (`apt-get install chromium`; another
+ * binary with CHROMIUM_PATH). npm's own browser downloads cannot reach their host here.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const SCREENSHOTS = 'test-results'
+const DESKTOP = { width: 1280, height: 900 }
+const PHONE = { width: 390, height: 844 }
+
+const baseUrl = inject('baseUrl')
+const backends = inject('backends')
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+let browser: Browser
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  // Root in CI: Chromium's sandbox needs a user namespace it does not get there.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/** A context whose every request is recorded, and refused when it is for another host. */
+async function recordingContext(options: Parameters<Browser['newContext']>[0] = {}) {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP, ...options })
+  const requested: string[] = []
+  await context.route('**/*', (route) => {
+    const url = route.request().url()
+    requested.push(url)
+    return new URL(url).host === new URL(baseUrl).host ? route.continue() : route.abort()
+  })
+  return { context, requested }
+}
+
+async function signIn(page: Page, token: string) {
+  await page.goto('/')
+  await page.fill('#token', token)
+  await page.click('button[type=submit]')
+}
+
+async function signedInContext(options: Parameters<Browser['newContext']>[0] = {}) {
+  const recording = await recordingContext(options)
+  const page = await recording.context.newPage()
+  await signIn(page, TEST_SETTINGS.READ_TOKEN)
+  await page.waitForURL(`${baseUrl}/`)
+  return { ...recording, page }
+}
+
+/** The hours the database holds probes for, for one backend, over the last 24. */
+async function hoursProbed(backendId: string): Promise<{ hour: string; probes: number; good: number }[]> {
+  const client = new pg.Client({ connectionString: inject('databaseUrl') })
+  await client.connect()
+  try {
+    const result = await client.query<{ hour: Date; probes: number; good: number }>(
+      "select hour, probes, good from backend_rollups where backend_id = $1 and probes > 0 and hour > now() - interval '24 hours' order by hour",
+      [backendId],
+    )
+    return result.rows.map((r) => ({ hour: new Date(r.hour).toISOString(), probes: r.probes, good: r.good }))
+  } finally {
+    await client.end()
+  }
+}
+
+function outside(requested: string[]): string[] {
+  return requested.filter((url) => !url.startsWith('data:') && new URL(url).host !== new URL(baseUrl).host)
+}
+
+async function seriousViolations(page: Page) {
+  await page.addScriptTag({ content: axeSource })
+  const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
+  }
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)
+}
+
+describe('logging in', () => {
+  let context: BrowserContext
+
+  afterAll(async () => context?.close())
+
+  it('refuses a wrong token with a message, and sets no cookie', async () => {
+    ;({ context } = await recordingContext())
+    const page = await context.newPage()
+    await signIn(page, 'sk-test-not-the-read-token')
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('That token was not accepted')
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await context.cookies()).toEqual([])
+  })
+
+  it('sets an HttpOnly, Secure, SameSite=Strict session cookie that holds no token', async () => {
+    const page = await context.newPage()
+    await signIn(page, TEST_SETTINGS.READ_TOKEN)
+    await page.waitForURL(`${baseUrl}/`)
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Fleet')
+    const cookies = await context.cookies()
+    expect(cookies).toHaveLength(1)
+    const [cookie] = cookies
+    expect(cookie!.name).toBe('__Host-runtimestate-session')
+    expect(cookie!.httpOnly).toBe(true)
+    expect(cookie!.secure).toBe(true)
+    expect(cookie!.sameSite).toBe('Strict')
+    for (const token of [TEST_SETTINGS.READ_TOKEN, TEST_SETTINGS.ADMIN_TOKEN]) {
+      expect(cookie!.value).not.toContain(token)
+    }
+    expect(await page.evaluate('document.cookie')).toBe('')
+  })
+})
+
+describe('the fleet page', () => {
+  it('shows each backend with the status /state gives it', async () => {
+    const { context, page, requested } = await signedInContext()
+    const state = (await (
+      await fetch(`${baseUrl}/state`, { headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` } })
+    ).json()) as { id: string; name: string; status: string }[]
+    const statuses = new Set(state.map((s) => s.status))
+    // The fleet was made to show every status a router acts on.
+    for (const status of ['healthy', 'degraded', 'suspect', 'down', 'recovering', 'unconfigured']) {
+      expect(statuses).toContain(status)
+    }
+    for (const backend of state) {
+      const row = page.locator(`tr[data-backend="${backend.id}"]`)
+      expect(await row.locator('td[data-label=Backend] a').textContent()).toBe(backend.name)
+      expect((await row.locator('td[data-label=Status]').textContent())?.trim()).toMatch(
+        new RegExp(`${backend.status}$`),
+      )
+    }
+    expect(await page.locator('tbody tr').count()).toBe(state.length)
+    expect(outside(requested)).toEqual([])
+    await context.close()
+  })
+
+  it('narrows the rows with the filter, with JavaScript off', async () => {
+    const { context, page } = await signedInContext({ javaScriptEnabled: false })
+    await page.selectOption('select[name=status]', 'down')
+    await page.click('form[role=search] button[type=submit]')
+    await page.waitForURL(/status=down/)
+    const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-backend')))
+    expect(rows).toEqual([backends['vllm-dead']])
+    await page.selectOption('select[name=status]', '')
+    await page.fill('input[name=model]', 'LLAMA')
+    await page.click('form[role=search] button[type=submit]')
+    await page.waitForURL(/model=LLAMA/)
+    const named = await page.locator('tbody tr td[data-label=Backend] a').allTextContents()
+    expect(named.length).toBeGreaterThan(0)
+    expect(named.length).toBeLessThan(Object.keys(backends).length)
+    expect(named).toContain('gpu-box-1')
+    await context.close()
+  })
+})
+
+describe('a backend page', () => {
+  it('shows its models and its uptime chart, one bar per hour it was probed', async () => {
+    const { context, page } = await signedInContext()
+    await page.goto(`/status/backends/${backends['vllm-back-again']}`)
+    expect(await page.locator('h1').textContent()).toContain('vllm-back-again')
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(0)
+    expect(await page.locator('tbody code').first().textContent()).toBeTruthy()
+    const chart = page.locator('figure.chart svg')
+    expect(await chart.count()).toBe(1)
+    const hours = await hoursProbed(backends['vllm-back-again']!)
+    expect(hours.length).toBeGreaterThan(1)
+    const drawn = await chart
+      .locator('rect.bar')
+      .evaluateAll((bars) => bars.map((bar) => [bar.getAttribute('data-hour'), bar.getAttribute('class')]))
+    expect(drawn.map(([hour]) => hour)).toEqual(hours.map((h) => h.hour))
+    // An hour with every probe good is drawn as good, its hours with 3 and 0 good of 12 as bad.
+    for (const [i, { probes, good }] of hours.entries()) {
+      if (good === probes) expect(drawn[i]![1]).toBe('bar ok')
+      if (good <= probes / 4) expect(drawn[i]![1]).toBe('bar bad')
+    }
+    expect(hours.filter((h) => h.good <= h.probes / 4).length).toBeGreaterThanOrEqual(2)
+    await context.close()
+  })
+})
+
+describe('/docs', () => {
+  it('renders the operations list with no request leaving the Worker', async () => {
+    const { context, requested } = await recordingContext()
+    const page = await context.newPage()
+    await page.goto('/docs')
+    // The first tag's operations list, rendered by the script from /openapi.json.
+    await expect
+      .poll(() => page.getByText('/state/{backendId}', { exact: true }).count(), { timeout: 30_000 })
+      .toBeGreaterThan(0)
+    expect(await page.getByText('runtimestate', { exact: true }).count()).toBeGreaterThan(0)
+    expect(requested.some((url) => url.endsWith('/openapi.json'))).toBe(true)
+    expect(outside(requested)).toEqual([])
+    await context.close()
+  })
+})
+
+describe('screenshots and accessibility', () => {
+  const pages = () => [
+    { name: 'fleet', path: '/' },
+    { name: 'backend', path: `/status/backends/${backends['vllm-back-again']}` },
+    { name: 'models', path: '/status/models' },
+    { name: 'events', path: '/status/events' },
+  ]
+
+  for (const [width, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    it(`every page at ${width} width is saved, fits, and has no serious accessibility violation`, async () => {
+      const { context, page } = await signedInContext({ viewport, bypassCSP: true })
+      for (const { name, path } of pages()) {
+        await page.goto(path)
+        await page.screenshot({ path: `${SCREENSHOTS}/${name}-${width}.png`, fullPage: true })
+        // Nothing wider than the screen: no sideways scrolling on a phone.
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width)
+        expect(await seriousViolations(page), `${name} at ${width}`).toEqual([])
+      }
+      await context.close()
+    })
+  }
+})
