@@ -324,7 +324,7 @@ async function main() {
   if (await waitUntilReady(url, child, 120_000)) {
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Ctrl-C to stop)`)
     log('------------------------------------------------------------------')
-    log(`URL          ${url}`)
+    log(`URL          ${url}   (status pages: sign in with READ_TOKEN from ${DEV_VARS})`)
     log(`ADMIN_TOKEN  ${adminToken}   (from ${DEV_VARS})`)
     log(`database     ${databaseLabel}`)
     log(`try          curl -X POST -H "Authorization: Bearer ${values.get('ADMIN_TOKEN') ?? ''}" ${url}/setup/refresh`)

@@ -5,6 +5,7 @@ import { CapabilityBadges, StatusBadge, contextLabel } from './badges'
 import { EventList } from './events-page'
 import { Ago } from './fleet-page'
 import { Layout } from './layout'
+import { Cell, type Column, TableHead } from './parts'
 import { percent } from './time-ago'
 import { type HourBar, UptimeChart } from './uptime-chart'
 
@@ -15,6 +16,14 @@ export interface BackendPageProps {
   now: Date
   signedIn: boolean
 }
+
+const MODEL_COLUMNS: Column[] = [
+  { label: 'Model' },
+  { label: 'Capabilities' },
+  { label: 'Context', numeric: true },
+  { label: 'Freshness' },
+  { label: 'First seen' },
+]
 
 const ms = (value: number | null) => (value === null ? '–' : `${value} ms`)
 
@@ -77,37 +86,27 @@ export function BackendPage({ state, history, now, signedIn }: BackendPageProps)
       ) : (
         <table class="cards">
           <caption class="sr-only">{`Models of ${state.name}`}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Capabilities</th>
-              <th scope="col" class="num">
-                Context
-              </th>
-              <th scope="col">Freshness</th>
-              <th scope="col">First seen</th>
-            </tr>
-          </thead>
+          <TableHead columns={MODEL_COLUMNS} />
           <tbody>
             {state.pulledModels.map((model) => (
               <tr>
-                <td class="lead" data-label="Model">
+                <Cell label="Model" lead>
                   <code>{model.model || model.name}</code>
-                </td>
-                <td data-label="Capabilities">
+                </Cell>
+                <Cell label="Capabilities">
                   <CapabilityBadges bits={capabilityBits(model)} />
-                </td>
-                <td class="num" data-label="Context">
+                </Cell>
+                <Cell label="Context" numeric>
                   {contextLabel(model.contextLength)}
-                </td>
-                <td data-label="Freshness">
+                </Cell>
+                <Cell label="Freshness">
                   <span>
                     {model.stale ? <strong>stale</strong> : 'fresh'}, listed <Ago iso={model.observedAt} now={now} />
                   </span>
-                </td>
-                <td data-label="First seen">
+                </Cell>
+                <Cell label="First seen">
                   <Ago iso={model.firstSeenAt} now={now} />
-                </td>
+                </Cell>
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@ import { StatusBadge } from './badges'
 import { type FleetFilter, filterRows, isFiltered, statusCounts, typesOf } from './fleet-filter'
 import { Layout } from './layout'
 import { Pager, pageHref, pageOf } from './pager'
+import { Cell, Choice, type Column, TableHead } from './parts'
 import { percent, timeAgo, utcMinute } from './time-ago'
 
 export interface FleetPageProps {
@@ -30,6 +31,17 @@ export function Ago({ iso, now }: { iso: string | null; now: Date }) {
 export const backendHref = (id: string) => `/status/backends/${encodeURIComponent(id)}`
 
 const ERROR_PREVIEW = 160
+
+const FLEET_COLUMNS: Column[] = [
+  { label: 'Backend' },
+  { label: 'Type' },
+  { label: 'Status' },
+  { label: 'Models', numeric: true },
+  { label: 'Uptime 24 h', numeric: true },
+  { label: 'Latency p95', numeric: true },
+  { label: 'Checked' },
+  { label: 'Last success' },
+]
 
 /** Rows per page: a large fleet is read a page at a time, or narrowed with the filter. */
 export const FLEET_PAGE_SIZE = 100
@@ -60,28 +72,8 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
         ))}
       </ul>
       <form class="filter" method="get" action="/" role="search" aria-label="Filter backends">
-        <label>
-          Type
-          <select name="type">
-            <option value="">any type</option>
-            {typesOf(view.backends).map((type) => (
-              <option value={type} selected={filter.type === type}>
-                {type}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Status
-          <select name="status">
-            <option value="">any status</option>
-            {BACKEND_STATUSES.map((status) => (
-              <option value={status} selected={filter.status === status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Type" name="type" any="any type" options={typesOf(view.backends)} chosen={filter.type} />
+        <Choice label="Status" name="status" any="any status" options={BACKEND_STATUSES} chosen={filter.status} />
         <label>
           Model name contains
           <input type="search" name="model" value={filter.model} placeholder="e.g. llama" />
@@ -104,54 +96,37 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
         ) : (
           <table class="cards">
             <caption class="sr-only">Backends</caption>
-            <thead>
-              <tr>
-                <th scope="col">Backend</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="num">
-                  Models
-                </th>
-                <th scope="col" class="num">
-                  Uptime 24 h
-                </th>
-                <th scope="col" class="num">
-                  Latency p95
-                </th>
-                <th scope="col">Checked</th>
-                <th scope="col">Last success</th>
-              </tr>
-            </thead>
+            <TableHead columns={FLEET_COLUMNS} />
             <tbody>
               {shown.items.map((row) => (
                 <tr data-backend={row.id} data-status={row.status}>
-                  <td class="lead" data-label="Backend">
+                  <Cell label="Backend" lead>
                     <a href={backendHref(row.id)}>{row.name}</a>
                     {row.error ? (
                       <div class="error" title={row.error}>
                         {row.error.length > ERROR_PREVIEW ? `${row.error.slice(0, ERROR_PREVIEW)}…` : row.error}
                       </div>
                     ) : null}
-                  </td>
-                  <td data-label="Type">{row.type}</td>
-                  <td data-label="Status">
+                  </Cell>
+                  <Cell label="Type">{row.type}</Cell>
+                  <Cell label="Status">
                     <StatusBadge status={row.status} />
-                  </td>
-                  <td class="num" data-label="Models">
+                  </Cell>
+                  <Cell label="Models" numeric>
                     {row.models.length}
-                  </td>
-                  <td class="num" data-label="Uptime 24 h">
+                  </Cell>
+                  <Cell label="Uptime 24 h" numeric>
                     {percent(row.uptime24h)}
-                  </td>
-                  <td class="num" data-label="Latency p95">
+                  </Cell>
+                  <Cell label="Latency p95" numeric>
                     {row.latencyP95Ms === null ? '–' : `${row.latencyP95Ms} ms`}
-                  </td>
-                  <td data-label="Checked">
+                  </Cell>
+                  <Cell label="Checked">
                     <Ago iso={row.checkedAt} now={now} />
-                  </td>
-                  <td data-label="Last success">
+                  </Cell>
+                  <Cell label="Last success">
                     <Ago iso={row.lastSuccessAt} now={now} />
-                  </td>
+                  </Cell>
                 </tr>
               ))}
             </tbody>

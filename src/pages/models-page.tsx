@@ -4,6 +4,7 @@ import type { CatalogModel } from './catalog'
 import { backendHref } from './fleet-page'
 import { Layout } from './layout'
 import { Pager, pageHref } from './pager'
+import { Cell, Choice, TableHead } from './parts'
 
 export interface ModelsPageProps {
   models: CatalogModel[]
@@ -26,17 +27,7 @@ export function ModelsPage(props: ModelsPageProps) {
           Model id contains
           <input type="search" name="q" value={props.query} placeholder="e.g. embed" />
         </label>
-        <label>
-          Capability
-          <select name="capability">
-            <option value="">any</option>
-            {CAPABILITIES.map((capability) => (
-              <option value={capability} selected={props.capability === capability}>
-                {capability}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Capability" name="capability" any="any" options={CAPABILITIES} chosen={props.capability} />
         <button type="submit" class="primary">
           Find
         </button>
@@ -48,29 +39,27 @@ export function ModelsPage(props: ModelsPageProps) {
       ) : (
         <table class="cards">
           <caption class="sr-only">Models</caption>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Capabilities</th>
-              <th scope="col" class="num">
-                Context
-              </th>
-              <th scope="col">Served by</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              { label: 'Model' },
+              { label: 'Capabilities' },
+              { label: 'Context', numeric: true },
+              { label: 'Served by' },
+            ]}
+          />
           <tbody>
             {props.models.map((model) => (
               <tr data-model={model.id}>
-                <td class="lead" data-label="Model">
+                <Cell label="Model" lead>
                   <code>{model.id}</code>
-                </td>
-                <td data-label="Capabilities">
+                </Cell>
+                <Cell label="Capabilities">
                   <CapabilityBadges bits={model.capabilities} />
-                </td>
-                <td class="num" data-label="Context">
+                </Cell>
+                <Cell label="Context" numeric>
                   {contextLabel(model.contextLength)}
-                </td>
-                <td data-label="Served by">
+                </Cell>
+                <Cell label="Served by">
                   <ul class="served">
                     {model.backends.map((backend) => (
                       <li>
@@ -79,7 +68,7 @@ export function ModelsPage(props: ModelsPageProps) {
                       </li>
                     ))}
                   </ul>
-                </td>
+                </Cell>
               </tr>
             ))}
           </tbody>
