@@ -246,6 +246,24 @@ describe('the models page', () => {
     expect(states.find((s) => s.id === other)).toBeDefined()
     expect((await call('/status/models?page=0', { headers: READER })).status).toBe(400)
   })
+
+  it('names the first backends of a model, the serving ones first, and links to the rest', async () => {
+    // Named to come first in the fleet's order, and suspect (serving its last list, stale) after two cycles.
+    const flaky = await createBackend('box-0-flaky', 'vllm', fake('vllm', 'script-ok.500', 'm0'))
+    const ids: string[] = []
+    for (let i = 1; i <= 6; i++) ids.push(await createBackend(`box-${i}`, 'vllm', fake('vllm', 'ok', `m${i}`)))
+    await runScheduled({ FAIL_THRESHOLD: '3' })
+    await runScheduled({ FAIL_THRESHOLD: '3' })
+    const states = await readState<{ id: string; status: string; models: string[] }[]>()
+    expect(states.find((s) => s.id === flaky)!.status).toBe('suspect')
+    const model = states.find((s) => s.id === ids[0])!.models[0]!
+    const html = await (await call(`/status/models?q=${encodeURIComponent(model)}`, { headers: READER })).text()
+    const start = html.indexOf(`<tr data-model="${model}">`)
+    const row = html.slice(start, html.indexOf('</tr>', start))
+    const named = [...row.matchAll(/href="\/status\/backends\/([^"]+)"/g)].map(([, id]) => id)
+    expect(named).toEqual(ids.slice(0, 5))
+    expect(row).toContain(`href="/?${new URLSearchParams({ model })}">all 7 backends</a>`)
+  })
 })
 
 describe('the events page', () => {

@@ -10,4 +10,8 @@ export const docsPage = Scalar({
   cdn: DOCS_SCRIPT_PATH,
   withDefaultFonts: false,
   telemetry: false,
+  // Features that call Scalar's own services: off, so the page never leaves this Worker.
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showDeveloperTools: 'never',
 })

@@ -80,22 +80,27 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 `
 
 /**
- * Progressive enhancement for the fleet table: every 30 s while the tab is visible, the page asks
- * for itself with the ETag it was rendered with and swaps in the new table only on a 200.
+ * Progressive enhancement for the fleet page: every 30 s while the tab is visible, the page asks
+ * for itself with the ETag it was rendered with and, only on a 200, swaps in the new counts and
+ * table. The filter form is left alone, so nothing typed into it is lost.
  */
 const REFRESH_SCRIPT = `(() => {
-  const section = document.getElementById('fleet');
-  if (!section || !window.fetch || !window.DOMParser) return;
-  let etag = section.dataset.etag;
+  const parts = ['counts', 'fleet'];
+  const fleet = document.getElementById('fleet');
+  if (!fleet || !window.fetch || !window.DOMParser) return;
+  let etag = fleet.dataset.etag;
   setInterval(async () => {
     if (document.hidden) return;
     try {
       const response = await fetch(location.href, { headers: etag ? { 'If-None-Match': etag } : {}, cache: 'no-store', credentials: 'same-origin' });
       if (response.status !== 200) return;
-      const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('fleet');
-      if (!next) return;
-      section.replaceChildren(...next.childNodes);
-      etag = response.headers.get('ETag') || next.dataset.etag;
+      const next = new DOMParser().parseFromString(await response.text(), 'text/html');
+      for (const id of parts) {
+        const now = document.getElementById(id);
+        const fresh = next.getElementById(id);
+        if (now && fresh) now.replaceChildren(...fresh.childNodes);
+      }
+      etag = response.headers.get('ETag') || etag;
     } catch (error) { /* offline for a moment: try again next time */ }
   }, 30000);
 })();

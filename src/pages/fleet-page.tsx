@@ -62,7 +62,7 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
           </>
         )}
       </p>
-      <ul class="counts" aria-label="Backends by status">
+      <ul class="counts" id="counts" aria-label="Backends by status">
         {statusCounts(view.backends).map(([status, count]) => (
           <li>
             <a href={`/?status=${status}`}>
@@ -83,7 +83,7 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
         </button>
         {isFiltered(filter) ? <a href="/">Clear filter</a> : null}
       </form>
-      <section id="fleet" data-etag={etag} aria-live="polite">
+      <section id="fleet" data-etag={etag}>
         <p class="meta">
           {isFiltered(filter) ? `${rows.length} of ${view.backends.length} backends match` : `${rows.length} backends`}
         </p>

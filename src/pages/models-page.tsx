@@ -1,3 +1,4 @@
+import { BACKEND_STATUSES, type BackendStatus } from '../published/types'
 import { CAPABILITIES, type Capability } from '../views/fleet'
 import { CapabilityBadges, StatusBadge, contextLabel } from './badges'
 import type { CatalogModel } from './catalog'
@@ -5,6 +6,15 @@ import { backendHref } from './fleet-page'
 import { Layout } from './layout'
 import { Pager, pageHref } from './pager'
 import { Cell, Choice, TableHead } from './parts'
+
+/** Backends named beside a model; past this, a link to the fleet filtered by the model lists them all. */
+export const LISTED_BACKENDS = 5
+
+/** The backends that can serve it now first, in the order of BACKEND_STATUSES. */
+function servingFirst(backends: CatalogModel['backends']): CatalogModel['backends'] {
+  const rank = (status: BackendStatus) => BACKEND_STATUSES.indexOf(status)
+  return [...backends].sort((a, b) => rank(a.status) - rank(b.status))
+}
 
 export interface ModelsPageProps {
   models: CatalogModel[]
@@ -61,12 +71,19 @@ export function ModelsPage(props: ModelsPageProps) {
                 </Cell>
                 <Cell label="Served by">
                   <ul class="served">
-                    {model.backends.map((backend) => (
+                    {servingFirst(model.backends)
+                      .slice(0, LISTED_BACKENDS)
+                      .map((backend) => (
+                        <li>
+                          <a href={backendHref(backend.id)}>{backend.name}</a> <StatusBadge status={backend.status} />
+                          {backend.stale ? <span class="muted"> stale</span> : null}
+                        </li>
+                      ))}
+                    {model.backends.length > LISTED_BACKENDS ? (
                       <li>
-                        <a href={backendHref(backend.id)}>{backend.name}</a> <StatusBadge status={backend.status} />
-                        {backend.stale ? <span class="muted"> stale</span> : null}
+                        <a href={pageHref('/', { model: model.id }, 1)}>{`all ${model.backends.length} backends`}</a>
                       </li>
-                    ))}
+                    ) : null}
                   </ul>
                 </Cell>
               </tr>

@@ -9,6 +9,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string
     databaseUrl: string
+    fakeProvidersUrl: string
     backends: Record<string, string>
   }
 }
@@ -85,6 +86,7 @@ export default async function setup(project: TestProject) {
     }
     project.provide('baseUrl', server.url)
     project.provide('databaseUrl', database.databaseUrl)
+    project.provide('fakeProvidersUrl', providers.url)
     project.provide('backends', backends)
   } catch (error) {
     await server?.stop()

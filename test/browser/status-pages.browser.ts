@@ -226,3 +226,39 @@ describe('screenshots and accessibility', () => {
     })
   }
 })
+
+// Last: it changes the fleet.
+describe('the fleet table, with JavaScript on', () => {
+  it('revalidates every 30 s with its ETag and shows a change without a reload', async () => {
+    const { context } = await recordingContext()
+    const page = await context.newPage()
+    await page.clock.install()
+    await signIn(page, TEST_SETTINGS.READ_TOKEN)
+    await page.waitForURL(`${baseUrl}/`)
+    const revalidations: (string | undefined)[] = []
+    page.on('request', (request) => {
+      if (request.url() === `${baseUrl}/` && request.resourceType() === 'fetch') {
+        revalidations.push(request.headers()['if-none-match'])
+      }
+    })
+    await page.clock.fastForward('00:31')
+    await expect.poll(() => revalidations.length).toBe(1)
+    expect(revalidations[0]).toMatch(/^"[^"]+"$/)
+
+    const admin = { Authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}`, 'Content-Type': 'application/json' }
+    const baseUrlOfFake = `${inject('fakeProvidersUrl')}/ollama/ok/late-arrival`
+    const created = await fetch(`${baseUrl}/backends`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'late-arrival', type: 'ollama', baseUrl: baseUrlOfFake }),
+    })
+    expect(created.status).toBe(201)
+    expect((await fetch(`${baseUrl}/__scheduled?cron=*/5+*+*+*+*`)).status).toBe(200)
+    await page.clock.fastForward('00:31')
+    const row = page.locator('td[data-label=Backend] a', { hasText: 'late-arrival' })
+    await expect.poll(() => row.count()).toBe(1)
+    expect(revalidations).toHaveLength(2)
+    expect(page.url()).toBe(`${baseUrl}/`)
+    await context.close()
+  })
+})

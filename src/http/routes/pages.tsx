@@ -34,7 +34,7 @@ import { snapshotRead, snapshotReader } from '../snapshot-read'
  */
 
 const HTML = 'text/html; charset=UTF-8'
-const MODELS_PER_PAGE = 100
+const MODELS_PER_PAGE = 50
 const EVENTS_PER_PAGE = 50
 const BACKEND_EVENTS = 20
 
