@@ -33,7 +33,8 @@
  *
  *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state?limit=100 (first page)
  *   /state/:id (a real id)  /providers?capability=chat&minContext=65536  /models  /v1/models
- *   / (the fleet status page, HTML)  /status/models (the models page, HTML)
+ *   / (the fleet status page, HTML)  /status/models (the models page, HTML), both asked as a browser
+ *   asks (`Accept-Encoding: gzip, deflate, br`)
  *
  * The /providers filter is the issue's query: it matches the long-context backends' models only,
  * so its answer is the same LONG_BACKENDS × 50 = 200 entries at every N (checked when the routes
@@ -139,6 +140,9 @@ const PROVIDERS_QUERY = '/providers?capability=chat&minContext=65536'
 const STATE_PAGE = '/state?limit=100'
 /** Seconds of unrecorded load per route before the measured runs. */
 const WARM_UP_S = 1
+/** What a browser sends: the pages are read by browsers. */
+const BROWSER_ENCODINGS = { 'Accept-Encoding': 'gzip, deflate, br' }
+
 /** /healthz measured again after the other routes; the ratios' floor is the mean of both runs. */
 const HEALTHZ_AGAIN = '/healthz (again)'
 const WARM_UP_MAX_BYTES = 1 << 20
@@ -757,10 +761,18 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
       bytes: openai.bytes,
       holds: `${(openai.json as { data: unknown[] }).data.length} models`,
     },
-    { name: '/ (fleet page)', path: '/', expect: 200, bytes: fleetPage.bytes, holds: `${fleetRows} backends` },
+    {
+      name: '/ (fleet page)',
+      path: '/',
+      headers: BROWSER_ENCODINGS,
+      expect: 200,
+      bytes: fleetPage.bytes,
+      holds: `${fleetRows} backends`,
+    },
     {
       name: '/status/models',
       path: '/status/models',
+      headers: BROWSER_ENCODINGS,
       expect: 200,
       bytes: modelsPage.bytes,
       holds: `${String(modelsPage.json).match(/<tr data-model=/g)?.length ?? 0} models`,

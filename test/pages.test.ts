@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { SnapshotStore } from '../src/kv/snapshot-store'
 import { STYLESHEET } from '../src/pages/assets'
+import { backendState } from '../src/published/testing'
 import { READER, call, createBackend, fake, fetchWith, readState, resetAll, runScheduled, withDb } from './helpers'
 
 beforeEach(resetAll)
@@ -182,6 +184,30 @@ describe('the fleet page', () => {
     expect(response.status).toBe(200)
     expect(rowsOf(await response.text())).toHaveLength(3)
     expect((await fetchWith(BROKEN_DATABASE, '/status/models', { headers: READER })).status).toBe(200)
+  })
+
+  it('is gzipped once for a browser that takes it, with an ETag of its own', async () => {
+    await fleetOfThree()
+    const plain = await call('/', { headers: READER })
+    const zipped = await call('/', { headers: { ...READER, 'Accept-Encoding': 'gzip, deflate, br' } })
+    expect(zipped.headers.get('Content-Encoding')).toBe('gzip')
+    expect(zipped.headers.get('Vary')).toBe('Accept-Encoding')
+    expect(zipped.headers.get('ETag')).not.toBe(plain.headers.get('ETag'))
+    // The runtime decodes gzip when the body is read, as browsers do.
+    const rows = rowsOf(await plain.text())
+    expect(rows).toHaveLength(3)
+    expect(rowsOf(await zipped.text())).toEqual(rows)
+  })
+
+  it('says so, with the routes to use instead, when the fleet is too large for its view', async () => {
+    const fleet = [backendState('b1'), backendState('b2')]
+    const store = new SnapshotStore(env.KV, { maxViewBytes: 10 })
+    const { meta } = await store.write({ backends: fleet }, null, { now: new Date(), heartbeatSeconds: 900 })
+    expect(meta!.views.fleet).toBeNull()
+    const response = await call('/', { headers: READER })
+    expect(response.status).toBe(503)
+    expect(await response.text()).toContain('GET /state?limit=100')
+    expect((await call('/state/b1', { headers: READER })).status).toBe(200)
   })
 
   it('says when nothing has been published yet', async () => {

@@ -163,7 +163,7 @@ export class SnapshotStore {
         openAIModels,
         providers: await add(new TextEncoder().encode(JSON.stringify(directory))),
         metrics: await add(rendered.metrics),
-        fleet: await add(rendered.fleet),
+        fleet: rendered.fleet ? await add(rendered.fleet) : null,
       },
     }
     const previousKeys = this.keysOf(previous, previousDirectory)

@@ -124,8 +124,8 @@ export interface SnapshotMeta {
     providers: string
     /** What /metrics renders: each backend's figures and the publishing cycle's. */
     metrics: string
-    /** What the status pages render: each backend's row with its models. */
-    fleet: string
+    /** What the status pages render: each backend's row with its models; null when too large to store. */
+    fleet: string | null
   }
 }
 

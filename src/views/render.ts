@@ -23,8 +23,8 @@ export interface RenderedSnapshot {
   providers: RenderedProviderChunk[][]
   /** The /metrics view (JSON). */
   metrics: Bytes
-  /** What the status pages render (JSON). */
-  fleet: Bytes
+  /** What the status pages render (JSON), or null when larger than `maxViewBytes`. */
+  fleet: Bytes | null
 }
 
 export interface RenderOptions {
@@ -66,6 +66,6 @@ export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): Rend
       renderProviderChunks(shard, options.maxProviderChunks ?? MAX_CHUNKS_PER_SHARD),
     ),
     metrics: utf8(JSON.stringify(metricsView(states, options.cycle, options.writtenAt))),
-    fleet: utf8(JSON.stringify(fleetView(states, options.writtenAt))),
+    fleet: bounded(utf8(JSON.stringify(fleetView(states, options.writtenAt)))),
   }
 }

@@ -6,6 +6,7 @@ import { DatabaseNotConfiguredError } from '../../db/client'
 import { databaseUnavailable } from '../../db/errors'
 import { eventsBefore, lastDayOfRollups } from '../../db/events'
 import { utf8 } from '../../kv/array-view'
+import { gzip } from '../../kv/gzip'
 import { type SnapshotReader, SnapshotUnavailableError } from '../../kv/snapshot-reader'
 import { PAGE_ASSETS } from '../../pages/assets'
 import { BackendPage } from '../../pages/backend-page'
@@ -56,23 +57,38 @@ const pageHeaders = secureHeaders({
 async function fleetOf(reader: SnapshotReader, meta: SnapshotMeta): Promise<FleetView> {
   if (meta.views.fleet === '') return { publishedAt: null, backends: [] }
   if (meta.views.fleet === undefined) throw new SnapshotUnavailableError('the status pages await the next cycle')
+  if (meta.views.fleet === null) {
+    throw new ApiError(
+      503,
+      'fleet_too_large',
+      'This fleet is too large for the status pages (their view would pass 16 MiB). Read it with GET /state?limit=100, or /providers with a filter.',
+    )
+  }
   return reader.json(meta.views.fleet, (value) => value as FleetView)
 }
 
 /**
  * A page rendered from the fleet view, kept in the isolate under its ETag: the version, the URL,
- * and whatever `suffix` says the page also depends on.
+ * whatever `suffix` says the page also depends on, and the encoding. A browser gets it gzipped,
+ * compressed once per version rather than on every read.
  */
-function fleetViewPage(c: Context<AppEnv>, suffix: string, render: (view: FleetView, etag: string) => Promise<string>) {
+function fleetViewPage(
+  c: Context<AppEnv>,
+  suffix: string,
+  render: (view: FleetView, etag: string) => Promise<string>,
+) {
   return snapshotRead(
     c,
     async (reader, meta, read) => {
       const id = `page:${read.etag}`
-      const kept = reader.keptBody(id)
-      if (kept) return kept
-      return reader.keepBody(id, utf8(await render(await fleetOf(reader, meta), read.etag)))
+      let body = reader.keptBody(id)
+      if (!body) {
+        const html = utf8(await render(await fleetOf(reader, meta), read.etag))
+        body = reader.keepBody(id, read.gzip ? await gzip(html) : html)
+      }
+      return { body, gzip: read.gzip }
     },
-    { contentType: HTML, etagSuffix: `${suffix}${c.get('signedIn') === true ? '-s' : ''}` },
+    { contentType: HTML, gzip: true, etagSuffix: `${suffix}${c.get('signedIn') === true ? '-s' : ''}` },
   )
 }
 
