@@ -85,7 +85,16 @@ describe('signing in to the status pages', () => {
   })
 
   it('goes back only to a path on this host', async () => {
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
+    expect((await login(env.READ_TOKEN!, '/status/models?q=a%20b')).headers.get('Location')).toBe(
+      '/status/models?q=a%20b',
+    )
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      '/\t/evil.example',
+      '/ok\r\nSet-Cookie: x=1',
+    ]) {
       expect((await login(env.READ_TOKEN!, next)).headers.get('Location')).toBe('/')
     }
   })
@@ -160,6 +169,17 @@ describe('the fleet page', () => {
     expect(await (await call('/?model=no-such-model-anywhere', { headers: READER })).text()).toContain(
       'No backend matches this filter.',
     )
+  })
+
+  it('escapes what admins and backends name, in text and in attributes', async () => {
+    const id = await createBackend('<img src=x onerror=alert(1)>"', 'vllm', fake('vllm', 'status-500', 'x1'))
+    await runScheduled()
+    const fleet = await (await call('/', { headers: READER })).text()
+    const page = await (await call(`/status/backends/${id}`, { headers: READER })).text()
+    for (const html of [fleet, page]) {
+      expect(html).not.toContain('<img src=x')
+      expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;')
+    }
   })
 
   it('answers 304 to its ETag, and a new one after the fleet changes', async () => {

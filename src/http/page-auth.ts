@@ -15,9 +15,13 @@ function sessionKeys(c: Context<AppEnv>) {
   return { secretsKey: c.env.SECRETS_KEY, tokens: readTokens(c.env) }
 }
 
-/** A path on this host to go back to after signing in; anything else goes to the fleet. */
+/**
+ * A path on this host to go back to after signing in; anything else goes to the fleet. Browsers
+ * drop tabs and line breaks from a URL and read `\` as `/`, so `/\t/evil.example` would leave
+ * the host: no control character, space or backslash is allowed anywhere.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : '/'
+  return next && /^\/(?!\/)[^\x00-\x20\x7f\\]*$/.test(next) ? next : '/'
 }
 
 /**

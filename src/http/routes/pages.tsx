@@ -72,11 +72,7 @@ async function fleetOf(reader: SnapshotReader, meta: SnapshotMeta): Promise<Flee
  * whatever `suffix` says the page also depends on, and the encoding. A browser gets it gzipped,
  * compressed once per version rather than on every read.
  */
-function fleetViewPage(
-  c: Context<AppEnv>,
-  suffix: string,
-  render: (view: FleetView, etag: string) => Promise<string>,
-) {
+function fleetViewPage(c: Context<AppEnv>, suffix: string, render: (view: FleetView, etag: string) => Promise<string>) {
   return snapshotRead(
     c,
     async (reader, meta, read) => {
