@@ -728,7 +728,7 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
   // The status page, as a browser signed in with the read token (as a bearer here) gets it.
   const fleetPage = await read('/')
   assert(fleetPage.status === 200, `GET / answered ${fleetPage.status}`)
-  const fleetRows = String(fleetPage.json).match(/<tr data-backend=/g)?.length ?? 0
+  const fleetRows = String(fleetPage.json).match(/<tr role="row" data-backend=/g)?.length ?? 0
   assert(fleetRows === Math.min(n, FLEET_PAGE_SIZE), `GET / showed ${fleetRows} backends, expected one page of ${n}`)
   const modelsPage = await read('/status/models')
   assert(modelsPage.status === 200, `GET /status/models answered ${modelsPage.status}`)
@@ -775,7 +775,7 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
       headers: BROWSER_ENCODINGS,
       expect: 200,
       bytes: modelsPage.bytes,
-      holds: `${String(modelsPage.json).match(/<tr data-model=/g)?.length ?? 0} models`,
+      holds: `${String(modelsPage.json).match(/<tr role="row" data-model=/g)?.length ?? 0} models`,
     },
     { name: STATE_PAGE, path: STATE_PAGE, expect: 200, bytes: page.bytes, holds: `${pageLength} backends` },
     {

@@ -9,7 +9,9 @@
  *  4. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy and the database.
  *
  * Arguments: `--pglite-dir <dir>` keeps the embedded database elsewhere than `.pglite/`; any other
- * argument goes to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`).
+ * argument goes to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`). With
+ * `--env-file`, wrangler reads that file instead of `.dev.vars`, so this script neither fills nor
+ * prints `.dev.vars` either.
  *
  * The database (PGlite runs its queries synchronously) lives in a worker thread, so the main thread
  * always answers signals at once: the `tsx` wrapper SIGKILLs a child that is slow to acknowledge one,
@@ -261,7 +263,8 @@ async function main() {
     })
   }
 
-  const { values, added } = ensureDevVars()
+  const ownEnvFile = wranglerArgs.some((arg) => arg === '--env-file' || arg.startsWith('--env-file='))
+  const { values, added } = ownEnvFile ? { values: new Map<string, string>(), added: [] } : ensureDevVars()
   if (added.length > 0) log(`added local defaults to ${DEV_VARS}: ${added.join(', ')}`)
   for (const key of MANAGED_KEYS) {
     if (values.has(key)) {
@@ -296,7 +299,9 @@ async function main() {
   const databaseLabel = externalUrl
     ? `Postgres at DATABASE_URL ${redact(externalUrl)}`
     : `embedded PGlite persisted in ${PGLITE_DIR}/ (delete it to start over)`
-  const adminToken = values.get('ADMIN_TOKEN') || '(empty: the admin API refuses every call)'
+  const adminToken = ownEnvFile
+    ? '(from --env-file or --var)'
+    : values.get('ADMIN_TOKEN') || '(empty: the admin API refuses every call)'
   log(`starting wrangler dev on ${url} with ADMIN_TOKEN ${adminToken}`)
   const child = spawn(
     wranglerBin,

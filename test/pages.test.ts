@@ -30,7 +30,7 @@ async function session(): Promise<string> {
 }
 
 const rowsOf = (html: string) =>
-  [...html.matchAll(/<tr data-backend="([^"]+)" data-status="([^"]+)">/g)]
+  [...html.matchAll(/<tr role="row" data-backend="([^"]+)" data-status="([^"]+)">/g)]
     .map(([, id, status]) => ({ id: id!, status: status! }))
     .sort(byId)
 
@@ -82,6 +82,17 @@ describe('signing in to the status pages', () => {
     const page = await call('/', { headers: { Cookie: await session() } })
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Log out')
+  })
+
+  it('reloads a link followed from another site once, so that the Strict cookie comes along', async () => {
+    const cookie = await session()
+    const landing = await call('/status/models', { headers: { 'Sec-Fetch-Site': 'cross-site' }, redirect: 'manual' })
+    expect(landing.status).toBe(200)
+    expect(await landing.text()).toContain('<meta http-equiv="refresh" content="0; url=/status/models"/>')
+    const reloaded = await call('/status/models', { headers: { 'Sec-Fetch-Site': 'same-origin', Cookie: cookie } })
+    expect(reloaded.status).toBe(200)
+    const without = await call('/status/models', { headers: { 'Sec-Fetch-Site': 'same-origin' }, redirect: 'manual' })
+    expect(without.status).toBe(303)
   })
 
   it('goes back only to a path on this host', async () => {
@@ -283,12 +294,12 @@ describe('the models page', () => {
     const states = await readState<{ id: string; models: string[] }[]>()
     const html = await (await call('/status/models', { headers: READER })).text()
     const all = new Set(states.flatMap((s) => s.models))
-    expect([...html.matchAll(/<tr data-model="([^"]+)">/g)].map(([, id]) => id)).toEqual([...all].sort())
+    expect([...html.matchAll(/<tr role="row" data-model="([^"]+)">/g)].map(([, id]) => id)).toEqual([...all].sort())
     const model = states.find((s) => s.id === ok)!.models[0]!
     const found = await (await call(`/status/models?q=${encodeURIComponent(model)}`, { headers: READER })).text()
     expect(found).toContain(`href="/status/backends/${ok}"`)
     const embed = await (await call('/status/models?capability=embed', { headers: READER })).text()
-    for (const [, id] of embed.matchAll(/<tr data-model="([^"]+)">/g)) expect(all.has(id!)).toBe(true)
+    for (const [, id] of embed.matchAll(/<tr role="row" data-model="([^"]+)">/g)) expect(all.has(id!)).toBe(true)
     expect(states.find((s) => s.id === other)).toBeDefined()
     expect((await call('/status/models?page=0', { headers: READER })).status).toBe(400)
   })
@@ -304,7 +315,7 @@ describe('the models page', () => {
     expect(states.find((s) => s.id === flaky)!.status).toBe('suspect')
     const model = states.find((s) => s.id === ids[0])!.models[0]!
     const html = await (await call(`/status/models?q=${encodeURIComponent(model)}`, { headers: READER })).text()
-    const start = html.indexOf(`<tr data-model="${model}">`)
+    const start = html.indexOf(`<tr role="row" data-model="${model}">`)
     const row = html.slice(start, html.indexOf('</tr>', start))
     const named = [...row.matchAll(/href="\/status\/backends\/([^"]+)"/g)].map(([, id]) => id)
     expect(named).toEqual(ids.slice(0, 5))

@@ -72,7 +72,8 @@ export function uniqueViolation(error: unknown): { constraint: string } | undefi
  */
 export async function onError(error: Error, c: Context<AppEnv>): Promise<Response> {
   const { status, code, message, param, headers } = httpError(error, c)
-  if (c.get('page')) {
+  // The pages' own routes mark themselves; a path under /status they do not know is a page too.
+  if (c.get('page') || c.req.path.startsWith('/status/')) {
     const page = await renderPage(ErrorPage({ status, message }))
     return c.html(page, status, headers)
   }

@@ -1,6 +1,8 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { renderPage } from '../pages/layout'
+import { ReloadPage } from '../pages/login-page'
 import { bearerCanRead, matchesAny, readTokens } from './auth'
 import type { AppEnv } from './context'
 import { SESSION_COOKIE_NAME, SESSION_TTL_S, sessionValue, validSession } from './session'
@@ -43,6 +45,13 @@ export const requirePageReader = createMiddleware<AppEnv>(async (c, next) => {
     return next()
   }
   const url = new URL(c.req.url)
+  // A link followed from another site (chat, a ticket) comes without the SameSite=Strict cookie:
+  // the page reloads itself once, as a same-site navigation that carries it.
+  if (c.req.method === 'GET' && c.req.header('Sec-Fetch-Site') === 'cross-site') {
+    return c.html(await renderPage(ReloadPage({ href: safeNext(url.pathname + url.search) })), 200, {
+      'Cache-Control': 'no-store',
+    })
+  }
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303)
 })
 

@@ -81,11 +81,11 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 
 /**
  * Progressive enhancement for the fleet page: every 30 s while the tab is visible, the page asks
- * for itself with the ETag it was rendered with and, only on a 200, swaps in the new counts and
- * table. The filter form is left alone, so nothing typed into it is lost.
+ * for itself with the ETag it was rendered with and, only on a 200, swaps in the new summary,
+ * counts and table. The filter form is left alone, so nothing typed into it is lost.
  */
 const REFRESH_SCRIPT = `(() => {
-  const parts = ['counts', 'fleet'];
+  const parts = ['summary', 'counts', 'fleet'];
   const fleet = document.getElementById('fleet');
   if (!fleet || !window.fetch || !window.DOMParser) return;
   let etag = fleet.dataset.etag;

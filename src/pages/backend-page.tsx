@@ -84,12 +84,12 @@ export function BackendPage({ state, history, now, signedIn }: BackendPageProps)
       {state.pulledModels.length === 0 ? (
         <p>It serves no models{state.status === 'healthy' ? '' : ' while it is ' + state.status}.</p>
       ) : (
-        <table class="cards">
+        <table class="cards" role="table">
           <caption class="sr-only">{`Models of ${state.name}`}</caption>
           <TableHead columns={MODEL_COLUMNS} />
           <tbody>
             {state.pulledModels.map((model) => (
-              <tr>
+              <tr role="row">
                 <Cell label="Model" lead>
                   <code>{model.model || model.name}</code>
                 </Cell>

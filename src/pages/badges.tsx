@@ -24,7 +24,7 @@ export function CapabilityBadges({ bits }: { bits: number }) {
   const capabilities: Capability[] = capabilitiesOf(bits)
   if (capabilities.length === 0) return <span class="muted">none reported</span>
   return (
-    <ul class="caps">
+    <ul class="caps" role="list">
       {capabilities.map((capability) => (
         <li class={`cap cap-${capability}`}>{capability}</li>
       ))}

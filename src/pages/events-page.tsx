@@ -6,7 +6,7 @@ import { timeAgo, utcMinute } from './time-ago'
 
 export function EventList(props: { events: readonly StoredEvent[]; now: Date; withBackend: boolean }) {
   return (
-    <ol class="events" reversed>
+    <ol class="events" role="list" reversed>
       {props.events.map((event) => (
         <li data-kind={event.kind}>
           <time datetime={event.at} title={timeAgo(event.at, props.now)}>
@@ -37,14 +37,16 @@ export function EventsPage({ events, older, paged, now, signedIn }: EventsPagePr
       <p class="meta">Changes to the fleet, newest first. Machines read the same feed from GET /events.</p>
       {events.length === 0 ? <p>{paged ? 'No older events.' : 'No events yet.'}</p> : null}
       {events.length > 0 ? <EventList events={events} now={now} withBackend /> : null}
-      <nav class="pager" aria-label="Pages of events">
-        {paged ? <a href="/status/events">Newest</a> : null}
-        {older !== null ? (
-          <a href={`/status/events?before=${older}`} rel="next">
-            Older →
-          </a>
-        ) : null}
-      </nav>
+      {paged || older !== null ? (
+        <nav class="pager" aria-label="Pages of events">
+          {paged ? <a href="/status/events">Newest</a> : null}
+          {older !== null ? (
+            <a href={`/status/events?before=${older}`} rel="next">
+              Older →
+            </a>
+          ) : null}
+        </nav>
+      ) : null}
     </Layout>
   )
 }

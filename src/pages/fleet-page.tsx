@@ -53,7 +53,7 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
   return (
     <Layout title="Fleet" section="fleet" signedIn={signedIn} refresh>
       <h1>Fleet</h1>
-      <p class="meta">
+      <p class="meta" id="summary">
         {view.publishedAt === null ? (
           'No snapshot yet: the first reconcile cycle has not run.'
         ) : (
@@ -62,7 +62,7 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
           </>
         )}
       </p>
-      <ul class="counts" id="counts" aria-label="Backends by status">
+      <ul class="counts" id="counts" role="list" aria-label="Backends by status">
         {statusCounts(view.backends).map(([status, count]) => (
           <li>
             <a href={`/?status=${status}`}>
@@ -94,12 +94,12 @@ export function FleetPage({ view, filter, page, now, signedIn, etag }: FleetPage
               : 'No backend matches this filter.'}
           </p>
         ) : (
-          <table class="cards">
+          <table class="cards" role="table">
             <caption class="sr-only">Backends</caption>
             <TableHead columns={FLEET_COLUMNS} />
             <tbody>
               {shown.items.map((row) => (
-                <tr data-backend={row.id} data-status={row.status}>
+                <tr role="row" data-backend={row.id} data-status={row.status}>
                   <Cell label="Backend" lead>
                     <a href={backendHref(row.id)}>{row.name}</a>
                     {row.error ? (

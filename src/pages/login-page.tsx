@@ -50,3 +50,21 @@ export function ErrorPage({ status, message }: { status: number; message: string
     </Layout>
   )
 }
+
+/** Loads `href` again from this site, so the browser sends the session cookie with it. */
+export function ReloadPage({ href }: { href: string }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta http-equiv="refresh" content={`0; url=${href}`} />
+        <title>Opening · runtimestate</title>
+      </head>
+      <body>
+        <p>
+          <a href={href}>Continue to runtimestate</a>
+        </p>
+      </body>
+    </html>
+  )
+}

@@ -47,7 +47,7 @@ export function ModelsPage(props: ModelsPageProps) {
       {props.models.length === 0 ? (
         <p>No model matches.</p>
       ) : (
-        <table class="cards">
+        <table class="cards" role="table">
           <caption class="sr-only">Models</caption>
           <TableHead
             columns={[
@@ -59,7 +59,7 @@ export function ModelsPage(props: ModelsPageProps) {
           />
           <tbody>
             {props.models.map((model) => (
-              <tr data-model={model.id}>
+              <tr role="row" data-model={model.id}>
                 <Cell label="Model" lead>
                   <code>{model.id}</code>
                 </Cell>
@@ -70,7 +70,7 @@ export function ModelsPage(props: ModelsPageProps) {
                   {contextLabel(model.contextLength)}
                 </Cell>
                 <Cell label="Served by">
-                  <ul class="served">
+                  <ul class="served" role="list">
                     {servingFirst(model.backends)
                       .slice(0, LISTED_BACKENDS)
                       .map((backend) => (

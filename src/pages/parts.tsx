@@ -2,7 +2,8 @@ import type { Child } from 'hono/jsx'
 
 /**
  * The pieces every page's tables and filters are made of. A cell carries its column's name, which
- * the phone layout shows beside the value when a row becomes a card.
+ * the phone layout shows beside the value when a row becomes a card; the roles keep the table a
+ * table for screen readers that drop its semantics once its display is changed.
  */
 
 export interface Column {
@@ -13,9 +14,9 @@ export interface Column {
 export function TableHead({ columns }: { columns: Column[] }) {
   return (
     <thead>
-      <tr>
+      <tr role="row">
         {columns.map((column) => (
-          <th scope="col" class={column.numeric ? 'num' : undefined}>
+          <th scope="col" role="columnheader" class={column.numeric ? 'num' : undefined}>
             {column.label}
           </th>
         ))}
@@ -27,7 +28,7 @@ export function TableHead({ columns }: { columns: Column[] }) {
 export function Cell(props: { label: string; numeric?: boolean; lead?: boolean; children?: Child }) {
   const classes = [props.numeric ? 'num' : '', props.lead ? 'lead' : ''].filter(Boolean).join(' ')
   return (
-    <td class={classes || undefined} data-label={props.label}>
+    <td role="cell" class={classes || undefined} data-label={props.label}>
       {props.children}
     </td>
   )

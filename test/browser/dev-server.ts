@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,8 +8,9 @@ import { type LocalDatabase, startLocalDatabase } from '../../scripts/local/data
 import { TEST_SETTINGS } from '../settings'
 
 /**
- * `npm run dev` as a newcomer runs it, with every setting given on its command line (so a
- * developer's `.dev.vars` changes nothing), its own KV folder, and the database it is given.
+ * `npm run dev` as a newcomer runs it, with every setting given on its command line, an empty
+ * `--env-file` (so wrangler reads no `.dev.vars` or `.env`, and the script writes none), its own KV
+ * folder, and the database it is given.
  */
 export interface DevServer {
   url: string
@@ -57,7 +58,10 @@ export async function startDevServer(settings: Record<string, string>, databaseU
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'runtimestate-browser-'))
   const port = await freePort()
   const vars = { ...TEST_SETTINGS, ...settings }
+  const envFile = path.join(scratch, 'empty.env')
+  writeFileSync(envFile, '')
   const args = ['run', 'dev', '--', '--ip', '127.0.0.1', '--persist-to', path.join(scratch, 'wrangler')]
+  args.push('--env-file', envFile)
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`)
   const env = { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, WRANGLER_SEND_METRICS: 'false' }
   const child: ChildProcess = spawn('npm', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
@@ -66,13 +70,23 @@ export async function startDevServer(settings: Record<string, string>, databaseU
   child.stderr!.on('data', (chunk) => (output += chunk))
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(-child.pid!, 'SIGTERM')
-      const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000)
-      await exited
-      clearTimeout(killer)
+  // The whole group (npm, the dev script, wrangler, workerd), even when npm itself is gone.
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal)
+    } catch {
+      // already gone
     }
+  }
+  // A test run stopped another way still takes the server down with it.
+  const onExit = () => signalGroup('SIGKILL')
+  process.once('exit', onExit)
+  const stop = async () => {
+    process.off('exit', onExit)
+    signalGroup('SIGTERM')
+    const killer = setTimeout(() => signalGroup('SIGKILL'), 15_000)
+    if (child.exitCode === null && child.signalCode === null) await exited
+    clearTimeout(killer)
     rmSync(scratch, { recursive: true, force: true })
   }
   const deadline = Date.now() + 150_000
@@ -86,5 +100,10 @@ export async function startDevServer(settings: Record<string, string>, databaseU
     await new Promise((r) => setTimeout(r, 500))
   }
   await stop()
-  throw new Error(`npm run dev did not answer ${url}/healthz:\n${output.slice(-4000)}`)
+  // Its output, without the lines that print tokens.
+  const shown = output
+    .split('\n')
+    .filter((line) => !/TOKEN|Bearer/i.test(line))
+    .join('\n')
+  throw new Error(`npm run dev did not answer ${url}/healthz:\n${shown.slice(-4000)}`)
 }

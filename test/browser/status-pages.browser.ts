@@ -257,6 +257,15 @@ describe('the fleet table, with JavaScript on', () => {
     await page.clock.fastForward('00:31')
     const row = page.locator('td[data-label=Backend] a', { hasText: 'late-arrival' })
     await expect.poll(() => row.count()).toBe(1)
+    // The summary and the counts above the table came with it, as /state has them now.
+    const state = (await (
+      await fetch(`${baseUrl}/state`, { headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` } })
+    ).json()) as { status: string }[]
+    expect(await page.locator('#summary').textContent()).toContain(`${state.length} backends`)
+    for (const status of ['healthy', 'down']) {
+      const count = page.locator(`#counts a[href="/?status=${status}"] strong`)
+      expect(await count.textContent()).toBe(String(state.filter((s) => s.status === status).length))
+    }
     expect(revalidations).toHaveLength(2)
     expect(page.url()).toBe(`${baseUrl}/`)
     await context.close()

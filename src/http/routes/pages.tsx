@@ -5,7 +5,8 @@ import { secureHeaders } from 'hono/secure-headers'
 import { DatabaseNotConfiguredError } from '../../db/client'
 import { databaseUnavailable } from '../../db/errors'
 import { eventsBefore, lastDayOfRollups } from '../../db/events'
-import { utf8 } from '../../kv/array-view'
+import { LRUCache } from 'lru-cache'
+import { type Bytes, utf8 } from '../../kv/array-view'
 import { gzip } from '../../kv/gzip'
 import { type SnapshotReader, SnapshotUnavailableError } from '../../kv/snapshot-reader'
 import { PAGE_ASSETS } from '../../pages/assets'
@@ -68,23 +69,33 @@ async function fleetOf(reader: SnapshotReader, meta: SnapshotMeta): Promise<Flee
 }
 
 /**
+ * Rendered pages, kept apart from the snapshot's values so that pages asked with many filters
+ * never push those out.
+ */
+const renderedPages = new LRUCache<string, Bytes>({ maxSize: 2 * 1024 * 1024, sizeCalculation: (b) => b.length || 1 })
+
+/** A new stylesheet or script is a new page, even for the same snapshot. */
+const ASSETS_VERSION = PAGE_ASSETS.map((asset) => asset.path.split('.').at(-2)).join('')
+
+/**
  * A page rendered from the fleet view, kept in the isolate under its ETag: the version, the URL,
- * whatever `suffix` says the page also depends on, and the encoding. A browser gets it gzipped,
- * compressed once per version rather than on every read.
+ * whatever `suffix` says the page also depends on, the assets and the encoding. A browser gets it
+ * gzipped, compressed once per version rather than on every read.
  */
 function fleetViewPage(c: Context<AppEnv>, suffix: string, render: (view: FleetView, etag: string) => Promise<string>) {
+  const signedIn = c.get('signedIn') === true ? '-s' : ''
   return snapshotRead(
     c,
     async (reader, meta, read) => {
-      const id = `page:${read.etag}`
-      let body = reader.keptBody(id)
+      let body = renderedPages.get(read.etag)
       if (!body) {
         const html = utf8(await render(await fleetOf(reader, meta), read.etag))
-        body = reader.keepBody(id, read.gzip ? await gzip(html) : html)
+        body = read.gzip ? await gzip(html) : html
+        renderedPages.set(read.etag, body)
       }
       return { body, gzip: read.gzip }
     },
-    { contentType: HTML, gzip: true, etagSuffix: `${suffix}${c.get('signedIn') === true ? '-s' : ''}` },
+    { contentType: HTML, gzip: true, etagSuffix: `${suffix}-${ASSETS_VERSION}${signedIn}` },
   )
 }
 
