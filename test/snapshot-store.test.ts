@@ -126,6 +126,18 @@ describe('SnapshotStore', () => {
     })
   })
 
+  it('republishes a version from before the status pages, whose meta names no fleet view', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
+    const first = await store.write({ backends: states(12) }, null, { now, heartbeatSeconds: 900 })
+    const { fleet, ...olderViews } = first.meta!.views
+    expect(fleet).toEqual(expect.any(String))
+    const older = { ...first.meta!, views: olderViews } as unknown as SnapshotMeta
+    const again = await store.write({ backends: states(12) }, older, { now: later(60), heartbeatSeconds: 900 })
+    expect(again.written).toBe(true)
+    expect(again.meta!.views.fleet).toEqual(expect.any(String))
+    expect(await env.KV.get(again.meta!.views.fleet!, 'json')).toMatchObject({ backends: expect.any(Array) })
+  })
+
   it('keeps the values of this version and the previous one, and sweeps older ones', async () => {
     const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
     const named: string[][] = []

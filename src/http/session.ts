@@ -26,15 +26,25 @@ function base64url(bytes: ArrayBuffer): string {
     .replace(/=+$/, '')
 }
 
-async function mac(expires: number, token: string, secretsKey: string | undefined): Promise<string> {
-  const tokenHash = await sha256Hex(token)
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secretsKey || tokenHash),
-    { name: 'HMAC', hash: 'SHA-256' },
+/**
+ * The sessions' own key, derived with HKDF from SECRETS_KEY (which also encrypts provider keys),
+ * or from the token's hash when there is no SECRETS_KEY. Derived on each use: a promise kept from
+ * another request is not one workerd lets this request wait on.
+ */
+async function sessionKey(material: string): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(material), 'HKDF', false, ['deriveKey'])
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode('runtimestate-session') },
+    base,
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
     false,
     ['sign'],
   )
+}
+
+async function mac(expires: number, token: string, secretsKey: string | undefined): Promise<string> {
+  const tokenHash = await sha256Hex(token)
+  const key = await sessionKey(secretsKey || tokenHash)
   const message = new TextEncoder().encode(`runtimestate-session|${expires}|${tokenHash}`)
   return base64url(await crypto.subtle.sign('HMAC', key, message))
 }

@@ -32,23 +32,39 @@ function freePort(): Promise<number> {
 
 /**
  * The browser run's own database, which the tests read too: a new one on the Postgres at
- * DATABASE_URL when there is one, else an embedded PGlite in memory, served on a local port.
+ * DATABASE_URL when there is one (dropped when the run ends), else an embedded PGlite in memory,
+ * served on a local port.
  */
 export async function startBrowserDatabase(): Promise<LocalDatabase> {
   const serverUrl = process.env.DATABASE_URL?.trim()
-  return startLocalDatabase({ databaseUrl: serverUrl ? await freshDatabase(serverUrl) : undefined })
+  if (!serverUrl) return startLocalDatabase({})
+  const database = await startLocalDatabase({ databaseUrl: await freshDatabase(serverUrl) })
+  return {
+    ...database,
+    stop: async () => {
+      await database.stop()
+      await onServer(serverUrl, `drop database if exists ${BROWSER_DATABASE} with (force)`)
+    },
+  }
+}
+
+async function onServer(serverUrl: string, ...statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    for (const statement of statements) await client.query(statement)
+  } finally {
+    await client.end()
+  }
 }
 
 /** A new, empty database on the server `serverUrl` names. */
 async function freshDatabase(serverUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(`drop database if exists ${BROWSER_DATABASE} with (force)`)
-    await client.query(`create database ${BROWSER_DATABASE}`)
-  } finally {
-    await client.end()
-  }
+  await onServer(
+    serverUrl,
+    `drop database if exists ${BROWSER_DATABASE} with (force)`,
+    `create database ${BROWSER_DATABASE}`,
+  )
   const url = new URL(serverUrl)
   url.pathname = `/${BROWSER_DATABASE}`
   return url.toString()
