@@ -357,5 +357,9 @@ describe('what the pages load', () => {
     const html = await (await call('/docs')).text()
     expect(html).toContain('<script src="/docs/assets/scalar-standalone.js"></script>')
     expect(html).not.toMatch(/src="(https?:)?\/\//)
+    // Without the copy in public/ (tests run no static assets), the script's path says how to get it.
+    const missing = await call('/docs/assets/scalar-standalone.js')
+    expect(missing.status).toBe(404)
+    expect(await missing.text()).toContain('npm run dev')
   })
 })

@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { openAPIRouteHandler } from 'hono-openapi'
 import { type AppEnv, requestContext } from './context'
 import { corsFromSettings } from './cors'
-import { docsPage } from './docs'
+import { DOCS_SCRIPT_PATH, docsPage, docsScriptMissing } from './docs'
 import { ApiError, onError } from './errors'
 import { MAX_BODY_BYTES } from './input'
 import { allowedMethods } from './method-not-allowed'
@@ -60,6 +60,7 @@ export const app = new Hono<AppEnv>()
     openAPIRouteHandler(api, { documentation: OPENAPI_DOCUMENTATION, defaultValidationErrorResponse: false }),
   )
   .get('/docs', docsPage)
+  .get(DOCS_SCRIPT_PATH, docsScriptMissing)
   .use(requestContext)
   .use(corsFromSettings)
   // Every body is bounded before anything reads it; only admin routes take one.

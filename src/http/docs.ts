@@ -1,4 +1,5 @@
 import { Scalar } from '@scalar/hono-api-reference'
+import { ApiError } from './errors'
 
 /** The API reference UI's script, served by Workers static assets from `public/` (see scripts/docs-assets.ts). */
 export const DOCS_SCRIPT_PATH = '/docs/assets/scalar-standalone.js'
@@ -15,3 +16,15 @@ export const docsPage = Scalar({
   mcp: { disabled: true },
   showDeveloperTools: 'never',
 })
+
+/**
+ * Reached only when static assets do not have the script (they answer before the Worker when they
+ * do): the Worker was started without the copy `npm run dev` and `npm run deploy` make.
+ */
+export function docsScriptMissing(): never {
+  throw new ApiError(
+    404,
+    'docs_script_missing',
+    `${DOCS_SCRIPT_PATH} is not in public/: start with npm run dev, deploy with npm run deploy, or run npx tsx scripts/docs-assets.ts`,
+  )
+}

@@ -113,6 +113,16 @@ export async function backendState(reader: SnapshotReader, meta: SnapshotMeta, i
   return element(await reader.view(meta.shards[place.shard]!.key), place.offset)
 }
 
+/** One backend's state, parsed: for a page or an answer that adds to it; null when it is not in this version. */
+export async function parsedBackendState(
+  reader: SnapshotReader,
+  meta: SnapshotMeta,
+  id: string,
+): Promise<BackendRuntimeState | null> {
+  const bytes = meta.shards.length > 0 ? await backendState(reader, meta, id) : null
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as BackendRuntimeState) : null
+}
+
 /** Backends at positions [from, from + limit): the shards they span, read one after another. */
 export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from: number, limit: number) {
   const parts: Bytes[] = []

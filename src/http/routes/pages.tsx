@@ -2,10 +2,10 @@ import { type Context, Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { etag } from 'hono/etag'
 import { secureHeaders } from 'hono/secure-headers'
+import { LRUCache } from 'lru-cache'
 import { DatabaseNotConfiguredError } from '../../db/client'
 import { databaseUnavailable } from '../../db/errors'
 import { eventsBefore, lastDayOfRollups } from '../../db/events'
-import { LRUCache } from 'lru-cache'
 import { type Bytes, utf8 } from '../../kv/array-view'
 import { gzip } from '../../kv/gzip'
 import { type SnapshotReader, SnapshotUnavailableError } from '../../kv/snapshot-reader'
@@ -19,14 +19,14 @@ import { renderPage } from '../../pages/layout'
 import { pageOf } from '../../pages/pager'
 import { LoginPage } from '../../pages/login-page'
 import { ModelsPage } from '../../pages/models-page'
-import type { BackendRuntimeState, SnapshotMeta } from '../../published/types'
+import type { SnapshotMeta } from '../../published/types'
 import { CAPABILITIES, type Capability, type FleetView, capabilitiesOf } from '../../views/fleet'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
-import { MAX_API_KEY_CHARS } from '../input'
+import { MAX_API_KEY_CHARS, wholeNumber } from '../input'
 import { logDatabaseUnavailable } from '../log'
 import { asPage, requirePageReader, safeNext, signIn, signOut } from '../page-auth'
-import { backendState } from '../snapshot-bodies'
+import { parsedBackendState } from '../snapshot-bodies'
 import { snapshotRead, snapshotReader } from '../snapshot-read'
 
 /**
@@ -116,11 +116,13 @@ async function backendHistory(c: Context<AppEnv>, id: string) {
   }
 }
 
+/** A page or cursor number from the query: absent, or a whole number ≥ 1 (else a 400 naming it). */
 function positiveInteger(value: string | undefined, field: string): number | undefined {
-  if (value === undefined || value === '') return undefined
-  if (!/^[1-9]\d{0,15}$/.test(value))
-    throw new ApiError(400, `invalid_${field}`, `${field} must be a whole number ≥ 1`, field)
-  return Number(value)
+  const parsed = wholeNumber(field, { min: 1 })
+    .optional()
+    .safeParse(value === '' ? undefined : value)
+  if (!parsed.success) throw new ApiError(400, `invalid_${field}`, parsed.error.issues[0]!.message, field)
+  return parsed.data
 }
 
 function fleetPage(c: Context<AppEnv>) {
@@ -180,9 +182,8 @@ export const pageRoutes = new Hono<AppEnv>()
     const id = c.req.param('backendId')
     const reader = snapshotReader(c)
     const meta = await reader.meta()
-    const bytes = meta && meta.shards.length > 0 ? await backendState(reader, meta, id) : null
-    if (!bytes) throw new ApiError(404, 'backend_not_found', `No backend ${id} in the published snapshot.`, 'backendId')
-    const state = JSON.parse(new TextDecoder().decode(bytes)) as BackendRuntimeState
+    const state = meta && (await parsedBackendState(reader, meta, id))
+    if (!state) throw new ApiError(404, 'backend_not_found', `No backend ${id} in the published snapshot.`, 'backendId')
     const history = await backendHistory(c, id)
     const page = <BackendPage state={state} history={history} now={new Date()} signedIn={c.get('signedIn') === true} />
     return c.html(await renderPage(page), 200, { 'Cache-Control': 'private, no-cache' })

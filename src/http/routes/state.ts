@@ -10,7 +10,7 @@ import { ApiError } from '../errors'
 import { doc } from '../openapi'
 import { type PageRequest, nextPageLink, pageRequest } from '../page-cursor'
 import { backendStateSchema, rollupSchema } from '../schemas'
-import { backendState, fullState, statePage } from '../snapshot-bodies'
+import { backendState, fullState, parsedBackendState, statePage } from '../snapshot-bodies'
 import { snapshotRead, snapshotReader } from '../snapshot-read'
 
 const notModified = { description: 'unchanged since the ETag sent in If-None-Match' }
@@ -78,8 +78,8 @@ export const stateRoutes = new Hono<AppEnv>()
       // The series moves every cycle and lives in Postgres: no ETag, read each time.
       const reader = snapshotReader(c)
       const meta = await reader.meta()
-      if (!meta) throw new ApiError(404, 'backend_not_found', `no state for backend ${id}`, 'backendId')
-      const state = JSON.parse(new TextDecoder().decode(await stateOf(reader, meta))) as BackendRuntimeState
+      const state = meta && (await parsedBackendState(reader, meta, id))
+      if (!state) throw new ApiError(404, 'backend_not_found', `no state for backend ${id}`, 'backendId')
       const rollups = await lastDayOfRollups(c.get('db')(), id)
       return c.json({ ...state, history: rollups.map(hourlyPoint) }, 200, { 'Cache-Control': 'no-store' })
     },
