@@ -29,6 +29,22 @@ export default defineConfig({
           NEON_WS_PROXY: inject('wsProxy'),
           FAKE_PROVIDERS_URL: inject('fakeProvidersUrl'),
         },
+        // Miniflare's real queues for the fanned-out cycle. Test helpers leave PROBE_QUEUE out unless
+        // a test fans out; PARKED_QUEUE has no consumer, so what a test plans onto it waits there
+        // while the test delivers it by hand.
+        queueProducers: {
+          PROBE_QUEUE: 'runtimestate-probes',
+          PARKED_QUEUE: 'runtimestate-parked',
+        },
+        queueConsumers: {
+          'runtimestate-probes': {
+            maxBatchSize: 1,
+            maxBatchTimeout: 0,
+            maxRetries: 1,
+            deadLetterQueue: 'runtimestate-probes-dlq',
+          },
+          'runtimestate-probes-dlq': { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 0 },
+        },
       },
     })),
   ],

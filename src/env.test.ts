@@ -19,10 +19,19 @@ describe('parseSettings', () => {
       MAX_RESPONSE_BYTES: 8 * 1024 * 1024,
       MAX_MODELS_PER_BACKEND: 5_000,
       STATEMENT_TIMEOUT_MS: 15_000,
+      CYCLE_BUDGET_MS: 600_000,
+      SUBREQUEST_BUDGET: 1_000,
+      KV_OPS_BUDGET: 1_000,
+      SHARD_SIZE: 50,
       AUTO_DISCOVER: true,
       GROUPS: false,
       CORS_ORIGINS: [],
     })
+  })
+
+  it('refuses a KV budget past the platform limit, and a cycle budget past the 15-minute wall time', () => {
+    expect(() => parseSettings(env({ KV_OPS_BUDGET: '1001' }))).toThrow(/invalid setting KV_OPS_BUDGET/)
+    expect(() => parseSettings(env({ CYCLE_BUDGET_MS: String(15 * 60_000) }))).toThrow(/invalid setting CYCLE_BUDGET_MS/)
   })
 
   it('never lets probing use more than the 6 connections Workers allow', () => {

@@ -26,6 +26,12 @@ export interface Env {
   CORS_ORIGINS?: string
   SECRETS_KEY?: string
   TENANT_ID?: string
+  CYCLE_BUDGET_MS?: string
+  SUBREQUEST_BUDGET?: string
+  KV_OPS_BUDGET?: string
+  SHARD_SIZE?: string
+  /** Set in production for fleets past one invocation: the cycle fans out over this queue. */
+  PROBE_QUEUE?: Queue
   [name: string]: unknown
 }
 
@@ -72,6 +78,14 @@ const settingsSchema = z.object({
   MAX_MODELS_PER_BACKEND: positiveInt(5_000),
   /** Postgres statement_timeout for every query this Worker runs. */
   STATEMENT_TIMEOUT_MS: positiveInt(15_000),
+  /** Past this, no new probe starts and the cycle publishes what it has (a cron may run 15 minutes). */
+  CYCLE_BUDGET_MS: positiveInt(600_000, 14 * 60_000),
+  /** Subrequests one invocation plans within (the paid plan's default limit is 10 000). */
+  SUBREQUEST_BUDGET: positiveInt(1_000, 10_000),
+  /** KV operations one invocation plans within (the platform's limit is 1 000). */
+  KV_OPS_BUDGET: positiveInt(1_000, 1_000),
+  /** Backends per queue message when the cycle fans out. */
+  SHARD_SIZE: positiveInt(50, 1_000),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */
@@ -102,6 +116,7 @@ export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([
   'READ_TOKEN',
   'SECRETS_KEY',
   'TENANT_ID',
+  'PROBE_QUEUE',
 ])
 
 export type Settings = z.infer<typeof settingsSchema>

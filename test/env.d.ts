@@ -7,6 +7,7 @@ declare global {
     }
     interface Env extends WorkerEnv {
       FAKE_PROVIDERS_URL: string
+      PARKED_QUEUE: Queue
     }
   }
 }

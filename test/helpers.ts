@@ -61,6 +61,15 @@ export async function fakeMaxInFlight(): Promise<number> {
   return ((await (await fetch(`${env.FAKE_PROVIDERS_URL}/__stats`)).json()) as { maxInFlight: number }).maxInFlight
 }
 
+/** Waits until `condition` holds, polling; throws naming `what` when it does not within the deadline. */
+export async function until(condition: () => Promise<boolean>, what: string, deadlineMs = 5_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await scheduler.wait(50)
+  }
+}
+
 /** Runs `fn` with the Worker's own database module, closing the pool afterwards. */
 export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
   const handle = openDatabase(env)
@@ -75,8 +84,8 @@ export async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) 
 export async function resetAll(): Promise<void> {
   await withDb((db) =>
     db.execute(sql`truncate backends, declared_models, groups, group_backends, group_models,
-      provider_configs, capability_overrides, reconcile_runs, reconcile_lease, backend_health, fleet_events
-      restart identity cascade;
+      provider_configs, capability_overrides, reconcile_runs, reconcile_lease, backend_health, fleet_events,
+      cycle_observations restart identity cascade;
       update fleet_events_pruned set through = 0`),
   )
   let cursor: string | undefined
@@ -88,11 +97,17 @@ export async function resetAll(): Promise<void> {
   await fetch(`${env.FAKE_PROVIDERS_URL}/__reset`, { method: 'POST' })
 }
 
+/**
+ * The test Worker's bindings without its queues: a cycle in one invocation, the default. A test
+ * that fans out passes PROBE_QUEUE back in.
+ */
+export const SINGLE_INVOCATION_ENV = { ...env, PROBE_QUEUE: undefined, PARKED_QUEUE: undefined } as Env
+
 /** One cron invocation of the Worker, as production runs it. */
 export async function runScheduled(overrides: Partial<Env> = {}): Promise<void> {
   const controller = createScheduledController({ cron: '*/5 * * * *', scheduledTime: new Date() })
   const ctx = createExecutionContext()
-  await worker.scheduled(controller, { ...env, ...overrides } as Env, ctx)
+  await worker.scheduled(controller, { ...SINGLE_INVOCATION_ENV, ...overrides } as Env, ctx)
   await waitOnExecutionContext(ctx)
 }
 
@@ -205,7 +220,7 @@ export function spyingKv() {
 export async function cycleWith(
   options: { kv?: KVNamespace; env?: Partial<Env>; now?: () => Date } = {},
 ): Promise<RunSummary> {
-  const cycleEnv = { ...env, ...options.env } as Env
+  const cycleEnv = { ...SINGLE_INVOCATION_ENV, ...options.env } as Env
   let handle: DatabaseHandle | undefined
   try {
     return await runBackendCycle({

@@ -1,10 +1,8 @@
-import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { capabilityOverrides, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/published/types'
 import type { ProviderEntry } from '../src/views/providers'
 import {
-  ADMIN,
   FAKE_HOST,
   READER,
   adminJson,
@@ -132,22 +130,6 @@ describe('GET /models and GET /v1/models', () => {
     const bad = await call('/v1/models?limit=x', { headers: READER })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ error: { message: 'invalid limit', type: 'invalid_request_error' } })
-  })
-})
-
-describe('DELETE /cache', () => {
-  it("clears every cached list and only those, or one backend's", async () => {
-    const a = await createBackend('a', 'openai', `${fake('openai', 'ok', 'cc1')}/v1`)
-    const b = await createBackend('b', 'openai', `${fake('openai', 'ok', 'cc2')}/v1`)
-    await adminJson('POST', '/providers/openai/configure', { hosts: [FAKE_HOST], apiKey: 'sk-test-cache-0000' })
-    await runScheduled()
-    expect(await adminJson('DELETE', `/cache/${a}`).then((r) => r.json())).toEqual({ invalidated: a })
-    expect(await env.KV.get(`prov:${a}`)).toBeNull()
-    expect(await adminJson('DELETE', '/cache').then((r) => r.json())).toEqual({ cleared: 1 })
-    expect(await env.KV.get(`prov:${b}`)).toBeNull()
-    expect(await env.KV.get('snapshot:meta')).not.toBeNull()
-    expect((await call('/cache', { method: 'DELETE', headers: READER })).status).toBe(403)
-    expect((await call('/cache', { method: 'DELETE', headers: ADMIN })).status).toBe(200)
   })
 })
 

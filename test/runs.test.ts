@@ -17,6 +17,7 @@ import {
   readState,
   resetAll,
   runScheduled,
+  until,
   withDb,
 } from './helpers'
 
@@ -69,14 +70,6 @@ async function refuseWrites(table: string, event: 'insert or update' | 'delete')
       await db.execute(sql.raw(`drop trigger if exists test_refuse_write on ${table}`))
       await db.execute(sql`drop function if exists test_refuse_write()`)
     })
-}
-
-async function until(condition: () => Promise<boolean>, what: string, deadlineMs = 5_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await scheduler.wait(50)
-  }
 }
 
 beforeEach(resetAll)
@@ -178,8 +171,9 @@ describe('the cycle lease', () => {
     expect(summary.error).toMatch(/^lost the cycle lease: .*published nothing/)
     expect(await env.KV.get('snapshot:meta')).toBeNull()
     expect(await withDb((db) => db.select().from(backendHealth))).toEqual([])
-    const run = await runRow(loser)
-    expect(run).toMatchObject({ outcome: 'abandoned', error: summary.error })
+    // Its run record is fenced too: the run that took the lease over records it (as abandoned).
+    expect(summary.error).toMatch(/another cycle took the lease over before this one was recorded/)
+    expect(await runRow(loser)).toMatchObject({ outcome: 'running', error: null })
     // The later run's lease is untouched.
     expect(await leaseRow()).toMatchObject({ runId: 'later-run' })
     expect((await leaseRow())!.expiresAt.getTime()).toBeGreaterThan(Date.now())

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { BackendRecord, BackendStatus } from '../published/types'
 import type { Database } from './client'
+import { holdsLease } from './runs'
 import {
   backendHealth,
   backendRollups,
@@ -68,6 +69,8 @@ export interface HealthRecord {
   consecutiveFailures: number
   consecutiveSuccesses: number
   lastSuccessAt: string | null
+  /** When it was last probed: the cycle asks the backends checked longest ago first. */
+  checkedAt: string | null
   retryAfterUntil: string | null
   /** The facts of the models of its last good listing. */
   models: ModelFactsMap
@@ -103,10 +106,18 @@ const iso = (value: unknown) => new Date(String(value)).toISOString()
 /**
  * Loads the whole declared state in one statement (one database round trip): each table is
  * aggregated to JSON in a scalar subquery. Backends come newest first, as the seed lists them.
+ * With `only`, just those backends, their health and their group memberships, and no windows: what
+ * one shard of a fanned-out cycle needs to probe them.
  */
-export async function loadDeclaredState(db: Database, options: { now: Date }): Promise<DeclaredState> {
-  const agg = (table: unknown, order: ReturnType<typeof sql>) =>
-    sql`(select coalesce(json_agg(t ${order}), '[]'::json) from ${table} t)`
+export async function loadDeclaredState(
+  db: Database,
+  options: { now: Date; only?: readonly string[] },
+): Promise<DeclaredState> {
+  const only = options.only ? JSON.stringify(options.only) : null
+  const inShard = (column: string) =>
+    only === null ? sql`` : sql`where t.${sql.identifier(column)} in (select jsonb_array_elements_text(${only}::jsonb))`
+  const agg = (table: unknown, order: ReturnType<typeof sql>, column?: string) =>
+    sql`(select coalesce(json_agg(t ${order}), '[]'::json) from ${table} t ${column ? inShard(column) : sql``})`
   const now = options.now.toISOString()
   // Windows are whole clock hours: a rollup counts when its hour starts after now − window.
   const since = (interval: string) => sql`r.hour > ${now}::timestamptz - ${interval}::interval`
@@ -128,15 +139,15 @@ export async function loadDeclaredState(db: Database, options: { now: Date }): P
   const result = await db.execute<
     Record<Exclude<keyof DeclaredState, 'healthByBackend' | 'windowsByBackend'> | 'health' | 'windows', Row[]>
   >(sql`select
-    ${agg(backends, sql`order by t.created_at desc, t.id desc`)} as "backends",
+    ${agg(backends, sql`order by t.created_at desc, t.id desc`, 'id')} as "backends",
     ${agg(declaredModels, sql`order by t.created_at, t.id`)} as "models",
     ${agg(groups, sql`order by t.created_at, t.id`)} as "groups",
-    ${agg(groupBackends, sql`order by t.assigned_at desc`)} as "groupBackends",
+    ${agg(groupBackends, sql`order by t.assigned_at desc`, 'backend_id')} as "groupBackends",
     ${agg(groupModels, sql`order by t.created_at desc`)} as "groupModels",
     ${agg(providerConfigs, sql`order by t.scope`)} as "providerConfigs",
     ${agg(capabilityOverrides, sql`order by t.provider, t.model`)} as "overrides",
-    ${agg(backendHealth, sql`order by t.backend_id`)} as "health",
-    ${windows} as "windows"`)
+    ${agg(backendHealth, sql`order by t.backend_id`, 'backend_id')} as "health",
+    ${only === null ? windows : sql`'[]'::json`} as "windows"`)
   const row = result.rows[0]
   if (!row) throw new Error('declared state query returned no row')
   return {
@@ -179,6 +190,7 @@ export async function loadDeclaredState(db: Database, options: { now: Date }): P
           consecutiveFailures: Number(r.consecutive_failures),
           consecutiveSuccesses: Number(r.consecutive_successes),
           lastSuccessAt: r.last_success_at === null ? null : iso(r.last_success_at),
+          checkedAt: r.checked_at === null || r.checked_at === undefined ? null : iso(r.checked_at),
           retryAfterUntil: r.retry_after_until === null ? null : iso(r.retry_after_until),
           models: (r.model_facts as ModelFactsMap | null) ?? {},
         },
@@ -209,6 +221,7 @@ export async function loadDeclaredState(db: Database, options: { now: Date }): P
  */
 export async function writeBackContextLengths(
   db: Database,
+  runId: string,
   learned: { id: string; contextLength: number }[],
 ): Promise<void> {
   if (learned.length === 0) return
@@ -218,5 +231,5 @@ export async function writeBackContextLengths(
   )
   await db.execute(sql`update ${declaredModels} set context_length = v.ctx, updated_at = now()
     from (values ${values}) as v(id, ctx)
-    where ${declaredModels.id} = v.id and ${declaredModels.contextLength} = 0`)
+    where ${declaredModels.id} = v.id and ${declaredModels.contextLength} = 0 and ${holdsLease(runId)}`)
 }

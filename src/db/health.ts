@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { ModelFactsMap } from './declared'
-import { backendHealth, backendRollups, backends, fleetEvents, fleetEventsPruned } from './schema'
+import { holdsLease } from './runs'
+import { backendHealth, backendRollups, backends, cycleObservations, fleetEvents, fleetEventsPruned } from './schema'
 
 /** One backend's record for the next cycle, and what this cycle adds to its rollup. */
 export interface HealthSave {
@@ -27,6 +28,8 @@ export interface EventSave {
 }
 
 export interface CycleSave {
+  /** The run saving it: nothing is written once another run holds the lease. */
+  runId: string
   at: string
   /** The clock hour this cycle's probes count in. */
   hour: string
@@ -41,10 +44,11 @@ export interface CycleSave {
 /**
  * Everything a cycle records, in one statement (one round trip, one transaction): each backend's
  * health (its model facts only when they changed), its hourly rollup, the events, the removal of deleted
- * backends' records, and the pruning of rollups older than 8 days and events past retention. The
- * statement's parts see the same snapshot of the database.
+ * backends' records, and the pruning of rollups older than 8 days, events past retention and a fanned-out
+ * run's observations. The statement's parts see the same snapshot of the database, and write
+ * nothing unless the run still holds the lease. Returns whether it was written.
  */
-export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
+export async function saveCycle(db: Database, save: CycleSave): Promise<boolean> {
   const health = JSON.stringify(
     save.health.map((h) => ({
       backend_id: h.backendId,
@@ -70,14 +74,15 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
       ord,
     })),
   )
-  await db.execute(sql`with
+  const result = await db.execute(sql`with
+    fence as (select 1 where ${holdsLease(save.runId)}),
     input as (
       select x.* from jsonb_to_recordset(${health}::jsonb) as x(
         backend_id text, name text, status text, failures integer, successes integer,
         last_success timestamptz, checked timestamptz, retry_after timestamptz, facts jsonb,
         probed boolean, good boolean, bucket integer)
       -- A backend deleted while the cycle ran is recorded by the next cycle as removed.
-      where exists (select 1 from ${backends} b where b.id = x.backend_id)
+      where exists (select 1 from ${backends} b where b.id = x.backend_id) and exists (select 1 from fence)
     ),
     saved_health as (
       insert into ${backendHealth} (backend_id, name, status, consecutive_failures, consecutive_successes,
@@ -104,20 +109,31 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<void> {
       insert into ${fleetEvents} (at, backend_id, backend_name, kind, data)
       select ${save.at}::timestamptz, e.backend_id, e.backend_name, e.kind, e.data
       from jsonb_to_recordset(${events}::jsonb) as e(backend_id text, backend_name text, kind text, data jsonb, ord integer)
+      where exists (select 1 from fence)
       order by e.ord
     ),
     removed as (
       delete from ${backendHealth} h
       where h.backend_id in (select jsonb_array_elements_text(${JSON.stringify(save.removed)}::jsonb))
-        and not exists (select 1 from ${backends} b where b.id = h.backend_id)
+        and not exists (select 1 from ${backends} b where b.id = h.backend_id) and exists (select 1 from fence)
     ),
     pruned_rollups as (
       delete from ${backendRollups} where hour < ${save.hour}::timestamptz - '8 days'::interval
+        and exists (select 1 from fence)
+    ),
+    pruned_observations as (
+      delete from ${cycleObservations}
+      where (run_id = ${save.runId} or at < ${save.at}::timestamptz - '1 day'::interval) and exists (select 1 from fence)
     ),
     pruned_events as (
       delete from ${fleetEvents} where at < ${save.at}::timestamptz - make_interval(days => ${save.eventRetentionDays})
+        and exists (select 1 from fence)
       returning seq
+    ),
+    pruned_through as (
+      update ${fleetEventsPruned} set through = greatest(through, (select max(seq) from pruned_events))
+      where id = 1 and exists (select 1 from pruned_events)
     )
-    update ${fleetEventsPruned} set through = greatest(through, (select max(seq) from pruned_events))
-    where id = 1 and exists (select 1 from pruned_events)`)
+    select 1 from fence`)
+  return result.rows.length === 1
 }

@@ -176,6 +176,21 @@ export const fleetEventsPruned = pgTable('fleet_events_pruned', {
   through: bigint('through', { mode: 'number' }).notNull().default(0),
 })
 
+/**
+ * What one invocation of a fanned-out cycle observed of one backend, kept until the cycle publishes.
+ * Keyed by (run, backend): a redelivered shard writes nothing a second time.
+ */
+export const cycleObservations = pgTable(
+  'cycle_observations',
+  {
+    runId: varchar('run_id', { length: 64 }).notNull(),
+    backendId: varchar('backend_id', { length: 255 }).notNull(),
+    observation: jsonb('observation').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.backendId] }), index('cycle_observations_at_idx').on(t.at)],
+)
+
 /** One row per reconcile cycle that ran (or was refused the lease and did not). */
 export const reconcileRuns = pgTable(
   'reconcile_runs',
@@ -191,6 +206,16 @@ export const reconcileRuns = pgTable(
     backendsHealthy: integer('backends_healthy').notNull().default(0),
     backendsFailed: integer('backends_failed').notNull().default(0),
     snapshotWritten: boolean('snapshot_written').notNull().default(false),
+    /** Backends not checked: past the cycle's time or an invocation's budgets, or a shard that never came in. */
+    deferred: integer('deferred').notNull().default(0),
+    /** The most subrequests and KV operations any one of the run's invocations used. */
+    maxSubrequests: integer('max_subrequests').notNull().default(0),
+    maxKvOps: integer('max_kv_ops').notNull().default(0),
+    /** A fanned-out run: how many backends its shards carry, and when it publishes whatever came in. */
+    planned: integer('planned'),
+    deadline: timestamp('deadline', { withTimezone: true }),
+    /** Set by the one invocation that publishes a fanned-out run. */
+    publishedBy: varchar('published_by', { length: 64 }),
   },
   (t) => [index('reconcile_runs_started_idx').on(t.startedAt)],
 )

@@ -1,8 +1,9 @@
 import type { HealthRecord, ModelFactsMap } from '../db/declared'
-import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
+import type { BackendRecord, BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
 import { capabilityMask } from '../views/providers'
 import type { ObservedBackend } from './fleet-events'
 import type { HealthMemory, ProbeEvent } from './health-machine'
+import { type DeferReason, deferralWarning, isDeferralWarning } from './observation'
 
 /**
  * One backend's probe result settled against its history: the status the state machine gives it,
@@ -95,6 +96,51 @@ export function settle(input: SettleInput): Settled {
       listed,
       models: facts,
     },
+  }
+}
+
+/**
+ * A backend not checked this cycle: its last published state (or, when KV cannot give it back,
+ * what Postgres remembers), its models marked stale, a warning saying why, and the windows as they
+ * stand. A backend never checked and never published has nothing to keep: undefined.
+ */
+export function deferredState(input: {
+  backend: BackendRecord
+  published: BackendRuntimeState | undefined
+  previous: HealthRecord | undefined
+  windows: Windows
+  reason: DeferReason
+}): BackendRuntimeState | undefined {
+  const { backend, published, previous, windows } = input
+  const warnings = [...(published?.warnings ?? []).filter((w) => !isDeferralWarning(w)), deferralWarning(input.reason)]
+  if (published) {
+    return {
+      ...published,
+      id: backend.id,
+      name: backend.name,
+      backend,
+      pulledModels: published.pulledModels.map((m) => ({ ...m, stale: true })),
+      warnings,
+      uptime: windows.uptime,
+      latency24h: windows.latency24h,
+    }
+  }
+  if (!previous?.status || !previous.checkedAt) return undefined
+  return {
+    id: backend.id,
+    name: backend.name,
+    models: [],
+    pulledModels: [],
+    backend,
+    status: previous.status,
+    warnings,
+    checkedAt: previous.checkedAt,
+    lastSuccessAt: previous.lastSuccessAt,
+    consecutiveFailures: previous.consecutiveFailures,
+    latencyMs: 0,
+    uptime: windows.uptime,
+    latency24h: windows.latency24h,
+    ...(previous.retryAfterUntil ? { retryAfterUntil: previous.retryAfterUntil } : {}),
   }
 }
 

@@ -1,5 +1,5 @@
 import { listDefaults, memoryDetailCache } from '../providers/testing'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
 import { adapters } from '../providers'
 import type { BackendRecord } from '../published/types'
@@ -59,15 +59,23 @@ function deps(kv: KVNamespace, extra: Partial<ProbeDeps> = {}): ProbeDeps {
 }
 
 describe('probeBackend and the model-list cache', () => {
-  it('keeps a successful listing when the cache cannot be written: a warning, no KV write counted', async () => {
+  it('keeps a successful listing when the cache cannot be written: a logged warning, no KV write counted', async () => {
     const { kv, values } = memoryKv(new Error('KV put() limit exceeded for the day.'))
-    const result = await probeBackend(BACKEND, 'openrouter', adapters.openrouter, CREDENTIAL, deps(kv))
+    const logged: string[] = []
+    const warn = vi.spyOn(console, 'warn').mockImplementation((line: unknown) => void logged.push(String(line)))
+    const result = await probeBackend(BACKEND, 'openrouter', adapters.openrouter, CREDENTIAL, deps(kv)).finally(() =>
+      warn.mockRestore(),
+    )
     expect(result.cacheHit).toBe(false)
     expect(result.kvWrites).toBe(0)
     expect(result.outcome.ok).toBe(true)
     if (!result.outcome.ok) return
     expect(result.outcome.models.map((m) => m.name)).toEqual(['a/chat', 'e/embed'])
-    expect(result.outcome.warnings).toEqual(['model list cache not written: KV put() limit exceeded for the day.'])
+    // The backend's own warnings stay empty: a cache that could not be written does not degrade it.
+    expect(result.outcome.warnings).toEqual([])
+    expect(logged.map((l) => JSON.parse(l))).toEqual([
+      { msg: 'model list cache not written', backendId: BACKEND.id, error: 'KV put() limit exceeded for the day.' },
+    ])
     expect(values.size).toBe(0)
   })
 

@@ -96,8 +96,9 @@ export async function probeBackend(
       const warnings = [...listed.warnings]
       let kvWrites = 0
       if (fingerprint) {
-        // The listing succeeded: a cache that cannot be written (KV over its daily write limit,
-        // say) is a warning on the backend, not a reason to call it down.
+        // The listing succeeded: a cache that cannot be written (KV over its daily write limit, or
+        // the invocation's KV budget spent) only means the next cycle lists again. Logged, and the
+        // backend's status is what its listing says.
         try {
           await deps.cache.put(backend.id, {
             fingerprint,
@@ -107,8 +108,12 @@ export async function probeBackend(
           })
           kvWrites = 1
         } catch (error) {
-          warnings.push(
-            redact(`model list cache not written: ${error instanceof Error ? error.message : String(error)}`),
+          console.warn(
+            JSON.stringify({
+              msg: 'model list cache not written',
+              backendId: backend.id,
+              error: redact(error instanceof Error ? error.message : String(error)),
+            }),
           )
         }
       }

@@ -1,11 +1,12 @@
 import type { HealthRecord, ModelFactsMap, WindowSums } from '../db/declared'
 import type { CycleSave, HealthSave } from '../db/health'
-import type { BackendRuntimeState } from '../published/types'
+import type { BackendRecord, BackendRuntimeState } from '../published/types'
 import { capabilityNames } from '../views/providers'
 import { fleetEvents } from './fleet-events'
 import { NEVER_PROBED, type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
-import { type ListedModel, type ProbedState, type Windows, servesLastGood, settle } from './health'
+import { type ProbedState, type Windows, deferredState, servesLastGood, settle } from './health'
 import type { ProbeOutcome } from './merge'
+import type { DeferReason } from './observation'
 import { LATENCY_BUCKETS_MS, emptyHistogram, hourOf, latencyBucket, percentileMs, uptimeRatio } from './windows'
 
 /** One backend's probe this cycle, merged (mergeBackend), or not asked because of a Retry-After. */
@@ -16,18 +17,26 @@ export interface Probed {
   deferredUntil: string | null
 }
 
+/** A backend this cycle did not check: it keeps what it was last published with. */
+export interface Deferred {
+  backend: BackendRecord
+  reason: DeferReason
+}
+
 export interface SettleFleetInput {
+  runId: string
   probes: Probed[]
+  deferred: Deferred[]
   healthByBackend: ReadonlyMap<string, HealthRecord>
   windowsByBackend: ReadonlyMap<string, WindowSums>
   thresholds: Thresholds
   now: Date
   eventRetentionDays: number
   /**
-   * The model lists these backends were last published with (their last good lists, fresh or already
-   * stale): asked only for backends that serve theirs this cycle.
+   * What these backends were last published with: asked only for deferred backends and those that
+   * serve their last good models this cycle.
    */
-  loadLastGood: (ids: string[]) => Promise<Map<string, ListedModel[]>>
+  loadPublished: (ids: string[]) => Promise<Map<string, BackendRuntimeState>>
 }
 
 /**
@@ -47,7 +56,10 @@ export async function settleFleet(
     const previous = input.healthByBackend.get(p.probed.id)
     return previous && Object.keys(previous.models).length > 0 && servesLastGood(memories[i]!.status!, events[i]!)
   })
-  const lastGood = await input.loadLastGood(needsLastGood.map((p) => p.probed.id))
+  const published = await input.loadPublished([
+    ...needsLastGood.map((p) => p.probed.id),
+    ...input.deferred.map((d) => d.backend.id),
+  ])
 
   const backends: BackendRuntimeState[] = []
   const health: HealthSave[] = []
@@ -66,7 +78,7 @@ export async function settleFleet(
       event,
       previous,
       memory,
-      lastGood: lastGood.get(id),
+      lastGood: published.get(id)?.pulledModels.map(({ firstSeenAt: _f, observedAt: _o, stale: _s, ...m }) => m),
       windows: windowsOf(input.windowsByBackend.get(id), asked ? { good, bucket } : undefined),
       retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
     })
@@ -85,16 +97,31 @@ export async function settleFleet(
       ...(asked ? { rollup: { good, latencyBucket: bucket } } : {}),
     })
   }
-  const present = new Set(input.probes.map((p) => p.probed.id))
+  // A deferred backend keeps its last published state, and its history as it was: no health row,
+  // rollup or event for it this cycle, so it is still the one checked longest ago next time.
+  for (const { backend, reason } of input.deferred) {
+    const state = deferredState({
+      backend,
+      published: published.get(backend.id),
+      previous: input.healthByBackend.get(backend.id),
+      windows: windowsOf(input.windowsByBackend.get(backend.id), undefined),
+      reason,
+    })
+    if (state) backends.push(state)
+  }
+  const deferredIds = new Set(input.deferred.map((d) => d.backend.id))
+  const known = new Map([...input.healthByBackend].filter(([id]) => !deferredIds.has(id)))
+  const present = new Set([...input.probes.map((p) => p.probed.id), ...deferredIds])
   const removed = [...input.healthByBackend.keys()].filter((id) => !present.has(id))
   return {
     backends,
     save: {
+      runId: input.runId,
       at: now.toISOString(),
       hour: hourOf(now).toISOString(),
       buckets: LATENCY_BUCKETS_MS.length + 1,
       health,
-      events: fleetEvents(input.healthByBackend, observed, capabilityNames),
+      events: fleetEvents(known, observed, capabilityNames),
       removed,
       eventRetentionDays: input.eventRetentionDays,
     },

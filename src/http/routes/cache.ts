@@ -19,12 +19,20 @@ export const cacheRoutes = new Hono<AppEnv>()
       tag: 'cache',
       summary: "Clear every backend's cached model list (the next cycle lists again)",
       access: 'admin',
-      ok: { 200: { description: 'how many lists were cleared', schema: z.object({ cleared: z.number() }) } },
+      ok: {
+        200: {
+          description:
+            'the cache generation this clear started (1 for the first clear, one more for each after it); ' +
+            '`cleared` repeats it for older clients, and no longer counts lists',
+          schema: z.object({ cleared: z.number(), generation: z.number() }),
+        },
+      },
     }),
     async (c) => {
-      const cleared = await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).clear()
-      logAdminChange('cache.clear', { cleared })
-      return c.json({ cleared })
+      // A new generation retires every list in one write; counting them would cost a KV operation each.
+      const generation = await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).clear()
+      logAdminChange('cache.clear', { generation })
+      return c.json({ cleared: generation, generation })
     },
   )
   .delete(

@@ -1,0 +1,268 @@
+import type { Database } from '../db/client'
+import { loadDeclaredState } from '../db/declared'
+import {
+  claimPublish,
+  fannedOutRun,
+  finishRun,
+  loadObservations,
+  observedBackends,
+  planRun,
+  recordUsage,
+  renewLease,
+  saveObservations,
+  startRun,
+} from '../db/runs'
+import { countedQueue } from '../platform/invocation-budget'
+import {
+  type CycleDeps,
+  type RunSummary,
+  applyPublished,
+  countsOf,
+  finishSummary,
+  invocationBudget,
+  newRunSummary,
+  saveUnrecorded,
+} from './cycle'
+import { errorText } from './cycle-errors'
+import { declaredSets } from './declared-sets'
+import { LeaseLostError } from './lease'
+import { type Observation, revivedObservation, storedObservation } from './observation'
+import { observeBackends } from './observe'
+import { PUBLISH_SUBREQUESTS, publishCycle, publishKvReserve } from './publish'
+
+/** What travels on PROBE_QUEUE: a shard to probe, or a call to publish a run. */
+export type ProbeMessage =
+  { kind: 'shard'; runId: string; deadline: string; backendIds: string[] } | { kind: 'publish'; runId: string }
+
+/** sendBatch takes at most 100 messages. */
+const SEND_BATCH_LIMIT = 100
+
+/**
+ * The cron invocation of a fanned-out cycle: take the lease, load the declared state, and send its
+ * backends in shards of SHARD_SIZE, each with the run's id and deadline, plus one publish message
+ * delayed to the deadline (it publishes what came in, if the last shard did not already).
+ */
+export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> }): Promise<RunSummary> {
+  const startedAt = deps.now()
+  const summary = newRunSummary(deps.trigger, startedAt)
+  const { budget, kv } = invocationBudget(deps)
+  const queue = countedQueue(deps.queue, budget)
+  const warnings: string[] = []
+  const done = (outcome: RunSummary['outcome'], error?: string) =>
+    finishSummary(summary, { outcome, error, warnings, budget, now: deps.now() })
+  let db: Database
+  try {
+    budget.take('subrequests')
+    db = deps.db()
+    const started = await startRun(db, {
+      id: summary.runId,
+      trigger: deps.trigger,
+      leaseTtlS: deps.settings.LEASE_TTL_S,
+    })
+    if (!started.leased) return done('skipped', 'another reconcile cycle holds the lease')
+    for (const id of started.abandoned) {
+      warnings.push(`run ${id} stopped renewing its lease; took over and recorded it as abandoned`)
+    }
+  } catch (error) {
+    const message = `database unavailable: ${errorText(error)}`
+    await saveUnrecorded({ kv, now: deps.now }, summary, message, warnings)
+    return done('failed', message)
+  }
+  try {
+    const declared = await loadDeclaredState(db, { now: startedAt })
+    const ids = declaredSets(declared, deps.settings.GROUPS).map((w) => w.backend.id)
+    const deadline = new Date(startedAt.getTime() + deps.settings.CYCLE_BUDGET_MS)
+    if (!(await planRun(db, { id: summary.runId, planned: ids.length, deadline }))) {
+      return done('failed', 'another cycle took the lease over while this one was planning')
+    }
+    const messages: MessageSendRequest<ProbeMessage>[] = []
+    for (let i = 0; i < ids.length; i += deps.settings.SHARD_SIZE) {
+      const backendIds = ids.slice(i, i + deps.settings.SHARD_SIZE)
+      messages.push({ body: { kind: 'shard', runId: summary.runId, deadline: deadline.toISOString(), backendIds } })
+    }
+    messages.push({
+      body: { kind: 'publish', runId: summary.runId },
+      delaySeconds: Math.ceil(deps.settings.CYCLE_BUDGET_MS / 1000),
+    })
+    for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
+      await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT))
+    }
+    summary.backends = ids.length
+    await recordUsage(db, summary.runId, budget.usage())
+    console.log(
+      JSON.stringify({
+        msg: 'reconcile cycle planned',
+        runId: summary.runId,
+        backends: ids.length,
+        shards: messages.length - 1,
+      }),
+    )
+    return done('ok')
+  } catch (error) {
+    const message = `planning the fanned-out cycle: ${errorText(error)}`
+    try {
+      await finishRun(db, { id: summary.runId, outcome: 'failed', error: message, usage: budget.usage() })
+    } catch (recordError) {
+      await saveUnrecorded(
+        { kv, now: deps.now },
+        summary,
+        `${message}; recording the run: ${errorText(recordError)}`,
+        warnings,
+      )
+    }
+    return done('failed', message)
+  }
+}
+
+export interface ConsumerDeps extends Omit<CycleDeps, 'trigger'> {
+  queue: Queue<ProbeMessage>
+  /** True for messages from the dead-letter queue: shards that kept failing. */
+  deadLettered: boolean
+}
+
+/**
+ * One consumer invocation: each message is acknowledged once handled, and retried (up to the
+ * consumer's max_retries, then the dead-letter queue) when it throws.
+ */
+export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps: ConsumerDeps): Promise<void> {
+  const { budget, kv, fetch } = invocationBudget(deps)
+  const queue = countedQueue(deps.queue, budget)
+  let db: Database | undefined
+  const database = () => {
+    if (!db) {
+      budget.take('subrequests')
+      db = deps.db()
+    }
+    return db
+  }
+  for (const message of batch.messages) {
+    try {
+      const body = message.body
+      if (body.kind === 'publish') await publishFannedOut(body.runId, { ...deps, kv, fetch, budget, db: database })
+      else if (deps.deadLettered) await recordDeadLetter(body, { db: database, queue })
+      else await observeShard(body, { ...deps, kv, fetch, budget, queue, db: database })
+      message.ack()
+    } catch (error) {
+      console.error(
+        JSON.stringify({
+          msg: 'probe queue message failed',
+          kind: message.body.kind,
+          runId: message.body.runId,
+          attempts: message.attempts,
+          error: errorText(error),
+        }),
+      )
+      message.retry()
+    }
+  }
+  if (db) {
+    const usage = budget.usage()
+    const runIds = new Set(batch.messages.map((m) => m.body.runId))
+    for (const runId of runIds) await recordUsage(db, runId, usage).catch(() => {})
+  }
+}
+
+type ShardDeps = Omit<ConsumerDeps, 'db' | 'deadLettered'> & {
+  budget: ReturnType<typeof invocationBudget>['budget']
+  db: () => Database
+}
+
+/** Probes one shard and stores what it found, once per (run, backend); the last shard calls the publish. */
+async function observeShard(shard: Extract<ProbeMessage, { kind: 'shard' }>, deps: ShardDeps): Promise<void> {
+  const db = deps.db()
+  const run = await fannedOutRun(db, shard.runId)
+  // Published, ended, or past its deadline: what this shard would add can no longer be used.
+  if (!run || run.publishedBy || run.outcome !== 'running' || deps.now() >= new Date(run.deadline)) return
+  const done = await observedBackends(db, shard.runId, shard.backendIds)
+  const todo = shard.backendIds.filter((id) => !done.has(id))
+  if (todo.length > 0) {
+    const declared = await loadDeclaredState(db, { now: deps.now(), only: todo })
+    const work = declaredSets(declared, deps.settings.GROUPS)
+    const observed = await observeBackends(declared, work, { ...deps, deadlineMs: Date.parse(run.deadline) })
+    await saveObservations(
+      db,
+      shard.runId,
+      observed.observations.map((o) => ({ backendId: o.backendId, observation: storedObservation(o) })),
+    )
+  }
+  await callPublishWhenComplete(shard.runId, { db, queue: deps.queue })
+}
+
+/** A shard that kept failing: its backends are deferred, with a warning that says so. */
+async function recordDeadLetter(
+  shard: Extract<ProbeMessage, { kind: 'shard' }>,
+  deps: { db: () => Database; queue: Queue<ProbeMessage> },
+): Promise<void> {
+  const db = deps.db()
+  const observations: Observation[] = shard.backendIds.map((backendId) => ({
+    backendId,
+    kind: 'deferred',
+    reason: 'dead-letter',
+  }))
+  await saveObservations(
+    db,
+    shard.runId,
+    observations.map((o) => ({ backendId: o.backendId, observation: o })),
+  )
+  await callPublishWhenComplete(shard.runId, { db, queue: deps.queue })
+}
+
+async function callPublishWhenComplete(runId: string, deps: { db: Database; queue: Queue<ProbeMessage> }) {
+  const run = await fannedOutRun(deps.db, runId)
+  if (run && !run.publishedBy && run.observed >= run.planned) await deps.queue.send({ kind: 'publish', runId })
+}
+
+/**
+ * Publishes a fanned-out run, in exactly one invocation: the one that claims it when every shard
+ * is in or the deadline has passed. Backends without an observation are deferred.
+ */
+async function publishFannedOut(runId: string, deps: ShardDeps): Promise<void> {
+  const db = deps.db()
+  const by = crypto.randomUUID()
+  if (!(await claimPublish(db, { id: runId, by }))) return
+  const run = (await fannedOutRun(db, runId))!
+  const startedAt = new Date(run.startedAt)
+  const summary = newRunSummary(run.trigger, startedAt)
+  summary.runId = runId
+  const warnings: string[] = []
+  const declared = await loadDeclaredState(db, { now: deps.now() })
+  const work = declaredSets(declared, deps.settings.GROUPS)
+  const stored = await loadObservations(db, runId)
+  const observations = new Map([...stored].map(([id, o]) => [id, revivedObservation(o)]))
+  for (const o of observations.values()) if (o.kind === 'probed' && o.cacheHit) summary.cacheHits++
+  const published = await publishCycle({
+    runId,
+    startedAt,
+    declared,
+    work,
+    observations,
+    missing: 'deadline',
+    db,
+    kv: deps.kv,
+    settings: deps.settings,
+    now: deps.now,
+    confirmLease: async () => {
+      if (!(await renewLease(db, { id: runId, leaseTtlS: deps.settings.LEASE_TTL_S }))) throw new LeaseLostError()
+    },
+  })
+  applyPublished(summary, published, warnings)
+  const outcome = published.leaseLost ? 'abandoned' : published.errors.length > 0 ? 'failed' : 'ok'
+  const error = published.leaseLost ?? (published.errors.join('; ') || undefined)
+  const recorded = await finishRun(db, {
+    id: runId,
+    outcome,
+    error,
+    counts: countsOf(summary),
+    usage: deps.budget.usage(),
+  })
+  finishSummary(summary, {
+    outcome: outcome === 'ok' ? 'ok' : 'failed',
+    error,
+    warnings,
+    budget: deps.budget,
+    now: deps.now(),
+    databaseMs: recorded.durationMs,
+  })
+}
+
+export { PUBLISH_SUBREQUESTS, publishKvReserve }

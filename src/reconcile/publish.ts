@@ -1,0 +1,179 @@
+import type { Database } from '../db/client'
+import { type DeclaredState, writeBackContextLengths } from '../db/declared'
+import { saveCycle } from '../db/health'
+import type { Settings } from '../env'
+import { publishedStates } from '../kv/published-states'
+import { SnapshotReader } from '../kv/snapshot-reader'
+import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
+import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
+import { errorText } from './cycle-errors'
+import type { BackendWork } from './declared-sets'
+import { LeaseLostError } from './lease'
+import type { DeferReason, Observation } from './observation'
+import { type Deferred, type Probed, settleFleet } from './settle-fleet'
+
+export interface PublishInput {
+  runId: string
+  startedAt: Date
+  declared: DeclaredState
+  /** Every backend the cycle covers. */
+  work: BackendWork[]
+  observations: ReadonlyMap<string, Observation>
+  /** Why a backend of `work` without an observation was not checked. */
+  missing: DeferReason
+  db: Database
+  /** Counted against the publishing invocation's budget. */
+  kv: KVNamespace
+  settings: Settings
+  now: () => Date
+  /** Throws LeaseLostError once another run holds the lease: called right before publishing. */
+  confirmLease: () => Promise<void>
+}
+
+export interface PublishResult {
+  backends: number
+  byStatus: Record<BackendStatus, number>
+  deferred: number
+  snapshotWritten: boolean
+  kvWrites: number
+  publish?: { kvWrites: number; ms: number }
+  events?: number
+  /** Steps that failed; the others still ran. */
+  errors: string[]
+  warnings: string[]
+  /** Set when the lease was lost before anything was written. */
+  leaseLost?: string
+}
+
+/**
+ * The cycle's last step, in whichever invocation gathers its observations: settle every backend
+ * against its history (deferred ones keep their last published state), publish the snapshot, write
+ * back learned context lengths and save health, rollups and events. Every write is fenced by the
+ * lease, and each step runs on its own: a KV outage must not lose the health history, and a
+ * database error after publishing must not hide that the snapshot is out.
+ */
+export async function publishCycle(input: PublishInput): Promise<PublishResult> {
+  const warnings: string[] = []
+  const store = new SnapshotStore(input.kv)
+  // Only the meta: health history comes from Postgres, so the previous shards are not needed.
+  const previousMeta = await store.readMeta()
+  const probes: Probed[] = []
+  const deferred: Deferred[] = []
+  const learned = new Map<string, { id: string; contextLength: number }>()
+  for (const { backend } of input.work) {
+    const observation = input.observations.get(backend.id)
+    if (!observation || observation.kind === 'deferred') {
+      deferred.push({ backend, reason: observation?.kind === 'deferred' ? observation.reason : input.missing })
+      continue
+    }
+    probes.push({ probed: observation.probed, outcome: observation.outcome, deferredUntil: observation.deferredUntil })
+    // Several backends may serve the same declared model; learn its context once.
+    for (const l of observation.learnedContexts) learned.set(l.id, l)
+  }
+  const checkedAt = firstCheckedAt(probes) ?? input.now().toISOString()
+  const { backends, save } = await settleFleet({
+    runId: input.runId,
+    probes,
+    deferred,
+    healthByBackend: input.declared.healthByBackend,
+    windowsByBackend: input.declared.windowsByBackend,
+    thresholds: { fail: input.settings.FAIL_THRESHOLD, recover: input.settings.RECOVER_THRESHOLD },
+    now: new Date(checkedAt),
+    eventRetentionDays: input.settings.EVENT_RETENTION_DAYS,
+    loadPublished: (ids) => lastPublished(input.kv, previousMeta, ids, warnings),
+  })
+  // Code-point order, not locale order: the content hash must not depend on the runtime's locale.
+  backends.sort((a, b) => compare(a.name, b.name) || compare(a.id, b.id))
+  const result: PublishResult = {
+    backends: backends.length,
+    byStatus: Object.fromEntries(BACKEND_STATUSES.map((s) => [s, 0])) as Record<BackendStatus, number>,
+    deferred: deferred.length,
+    snapshotWritten: false,
+    kvWrites: 0,
+    errors: [],
+    warnings,
+  }
+  for (const state of backends) result.byStatus[state.status]++
+
+  try {
+    await input.confirmLease()
+  } catch (error) {
+    if (error instanceof LeaseLostError) return { ...result, leaseLost: error.message }
+    result.errors.push(`confirming the lease before publishing: ${errorText(error)}`)
+    return result
+  }
+  try {
+    const publishStarted = input.now()
+    const decision = await store.write({ backends }, previousMeta, {
+      now: publishStarted,
+      heartbeatSeconds: input.settings.SNAPSHOT_HEARTBEAT_S,
+      cycle: {
+        startedAt: input.startedAt.toISOString(),
+        durationMs: publishStarted.getTime() - input.startedAt.getTime(),
+        outcome: 'ok',
+      },
+    })
+    result.snapshotWritten = decision.written
+    result.kvWrites += decision.kvWrites
+    result.publish = { kvWrites: decision.kvWrites, ms: input.now().getTime() - publishStarted.getTime() }
+  } catch (error) {
+    if (error instanceof LeaseLostError) return { ...result, leaseLost: error.message }
+    result.errors.push(`publishing the snapshot to KV: ${errorText(error)}`)
+  }
+  try {
+    await writeBackContextLengths(input.db, input.runId, [...learned.values()])
+  } catch (error) {
+    result.errors.push(`writing back learned context lengths: ${errorText(error)}`)
+  }
+  try {
+    if (await saveCycle(input.db, save)) result.events = save.events.length
+    else result.errors.push('saving health: another cycle holds the lease; nothing was saved')
+  } catch (error) {
+    result.errors.push(`saving health: ${errorText(error)}`)
+  }
+  return result
+}
+
+/** The time this cycle's probes were merged at (one value for all of an invocation's probes). */
+function firstCheckedAt(probes: Probed[]): string | undefined {
+  let earliest: string | undefined
+  for (const p of probes) if (!earliest || p.probed.checkedAt < earliest) earliest = p.probed.checkedAt
+  return earliest
+}
+
+/**
+ * What these backends were last published with, from the previous snapshot in KV. A snapshot KV
+ * cannot give back (not yet visible here, or from before this layout) leaves them without, and
+ * says so.
+ */
+async function lastPublished(
+  kv: KVNamespace,
+  meta: StoredMeta | null,
+  ids: string[],
+  warnings: string[],
+): Promise<Map<string, BackendRuntimeState>> {
+  if (ids.length === 0 || meta?.schemaVersion !== 2) return new Map()
+  try {
+    return await publishedStates(new SnapshotReader(kv, { metaMaxAgeMs: 0 }), meta, ids)
+  } catch (error) {
+    warnings.push(`reading the last published state of failing or deferred backends: ${errorText(error)}`)
+    return new Map()
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Subrequests publishing may need: the database is already open, so a spare connection or two. */
+export const PUBLISH_SUBREQUESTS = 2
+
+/**
+ * KV operations publishing may need for a fleet of this size, held back while probes run: per
+ * shard of about 100 backends its value, its gzip and its /providers chunks written and the
+ * previous ones swept, plus reading the previous shards for stale models; and the views, the meta,
+ * the lists of the sweep and the unrecorded-run key.
+ */
+export function publishKvReserve(backends: number): number {
+  return 24 + 10 * Math.ceil(backends / 100)
+}
