@@ -188,6 +188,12 @@ export const runSchema = z
     backendsHealthy: z.number(),
     backendsFailed: z.number(),
     snapshotWritten: z.boolean(),
+    /** Backends not checked: past the cycle's time or an invocation's budgets, or a shard that never came in. */
+    deferred: z.number(),
+    /** The most any one of the run's invocations used, against SUBREQUEST_BUDGET and KV_OPS_BUDGET. */
+    maxPerInvocation: z.object({ subrequests: z.number(), kvOps: z.number() }),
+    /** A run fanned out on Queues: the backends its shards carry and the deadline it publishes by. */
+    fanOut: z.object({ planned: z.number(), deadline: z.string() }).nullable(),
     /** False for the run the database could not take, kept in KV instead. */
     recorded: z.boolean(),
   })

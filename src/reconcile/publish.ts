@@ -3,7 +3,7 @@ import { type DeclaredState, writeBackContextLengths } from '../db/declared'
 import { saveCycle } from '../db/health'
 import type { Settings } from '../env'
 import { publishedStates } from '../kv/published-states'
-import { SnapshotReader } from '../kv/snapshot-reader'
+import { META_KEY, SnapshotReader } from '../kv/snapshot-reader'
 import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 import { errorText } from './cycle-errors'
@@ -54,7 +54,7 @@ export interface PublishResult {
  */
 export async function publishCycle(input: PublishInput): Promise<PublishResult> {
   const warnings: string[] = []
-  const store = new SnapshotStore(input.kv)
+  const store = new SnapshotStore(fencedMeta(input.kv, input.confirmLease))
   // Only the meta: health history comes from Postgres, so the previous shards are not needed.
   const previousMeta = await store.readMeta()
   const probes: Probed[] = []
@@ -132,6 +132,23 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     result.errors.push(`saving health: ${errorText(error)}`)
   }
   return result
+}
+
+/**
+ * The KV namespace with the lease confirmed right before the meta is written: the values before it
+ * are invisible until the meta names them, so a cycle that lost its lease publishes nothing.
+ */
+function fencedMeta(kv: KVNamespace, confirmLease: () => Promise<void>): KVNamespace {
+  return new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown
+      if (prop !== 'put' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
+      return async (key: string, ...rest: unknown[]) => {
+        if (key === META_KEY) await confirmLease()
+        return (value as (...a: unknown[]) => Promise<void>).call(target, key, ...rest)
+      }
+    },
+  })
 }
 
 /** The time this cycle's probes were merged at (one value for all of an invocation's probes). */

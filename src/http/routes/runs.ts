@@ -30,6 +30,8 @@ const unrecordedShape = z.object({
   backends: z.number().optional().default(0),
   byStatus: z.record(z.string(), z.number()).optional().default({}),
   snapshotWritten: z.boolean().optional().default(false),
+  deferred: z.number().optional().default(0),
+  usage: z.object({ subrequests: z.number(), kvOps: z.number() }).optional(),
 })
 
 /** Cycle history: the recorded runs, and the last one the database could not take. */
@@ -93,6 +95,9 @@ async function readUnrecorded(kv: KVNamespace): Promise<Run | undefined> {
     backendsHealthy: healthy,
     backendsFailed: run.backends - healthy - (run.byStatus.degraded ?? 0),
     snapshotWritten: run.snapshotWritten,
+    deferred: run.deferred,
+    maxPerInvocation: { subrequests: run.usage?.subrequests ?? 0, kvOps: run.usage?.kvOps ?? 0 },
+    fanOut: null,
     recorded: false,
   }
 }
@@ -109,6 +114,10 @@ function fromRecord(row: RunRecord): Run {
     backendsHealthy: row.backendsHealthy,
     backendsFailed: row.backendsFailed,
     snapshotWritten: row.snapshotWritten,
+    deferred: row.deferred,
+    maxPerInvocation: { subrequests: row.maxSubrequests, kvOps: row.maxKvOps },
+    fanOut:
+      row.planned === null || !row.deadline ? null : { planned: row.planned, deadline: row.deadline.toISOString() },
     recorded: true,
   }
 }
