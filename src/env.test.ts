@@ -31,7 +31,9 @@ describe('parseSettings', () => {
 
   it('refuses a KV budget past the platform limit, and a cycle budget past the 15-minute wall time', () => {
     expect(() => parseSettings(env({ KV_OPS_BUDGET: '1001' }))).toThrow(/invalid setting KV_OPS_BUDGET/)
-    expect(() => parseSettings(env({ CYCLE_BUDGET_MS: String(15 * 60_000) }))).toThrow(/invalid setting CYCLE_BUDGET_MS/)
+    expect(() => parseSettings(env({ CYCLE_BUDGET_MS: String(15 * 60_000) }))).toThrow(
+      /invalid setting CYCLE_BUDGET_MS/,
+    )
   })
 
   it('never lets probing use more than the 6 connections Workers allow', () => {
