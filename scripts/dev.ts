@@ -8,6 +8,10 @@
  *     passed as `--var` (these beat `.dev.vars`, so a stale line there cannot point the Worker elsewhere);
  *  4. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy and the database.
  *
+ * With FANOUT=true the Worker gets a probe queue, its consumer and its dead-letter queue (Miniflare's),
+ * from a copy of wrangler.toml written to wrangler.fanout.toml beside it (so `.dev.vars` still applies):
+ * cron cycles then plan shards that the same Worker probes as a queue consumer.
+ *
  * Arguments: `--pglite-dir <dir>` keeps the embedded database elsewhere than `.pglite/`; any other
  * argument goes to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`). With
  * `--env-file`, wrangler reads that file instead of `.dev.vars`, so this script neither fills nor
@@ -43,6 +47,34 @@ const fail = (message: string): never => {
 // ---------------------------------------------------------------- settings
 
 const port = parsePort(process.env.PORT)
+const fanOut = process.env.FANOUT === 'true'
+
+/** The queue part of a fanned-out deployment; the README shows the same for production. */
+const FANOUT_QUEUES = `
+# Written by \`FANOUT=true npm run dev\`: a probe queue, its consumer and its dead-letter queue.
+[[queues.producers]]
+queue = "runtimestate-probes"
+binding = "PROBE_QUEUE"
+
+[[queues.consumers]]
+queue = "runtimestate-probes"
+max_batch_size = 1
+max_batch_timeout = 1
+max_retries = 3
+dead_letter_queue = "runtimestate-probes-dlq"
+
+[[queues.consumers]]
+queue = "runtimestate-probes-dlq"
+max_batch_size = 1
+max_batch_timeout = 1
+`
+
+/** wrangler.toml plus the queues, beside it; returns the arguments that make wrangler use it. */
+function fanOutConfig(): string[] {
+  const config = 'wrangler.fanout.toml'
+  writeFileSync(config, readFileSync('wrangler.toml', 'utf8') + FANOUT_QUEUES)
+  return ['--config', config]
+}
 const { pgliteDir: PGLITE_DIR, wranglerArgs } = parseArgs(process.argv.slice(2))
 
 function parseArgs(args: string[]): { pgliteDir: string; wranglerArgs: string[] } {
@@ -303,6 +335,12 @@ async function main() {
     ? '(from --env-file or --var)'
     : values.get('ADMIN_TOKEN') || '(empty: the admin API refuses every call)'
   log(`starting wrangler dev on ${url} with ADMIN_TOKEN ${adminToken}`)
+  if (fanOut) {
+    log('FANOUT=true: cron cycles fan out on the local queue runtimestate-probes; this same Worker consumes it')
+    log(
+      '             (and its dead-letter queue runtimestate-probes-dlq) under Miniflare. POST /setup/refresh stays one invocation.',
+    )
+  }
   const child = spawn(
     wranglerBin,
     [
@@ -315,6 +353,7 @@ async function main() {
       `DATABASE_URL:${db.databaseUrl}`,
       '--var',
       `NEON_WS_PROXY:${db.wsProxy}`,
+      ...(fanOut ? fanOutConfig() : []),
       ...wranglerArgs,
     ],
     { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },

@@ -221,6 +221,8 @@ export function finishSummary(
     budget: InvocationBudget
     now: Date
     databaseMs?: number
+    /** The log line's message: a fanned-out cycle's planning invocation says so. */
+    msg?: string
   },
 ): RunSummary {
   summary.outcome = end.outcome
@@ -228,7 +230,7 @@ export function finishSummary(
   if (end.warnings.length > 0) summary.warnings = end.warnings
   summary.usage = end.budget.usage()
   summary.durationMs = Math.max(end.now.getTime() - Date.parse(summary.startedAt), end.databaseMs ?? 0)
-  console.log(JSON.stringify({ msg: 'reconcile cycle', ...summary }))
+  console.log(JSON.stringify({ msg: end.msg ?? 'reconcile cycle', ...summary }))
   return summary
 }
 

@@ -49,7 +49,7 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
   const queue = countedQueue(deps.queue, budget)
   const warnings: string[] = []
   const done = (outcome: RunSummary['outcome'], error?: string) =>
-    finishSummary(summary, { outcome, error, warnings, budget, now: deps.now() })
+    finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), msg: 'reconcile cycle planned' })
   let db: Database
   try {
     budget.take('subrequests')
@@ -89,14 +89,6 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     }
     summary.backends = ids.length
     await recordUsage(db, summary.runId, budget.usage())
-    console.log(
-      JSON.stringify({
-        msg: 'reconcile cycle planned',
-        runId: summary.runId,
-        backends: ids.length,
-        shards: messages.length - 1,
-      }),
-    )
     return done('ok')
   } catch (error) {
     const message = `planning the fanned-out cycle: ${errorText(error)}`
