@@ -7,7 +7,7 @@ import type { Env } from '../src/env'
 import type { ProbeMessage } from '../src/reconcile/fanout'
 import type { BackendRuntimeState } from '../src/published/types'
 import worker from '../src/index'
-import { SINGLE_INVOCATION_ENV, createBackend, fake, readState, resetAll, until, withDb } from './helpers'
+import { SINGLE_INVOCATION_ENV, createBackend, fake, fakeCalls, readState, resetAll, until, withDb } from './helpers'
 
 beforeEach(resetAll)
 
@@ -109,8 +109,7 @@ describe('a cycle fanned out on Queues', () => {
     expect(rollups.map((r) => r.probes)).toEqual([1, 1, 1])
     const events = await withDb((db) => db.select().from(fleetEvents))
     expect(events).toHaveLength(3)
-    const { calls } = await fakeCallsOf(ids.length)
-    expect(calls).toBe(3)
+    expect(await listingCalls()).toBe(3)
   })
 
   it('retries a message whose consumer throws, and takes it when it succeeds', async () => {
@@ -182,8 +181,28 @@ describe('a cycle fanned out on Queues', () => {
   })
 })
 
-/** How many listing calls the fakes had for this many backends (one each when none was repeated). */
-async function fakeCallsOf(_count: number) {
-  const calls = (await (await fetch(`${env.FAKE_PROVIDERS_URL}/__calls`)).json()) as { path: string }[]
-  return { calls: calls.filter((c) => c.path.endsWith('/v1/models')).length }
+describe('a fanned-out cycle past its budgets', () => {
+  it('keeps every invocation within SUBREQUEST_BUDGET and KV_OPS_BUDGET, deferring what does not fit', async () => {
+    const ids = await createFleet(6)
+    const budgets = { SUBREQUEST_BUDGET: '4', KV_OPS_BUDGET: '40' }
+    const runId = await planParked(budgets)
+    const deadline = (await runOf(runId)).deadline!.toISOString()
+    // Each consumer: its database connection and the publish call held back leave 2 of 3 probes.
+    for (const backendIds of [ids.slice(0, 3), ids.slice(3)]) {
+      const result = await deliver([{ kind: 'shard', runId, deadline, backendIds }], { env: budgets })
+      expect(result.explicitAcks).toHaveLength(1)
+    }
+    // The last shard in called the publish, which the queue's own consumer ran.
+    const run = await finished(runId)
+    // The two deferred were never published before: they wait for their first probe, left out.
+    expect(run).toMatchObject({ outcome: 'ok', backendsTotal: 4, deferred: 2 })
+    expect(await listingCalls()).toBe(4)
+    expect(run.maxSubrequests).toBeLessThanOrEqual(4)
+    expect(run.maxKvOps).toBeLessThanOrEqual(40)
+  })
+})
+
+/** How many model listings the fakes answered (one per backend probed). */
+async function listingCalls(): Promise<number> {
+  return (await fakeCalls()).filter((c) => c.path.endsWith('/v1/models')).length
 }

@@ -170,7 +170,10 @@ async function observeShard(shard: Extract<ProbeMessage, { kind: 'shard' }>, dep
   if (todo.length > 0) {
     const declared = await loadDeclaredState(db, { now: deps.now(), only: todo })
     const work = declaredSets(declared, deps.settings.GROUPS)
+    // The publish call this shard may have to send is held back from its probes.
+    deps.budget.hold('subrequests', 1)
     const observed = await observeBackends(declared, work, { ...deps, deadlineMs: Date.parse(run.deadline) })
+    deps.budget.release('subrequests')
     await saveObservations(
       db,
       shard.runId,
