@@ -28,7 +28,7 @@ import { declaredSets } from './declared-sets'
 import { LeaseLostError } from './lease'
 import { type Observation, revivedObservation, storedObservation } from './observation'
 import { observeBackends } from './observe'
-import { PUBLISH_SUBREQUESTS, publishCycle, publishKvReserve } from './publish'
+import { publishCycle } from './publish'
 
 /** What travels on PROBE_QUEUE: a shard to probe, or a call to publish a run. */
 export type ProbeMessage =
@@ -150,7 +150,12 @@ export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps:
   if (db) {
     const usage = budget.usage()
     const runIds = new Set(batch.messages.map((m) => m.body.runId))
-    for (const runId of runIds) await recordUsage(db, runId, usage).catch(() => {})
+    for (const runId of runIds) {
+      // The figures are for operators; a database that fails here failed the messages above too.
+      await recordUsage(db, runId, usage).catch((error: unknown) =>
+        console.warn(JSON.stringify({ msg: 'invocation usage not recorded', runId, error: errorText(error) })),
+      )
+    }
   }
 }
 
@@ -259,5 +264,3 @@ async function publishFannedOut(runId: string, deps: ShardDeps): Promise<void> {
     databaseMs: recorded.durationMs,
   })
 }
-
-export { PUBLISH_SUBREQUESTS, publishKvReserve }
