@@ -98,6 +98,11 @@ describe('a cycle past its budgets', () => {
       expect(state.pulledModels.every((m) => m.stale)).toBe(true)
       expect(state.warnings).toEqual(["not checked this cycle: the cycle's time budget ran out"])
     }
+    // The run names them.
+    const names = deferred.map((s) => s.name).sort()
+    expect(summary.warnings).toContain(
+      `${names.length} backends not checked this cycle: the cycle's time budget ran out: ${names.join(', ')}`,
+    )
 
     await fetch(`${env.FAKE_PROVIDERS_URL}/__reset`, { method: 'POST' })
     await cycleWith({ env: { PROBE_CONCURRENCY: '1' } })

@@ -9,7 +9,7 @@ import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '
 import { errorText } from './cycle-errors'
 import type { BackendWork } from './declared-sets'
 import { LeaseLostError } from './lease'
-import type { DeferReason, Observation } from './observation'
+import { type DeferReason, type Observation, deferralWarning } from './observation'
 import { type Deferred, type Probed, settleFleet } from './settle-fleet'
 
 export interface PublishInput {
@@ -70,6 +70,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     // Several backends may serve the same declared model; learn its context once.
     for (const l of observation.learnedContexts) learned.set(l.id, l)
   }
+  warnings.push(...deferralWarnings(deferred))
   const checkedAt = firstCheckedAt(probes) ?? input.now().toISOString()
   const { backends, save } = await settleFleet({
     runId: input.runId,
@@ -148,6 +149,24 @@ function fencedMeta(kv: KVNamespace, confirmLease: () => Promise<void>): KVNames
         return (value as (...a: unknown[]) => Promise<void>).call(target, key, ...rest)
       }
     },
+  })
+}
+
+/** Names shown per reason in the run's warnings; the rest are counted. */
+const NAMED_DEFERRALS = 20
+
+/** One line per reason naming the deferred backends (in code-point order), for the run's log line and summary. */
+export function deferralWarnings(deferred: readonly Deferred[]): string[] {
+  const byReason = new Map<string, string[]>()
+  for (const { backend, reason } of deferred) {
+    const warning = deferralWarning(reason)
+    byReason.set(warning, [...(byReason.get(warning) ?? []), backend.name])
+  }
+  return [...byReason].map(([warning, unsorted]) => {
+    const names = unsorted.sort((a, b) => compare(a, b))
+    const shown = names.slice(0, NAMED_DEFERRALS).join(', ')
+    const more = names.length > NAMED_DEFERRALS ? ` and ${names.length - NAMED_DEFERRALS} more` : ''
+    return `${names.length} ${names.length === 1 ? 'backend' : 'backends'} ${warning}: ${shown}${more}`
   })
 }
 
