@@ -201,13 +201,15 @@ export async function fannedOutRun(db: Database, runId: string): Promise<FannedO
 }
 
 /**
- * Claims the publication of a fanned-out run for `by`: once, while the run still holds the lease,
- * when every planned backend is observed or the deadline has passed. False when another
- * invocation claimed it, or it is not time yet.
+ * Claims the publication of a fanned-out run for the message `by`: while the run still holds the
+ * lease and is running, when every planned backend is observed or the deadline has passed. The
+ * same message may claim it again (its retry finishes what it began); another may not. False when
+ * another message claimed it, or it is not time yet.
  */
 export async function claimPublish(db: Database, run: { id: string; by: string }): Promise<boolean> {
   const result = await db.execute(sql`update ${reconcileRuns} r set published_by = ${run.by}
-    where r.id = ${run.id} and r.published_by is null and r.outcome = 'running' and ${holdsLease(run.id)}
+    where r.id = ${run.id} and (r.published_by is null or r.published_by = ${run.by}) and r.outcome = 'running'
+      and ${holdsLease(run.id)}
       and (r.deadline <= now()
         or (select count(*) from ${cycleObservations} o where o.run_id = r.id) >= r.planned)
     returning r.id`)

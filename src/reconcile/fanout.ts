@@ -130,7 +130,8 @@ export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps:
   for (const message of batch.messages) {
     try {
       const body = message.body
-      if (body.kind === 'publish') await publishFannedOut(body.runId, { ...deps, kv, fetch, budget, db: database })
+      if (body.kind === 'publish')
+        await publishFannedOut(body.runId, message.id, { ...deps, kv, fetch, budget, db: database })
       else if (deps.deadLettered) await recordDeadLetter(body, { db: database, queue })
       else await observeShard(body, { ...deps, kv, fetch, budget, queue, db: database })
       message.ack()
@@ -213,13 +214,13 @@ async function callPublishWhenComplete(runId: string, deps: { db: Database; queu
 }
 
 /**
- * Publishes a fanned-out run, in exactly one invocation: the one that claims it when every shard
- * is in or the deadline has passed. Backends without an observation are deferred.
+ * Publishes a fanned-out run, from exactly one message: the one that claims it when every shard is
+ * in or the deadline has passed. Backends without an observation are deferred.
  */
-async function publishFannedOut(runId: string, deps: ShardDeps): Promise<void> {
+async function publishFannedOut(runId: string, messageId: string, deps: ShardDeps): Promise<void> {
   const db = deps.db()
-  const by = crypto.randomUUID()
-  if (!(await claimPublish(db, { id: runId, by }))) return
+  // Claimed by the message, not the invocation: a retry of the same message may finish what it began.
+  if (!(await claimPublish(db, { id: runId, by: messageId }))) return
   const run = (await fannedOutRun(db, runId))!
   const startedAt = new Date(run.startedAt)
   const summary = newRunSummary(run.trigger, startedAt)
