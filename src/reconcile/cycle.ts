@@ -97,24 +97,9 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   const done = (outcome: RunSummary['outcome'], error?: string, databaseMs = 0) =>
     finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), databaseMs })
 
-  let db: Database
-  try {
-    budget.take('subrequests', DATABASE_SUBREQUESTS)
-    db = deps.db()
-    const started = await startRun(db, {
-      id: summary.runId,
-      trigger: deps.trigger,
-      leaseTtlS: deps.settings.LEASE_TTL_S,
-    })
-    if (!started.leased) return done('skipped', 'another reconcile cycle holds the lease')
-    for (const id of started.abandoned) {
-      warnings.push(`run ${id} stopped renewing its lease; took over and recorded it as abandoned`)
-    }
-  } catch (error) {
-    const message = `database unavailable: ${errorText(error)}`
-    await saveUnrecorded({ ...deps, kv }, summary, message, warnings)
-    return done('failed', message)
-  }
+  const begun = await beginRun({ ...deps, kv }, summary, budget, warnings)
+  if ('outcome' in begun) return done(begun.outcome, begun.error)
+  const { db } = begun
 
   const lease = new LeaseKeeper(db, { id: summary.runId, leaseTtlS: deps.settings.LEASE_TTL_S }, errorText)
   lease.start()
@@ -191,6 +176,36 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     return await record(published.errors.length > 0 ? 'failed' : 'ok', published.errors.join('; ') || undefined)
   } finally {
     await lease.stop()
+  }
+}
+
+/**
+ * Opens the database and takes the lease, recording the run as started; a run whose database
+ * cannot be reached is kept in KV instead. Answers the database, or how the run ended before it began.
+ */
+export async function beginRun(
+  deps: Pick<CycleDeps, 'db' | 'kv' | 'now' | 'trigger' | 'settings'>,
+  summary: RunSummary,
+  budget: InvocationBudget,
+  warnings: string[],
+): Promise<{ db: Database } | { outcome: 'skipped' | 'failed'; error: string }> {
+  try {
+    budget.take('subrequests', DATABASE_SUBREQUESTS)
+    const db = deps.db()
+    const started = await startRun(db, {
+      id: summary.runId,
+      trigger: deps.trigger,
+      leaseTtlS: deps.settings.LEASE_TTL_S,
+    })
+    if (!started.leased) return { outcome: 'skipped', error: 'another reconcile cycle holds the lease' }
+    for (const id of started.abandoned) {
+      warnings.push(`run ${id} stopped renewing its lease; took over and recorded it as abandoned`)
+    }
+    return { db }
+  } catch (error) {
+    const message = `database unavailable: ${errorText(error)}`
+    await saveUnrecorded(deps, summary, message, warnings)
+    return { outcome: 'failed', error: message }
   }
 }
 

@@ -10,13 +10,13 @@ import {
   recordUsage,
   renewLease,
   saveObservations,
-  startRun,
 } from '../db/runs'
 import { countedQueue } from '../platform/invocation-budget'
 import {
   type CycleDeps,
   type RunSummary,
   applyPublished,
+  beginRun,
   countsOf,
   finishSummary,
   invocationBudget,
@@ -50,24 +50,9 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
   const warnings: string[] = []
   const done = (outcome: RunSummary['outcome'], error?: string) =>
     finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), msg: 'reconcile cycle planned' })
-  let db: Database
-  try {
-    budget.take('subrequests')
-    db = deps.db()
-    const started = await startRun(db, {
-      id: summary.runId,
-      trigger: deps.trigger,
-      leaseTtlS: deps.settings.LEASE_TTL_S,
-    })
-    if (!started.leased) return done('skipped', 'another reconcile cycle holds the lease')
-    for (const id of started.abandoned) {
-      warnings.push(`run ${id} stopped renewing its lease; took over and recorded it as abandoned`)
-    }
-  } catch (error) {
-    const message = `database unavailable: ${errorText(error)}`
-    await saveUnrecorded({ kv, now: deps.now }, summary, message, warnings)
-    return done('failed', message)
-  }
+  const begun = await beginRun({ ...deps, kv }, summary, budget, warnings)
+  if ('outcome' in begun) return done(begun.outcome, begun.error)
+  const { db } = begun
   try {
     const declared = await loadDeclaredState(db, { now: startedAt })
     const ids = declaredSets(declared, deps.settings.GROUPS).map((w) => w.backend.id)
