@@ -76,9 +76,10 @@ describe('snapshot reads', () => {
   it('answers 503 with Retry-After when a value the meta names is missing, on every read that needs it', async () => {
     const meta = await publish(states(6, 2))
     await env.KV.delete(meta.shards.at(-1)!.key)
-    await env.KV.delete(meta.views.openAIModels!)
+    await env.KV.delete(meta.views.models!)
     await expectUnavailable(await call('/state', { headers: READER }))
     await expectUnavailable(await call('/state/b5', { headers: READER }))
+    await expectUnavailable(await call('/models', { headers: READER }))
     await expectUnavailable(await call('/v1/models', { headers: READER }))
     // What the missing values do not hold is still served.
     expect((await call('/state/b0', { headers: READER })).status).toBe(200)
@@ -116,7 +117,7 @@ describe('snapshot reads', () => {
       pulledModels: b.pulledModels.map((m) => ({ ...m, model: `${m.model}-${i % 4}`, name: `${m.name}-${i % 4}` })),
     }))
     const meta = await publish(fleet, 2, { maxViewBytes: 10 })
-    expect(meta.views).toMatchObject({ models: null, openAIModels: null })
+    expect(meta.views).toMatchObject({ models: null })
     const created = Math.floor(Date.parse(meta.writtenAt) / 1000)
     for (const limit of [1, 7, 100]) {
       const models = await call(`/models?limit=${limit}`, { headers: READER })
@@ -298,6 +299,17 @@ describe("the isolate's copy of the snapshot", () => {
     const newer = await publish(states(5))
     await env.KV.delete(newer.shards.at(-1)!.key)
     await expectUnavailable(await call('/state', { headers: READER }))
+  })
+
+  it("answers 503 when the moving values in its slot are another version's, as a stale meta at an edge would find them", async () => {
+    const stale = await publish(states(3))
+    await publish(states(4))
+    // The third version takes the first one's slot again.
+    await publish(states(5))
+    await env.KV.put('snapshot:meta', JSON.stringify(stale))
+    await expectUnavailable(await call('/state', { headers: READER }))
+    await expectUnavailable(await call('/state/b1', { headers: READER }))
+    await expectUnavailable(await call('/metrics', { headers: READER }))
   })
 
   it("keeps another isolate's publish unseen for at most SNAPSHOT_META_MAX_AGE_MS, and sees its own at once", async () => {

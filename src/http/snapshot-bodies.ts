@@ -1,14 +1,21 @@
-import { type Bytes, concatBytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
-import { gzipMember } from '../kv/gzip'
-import { positions, shardAt } from '../kv/published-states'
+import { type Bytes, element, elementRange, jsonJoin, utf8 } from '../kv/array-view'
+import { gzip, gzipMember } from '../kv/gzip'
+import { positions, shardAt, shardStart } from '../kv/published-states'
 import { type SnapshotReader, SnapshotUnavailableError } from '../kv/snapshot-reader'
+import { observedAtOf } from '../kv/state-template'
+import { type TemplateHeader, fillShard } from '../kv/template-view'
 import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
+import { type FleetBase, type FleetView, fleetWithMoving } from '../views/fleet'
+import { type CycleMetrics, type MetricsView, metricsFromMoving } from '../views/metrics'
 import { type MergedModel, foldMergedModels, openAIModels, sortedById } from '../views/models'
 import { type ProviderChunkHeader, type ProviderDirectory, providerBodyParts } from '../views/provider-index'
 import type { ProviderQuery } from '../views/providers'
 
 /**
- * The bodies of the snapshot reads, joined from the values rendered at publish. Nothing here
+ * The bodies of the snapshot reads, joined from the values rendered at publish. The /state shards
+ * and /providers chunks are templates: a body copies their bytes around the version's moving
+ * values (a few short texts per backend, see template-view.ts), and a body that is kept in memory
+ * (one that fits, which is every body of a small fleet) does that once per version. Nothing here
  * parses a backend's state except the model views' fallback, and no body holds more than a few
  * shards: a /state or /providers answer larger than that is streamed a shard at a time.
  */
@@ -68,39 +75,73 @@ export async function fullState(reader: SnapshotReader, meta: SnapshotMeta, acce
   return acceptsGzip ? { body: await gzippedState(reader, meta), gzip: true } : { body: await plainState(reader, meta) }
 }
 
+/**
+ * A shard filled with the version's moving values, as an array view of its backends' JSON. Kept
+ * for the version (unless `keep` is false: a read that would only churn the cache), so that
+ * /state/:id and pages of /state slice it as they would a stored shard; its template is then not
+ * kept, since the version does not need it again.
+ */
+async function filledShard(reader: SnapshotReader, meta: SnapshotMeta, shard: number, keep: boolean) {
+  const fill = async () => {
+    const [view, moving] = await Promise.all([
+      reader.view<TemplateHeader>(meta.shards[shard]!.key, false),
+      reader.moving(meta),
+    ])
+    const start = shardStart(meta, shard)
+    return fillShard(view, (i) => moving.values(start + i))
+  }
+  if (!keep) return fill()
+  return reader.derived(`${meta.etag}:shard:${shard}`, async () => {
+    const filled = await fill()
+    return { value: filled, size: filled.bytes }
+  })
+}
+
+/** A shard's elements, filled, comma-joined. */
+const shardBody = async (reader: SnapshotReader, meta: SnapshotMeta, shard: number, keep: boolean) =>
+  (await filledShard(reader, meta, shard, keep)).body
+
+/** About the size of the whole /state body. */
+const stateBytes = (meta: SnapshotMeta) => meta.shards.reduce((n, s) => n + s.bytes, meta.moving?.bytes ?? 0)
+
 async function plainState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
   const id = `${meta.etag}:state`
   const kept = reader.keptBody(id)
   if (kept) return kept
-  if (reader.keepable(meta.shards.reduce((n, s) => n + s.bytes, 0))) {
-    const views = await Promise.all(meta.shards.map((s) => reader.view(s.key)))
-    return reader.keepBody(id, jsonJoin(views.map((v) => v.body)))
+  if (reader.keepable(stateBytes(meta))) {
+    const shards = await Promise.all(meta.shards.map((_, i) => shardBody(reader, meta, i, true)))
+    return reader.keepBody(id, jsonJoin(shards))
   }
   // The first shard is read before answering, so a snapshot still hidden by KV's edge cache is a
   // 503, not a 200 cut short.
-  const first = await reader.view(meta.shards[0]!.key, false)
+  const first = await shardBody(reader, meta, 0, false)
   async function* shards() {
-    yield first.body
-    for (const shard of meta.shards.slice(1)) yield (await reader.view(shard.key, false)).body
+    yield first
+    for (let i = 1; i < meta.shards.length; i++) yield await shardBody(reader, meta, i, false)
   }
   return streamParts(jsonArray(shards()))
 }
 
-/** The shards' stored gzip members between members of `[`, `,` and `]`. */
+/**
+ * /state gzipped: compressed once per version in an isolate and kept (the moving values change
+ * the bytes with each version, so nothing gzipped is stored). Past what is kept whole, one gzip
+ * member per shard, each kept for the version, streamed between members of `[`, `,` and `]`.
+ */
 async function gzippedState(reader: SnapshotReader, meta: SnapshotMeta): Promise<Body> {
   const id = `${meta.etag}:state.gz`
   const kept = reader.keptBody(id)
   if (kept) return kept
-  if (reader.keepable(meta.shards.reduce((n, s) => n + s.gzip.bytes, 0))) {
-    const members = await Promise.all(meta.shards.map((s) => reader.bytes(s.gzip.key)))
-    const joined: Bytes[] = []
-    for await (const part of gzipArray(members)) joined.push(part)
-    return reader.keepBody(id, concatBytes(joined))
+  if (reader.keepable(stateBytes(meta))) {
+    return reader.keepBody(id, await gzip((await plainState(reader, meta)) as Bytes))
   }
-  const first = await reader.bytes(meta.shards[0]!.gzip.key, false)
+  const member = async (i: number) => {
+    const shardId = `${meta.etag}:state.gz:${i}`
+    return reader.keptBody(shardId) ?? reader.keepBody(shardId, await gzip(await shardBody(reader, meta, i, false)))
+  }
+  const first = await member(0)
   async function* members() {
     yield first
-    for (const shard of meta.shards.slice(1)) yield await reader.bytes(shard.gzip.key, false)
+    for (let i = 1; i < meta.shards.length; i++) yield await member(i)
   }
   return streamParts(gzipArray(members()))
 }
@@ -110,7 +151,7 @@ export async function backendState(reader: SnapshotReader, meta: SnapshotMeta, i
   if (at === undefined) return null
   const place = shardAt(meta, at)
   if (!place) throw new SnapshotUnavailableError(`position ${at} is past the last shard`)
-  return element(await reader.view(meta.shards[place.shard]!.key), place.offset)
+  return element(await filledShard(reader, meta, place.shard, true), place.offset)
 }
 
 /** One backend's state, parsed: for a page or an answer that adds to it; null when it is not in this version. */
@@ -128,7 +169,7 @@ export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from
   const parts: Bytes[] = []
   let { shard, offset } = shardAt(meta, from) ?? { shard: meta.shards.length, offset: 0 }
   for (let left = limit; left > 0 && shard < meta.shards.length; shard++, offset = 0) {
-    const view = await reader.view(meta.shards[shard]!.key)
+    const view = await filledShard(reader, meta, shard, true)
     const taken = Math.min(left, view.header.ends.length - offset)
     parts.push(elementRange(view, offset, offset + taken))
     left -= taken
@@ -136,21 +177,32 @@ export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from
   return jsonJoin(parts)
 }
 
+/** The stored model lists: the merged /models list, then the /v1/models elements, `count` of each. */
+async function modelViews(reader: SnapshotReader, key: string) {
+  const view = await reader.view<{ ends: number[]; count: number }>(key)
+  return { view, count: view.header.count }
+}
+
 /** The first `limit` merged models. */
 export async function modelList(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<Bytes> {
-  if (meta.views.models) return jsonJoin([elementRange(await reader.view(meta.views.models), 0, limit)])
+  if (meta.views.models) {
+    const { view, count } = await modelViews(reader, meta.views.models)
+    return jsonJoin([elementRange(view, 0, Math.min(limit, count))])
+  }
   return utf8(JSON.stringify(await mergeShards(reader, meta, limit)))
 }
 
 /** The first `limit` models in the OpenAI list shape. */
 export async function openAIModelList(reader: SnapshotReader, meta: SnapshotMeta, limit: number) {
-  const data = meta.views.openAIModels
-    ? elementRange(await reader.view(meta.views.openAIModels), 0, limit)
-    : utf8(
-        openAIModels(await mergeShards(reader, meta, limit), new Date(meta.writtenAt))
-          .map((m) => JSON.stringify(m))
-          .join(','),
-      )
+  let data: Bytes
+  if (meta.views.models) {
+    const { view, count } = await modelViews(reader, meta.views.models)
+    data = elementRange(view, count, count + Math.min(limit, count))
+  } else {
+    const created = new Date(meta.modelList?.since ?? meta.writtenAt)
+    const models = openAIModels(await mergeShards(reader, meta, limit), created)
+    data = utf8(models.map((m) => JSON.stringify(m)).join(','))
+  }
   return jsonJoin([data], '{"object":"list","data":[', ']}')
 }
 
@@ -158,9 +210,9 @@ export async function openAIModelList(reader: SnapshotReader, meta: SnapshotMeta
 async function mergeShards(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<MergedModel[]> {
   const byId = new Map<string, MergedModel>()
   const decoder = new TextDecoder()
-  for (const shard of meta.shards) {
-    const view = await reader.view(shard.key, false)
-    foldMergedModels(byId, JSON.parse(`[${decoder.decode(view.body)}]`) as BackendRuntimeState[], limit)
+  for (let i = 0; i < meta.shards.length; i++) {
+    const body = await shardBody(reader, meta, i, false)
+    foldMergedModels(byId, JSON.parse(`[${decoder.decode(body)}]`) as BackendRuntimeState[], limit)
   }
   return sortedById(byId)
 }
@@ -179,8 +231,13 @@ export async function providerList(
   const id = `${meta.etag}:${variant}`
   const kept = reader.keptBody(id)
   if (kept) return kept
-  const directory = await reader.json(meta.views.providers, (value) => value as ProviderDirectory)
-  const parts = providerBodyParts(directory, query, (key) => reader.view<ProviderChunkHeader>(key))
+  const directory: ProviderDirectory = { shards: meta.shards.map((s) => s.chunks) }
+  const observedAt = async (shard: number) => {
+    const moving = await reader.moving(meta)
+    const start = shardStart(meta, shard)
+    return (backend: number, k: number) => utf8(JSON.stringify(observedAtOf(moving.values(start + backend), k)))
+  }
+  const parts = providerBodyParts(directory, query, (key) => reader.view<ProviderChunkHeader>(key), observedAt)
   const held: Bytes[] = []
   let bytes = 0
   for (let next = await parts.next(); ; next = await parts.next()) {
@@ -194,4 +251,25 @@ export async function providerList(
     yield* parts
   }
   return streamParts(jsonArray(rest()))
+}
+
+/** What the status pages render: the stored fleet base with the version's moving values, built once per version. */
+export async function publishedFleet(reader: SnapshotReader, meta: SnapshotMeta): Promise<FleetView> {
+  const key = meta.views.fleet
+  if (!key) throw new SnapshotUnavailableError('this version has no fleet view')
+  return reader.derived<FleetView>(`${meta.etag}:fleet`, async () => {
+    const [base, moving] = await Promise.all([reader.json(key, (value) => value as FleetBase), reader.moving(meta)])
+    return {
+      value: fleetWithMoving(base, (i) => moving.values(i).fields, meta.writtenAt),
+      size: moving.bytes * 2,
+    }
+  })
+}
+
+/** What /metrics renders, from the version's moving values alone, built once per version. */
+export async function publishedMetrics(reader: SnapshotReader, meta: SnapshotMeta): Promise<MetricsView> {
+  return reader.derived<MetricsView>(`${meta.etag}:metrics`, async () => {
+    const moving = await reader.moving<CycleMetrics>(meta)
+    return { value: metricsFromMoving(moving, meta.writtenAt), size: moving.bytes }
+  })
 }

@@ -19,7 +19,7 @@ const EMPTY_META: SnapshotMeta = {
   backendCount: 0,
   shardCount: 0,
   shards: [],
-  views: { index: '', models: null, openAIModels: null, providers: '', metrics: '', fleet: '' },
+  views: { index: '', models: null, fleet: '' },
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {

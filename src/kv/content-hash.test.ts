@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backendState } from '../published/testing'
+import { backendState, servedModel } from '../published/testing'
 import type { BackendRuntimeState } from '../published/types'
 import { normalizeMessage, snapshotContentHash } from './content-hash'
 
@@ -54,5 +54,22 @@ describe('snapshotContentHash', () => {
     expect(await snapshotContentHash({ backends: [down('returned 503: busy', { status: 'degraded' })] })).not.toBe(base)
     expect(await snapshotContentHash({ backends: [down('returned 503: maintenance')] })).not.toBe(base)
     expect(await snapshotContentHash({ backends: [down('returned 404: busy')] })).not.toBe(base)
+  })
+})
+
+describe('snapshotContentHash and the moving values', () => {
+  it('is the same when only the moving values moved, and changes when a state gains a field', async () => {
+    const at = (time: string, extra: Partial<BackendRuntimeState> = {}) =>
+      backendState('b1', {
+        checkedAt: time,
+        lastSuccessAt: time,
+        uptime: { '1h': time.length / 100, '24h': 1, '7d': 1 },
+        pulledModels: [servedModel('m1', { observedAt: time })],
+        ...extra,
+      })
+    const base = await snapshotContentHash({ backends: [at('2026-12-01T00:00:00.000Z')] })
+    expect(await snapshotContentHash({ backends: [at('2026-12-01T00:05:00.000Z')] })).toBe(base)
+    const waiting = at('2026-12-01T00:05:00.000Z', { retryAfterUntil: '2026-12-01T00:10:00.000Z' })
+    expect(await snapshotContentHash({ backends: [waiting] })).not.toBe(base)
   })
 })

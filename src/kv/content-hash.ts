@@ -1,5 +1,6 @@
 import type { Snapshot } from '../published/types'
 import { sha256Hex } from '../secrets'
+import { cutState } from './state-template'
 
 /**
  * An error or warning as the content hash sees it: what it says, not the ids, counts and timings
@@ -25,32 +26,24 @@ function maskVolatile(text: string): string {
 
 /**
  * "Changed" means a change a reader acts on: status, error kind, the gist of the error, models and
- * capabilities, and whether they are stale. Timestamps, timings, failure counts, uptime and latency
- * windows and the exact wording of errors and warnings are left out: they are exact in Postgres (backend_health) and published with the next write, at
- * the latest when the heartbeat is due, so a backend that stays down for the same reason costs no
- * KV write per cycle.
+ * capabilities, and whether they are stale. It is the hash of every backend's template (its state
+ * without the moving values, see state-template.ts) and the gist of its error and warnings, so an
+ * unchanged hash means every stored template and view is unchanged too, and a heartbeat writes only
+ * the moving values and the meta. Timestamps, timings, failure counts, uptime and latency windows,
+ * the exact wording of errors and warnings and when a model list was read are left out: they are
+ * exact in Postgres (backend_health) and published with every version, at the latest when the
+ * heartbeat is due, so a backend that stays down for the same reason costs no KV write per cycle.
+ * Whether a state has a moving field at all (a Retry-After starting or ending) is a change.
  */
 export async function snapshotContentHash(snapshot: Snapshot): Promise<string> {
-  const stable = snapshot.backends.map(
-    ({
-      checkedAt: _c,
-      latencyMs: _l,
-      lastSuccessAt: _s,
-      consecutiveFailures: _f,
-      uptime: _u,
-      latency24h: _p,
-      retryAfterUntil: _r,
-      pulledModels,
-      error,
-      warnings,
-      ...rest
-    }) => ({
-      ...rest,
-      // When a list was read moves every cycle; whether it is stale, and the models, do not.
-      pulledModels: pulledModels.map(({ observedAt: _o, ...model }) => model),
-      error: error === undefined ? undefined : normalizeMessage(error),
-      warnings: warnings?.map(normalizeMessage),
-    }),
-  )
+  const stable = snapshot.backends.map((state) => {
+    const { template, moving } = cutState(state)
+    return [
+      template.parts,
+      template.holes,
+      moving.fields.error === undefined ? null : normalizeMessage(moving.fields.error),
+      moving.fields.warnings?.map(normalizeMessage) ?? null,
+    ]
+  })
   return sha256Hex(JSON.stringify(stable))
 }

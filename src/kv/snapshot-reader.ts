@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { SnapshotMeta } from '../published/types'
 import { type ArrayView, type ArrayViewHeader, type Bytes, decodeArrayView } from './array-view'
+import { type MovingView, decodeMoving } from './moving-view'
 
 /**
  * A value the published meta names is not in KV (yet): KV's edge cache can serve a new meta a
@@ -21,7 +22,8 @@ export class SnapshotUnavailableError extends Error {
 /**
  * What one isolate keeps between requests. Stored values are named by a hash of their bytes, so a
  * kept value is right for every version that names it and never needs invalidating; only the
- * meta says which version is current, and it is kept for `metaMaxAgeMs` at most.
+ * meta says which version is current, and it is kept for `metaMaxAgeMs` at most. A version's
+ * moving values, and what is built from them, are kept under that version's etag.
  */
 export const ISOLATE_CACHE_BYTES = 8 * 1024 * 1024
 
@@ -74,9 +76,10 @@ export class SnapshotReader {
   }
 
   private async readMeta(): Promise<SnapshotMeta | null> {
-    const stored = await this.kv.get<{ schemaVersion: number }>(META_KEY, 'json')
-    if (stored && stored.schemaVersion !== 2) {
-      throw new SnapshotUnavailableError(`stored layout ${stored.schemaVersion} awaits the next cycle`)
+    const stored = await this.kv.get<{ schemaVersion: number; moving?: unknown }>(META_KEY, 'json')
+    if (stored && (stored.schemaVersion !== 2 || stored.moving === undefined)) {
+      const layout = stored.schemaVersion !== 2 ? `layout ${stored.schemaVersion}` : 'layout without moving values'
+      throw new SnapshotUnavailableError(`stored ${layout} awaits the next cycle`)
     }
     const meta = stored as SnapshotMeta | null
     knownMeta = { meta, readAt: this.now() }
@@ -99,6 +102,31 @@ export class SnapshotReader {
       const bytes = await this.kv.get(key, 'arrayBuffer')
       return bytes ? { value: new Uint8Array(bytes), size: bytes.byteLength } : undefined
     })
+  }
+
+  /**
+   * The version's moving values. Their slot is rewritten in place by the version after next, and
+   * KV may serve a location the slot's older value for a while: one written by another version is
+   * a 503, never filled into this version's templates.
+   */
+  async moving<C = unknown>(meta: SnapshotMeta): Promise<MovingView<C>> {
+    const slot = meta.moving
+    if (!slot) throw new SnapshotUnavailableError('stored layout without moving values awaits the next cycle')
+    return this.load(`${slot.key}@${meta.etag}`, true, async () => {
+      const bytes = await this.kv.get(slot.key, 'arrayBuffer')
+      if (!bytes) return undefined
+      const view = decodeMoving<C>(new Uint8Array(bytes))
+      if (view.header.version !== meta.etag) {
+        throw new SnapshotUnavailableError(`${slot.key} holds version ${view.header.version}, not ${meta.etag}`)
+      }
+      // Parsed records take a few times their bytes.
+      return { value: view, size: view.bytes * 3 }
+    })
+  }
+
+  /** Something built once per version from stored values (`id` names the version), kept like them. */
+  async derived<T>(id: string, build: () => Promise<{ value: T; size: number }>): Promise<T> {
+    return this.load(id, true, build)
   }
 
   /** A stored JSON value, parsed once per isolate by `parse`. */

@@ -98,46 +98,66 @@ export interface Snapshot {
 }
 
 /**
- * Names the published version and every stored value a read needs: the /state shards, the backend
- * index, the model views and the /providers directory, each under a key derived from its bytes
- * (see SnapshotStore). Written after the values it names, so a reader that finds it finds them,
- * unless KV's edge cache still hides one, which a reader answers with 503 and Retry-After.
+ * Names the published version and every stored value a read needs. Each backend's state is stored
+ * as a template (its JSON without the values that move every cycle) in /state shards, and the
+ * views (the backend index, the model lists, the /providers chunks, the status pages' fleet) hold
+ * nothing that moves either: each lives under a key derived from its bytes and is written only when
+ * its bytes change. What moves lives in one value per version, `moving`, which a read fills the
+ * templates from (see SnapshotStore). Written after the values it names, so a reader that finds it
+ * finds them, unless KV's edge cache still hides one, which a reader answers with 503 and Retry-After.
  */
 export interface SnapshotMeta {
   schemaVersion: 2
-  /** Hash of the content, without the fields every cycle rewrites (see snapshotContentHash). */
+  /** Hash of the templates (see snapshotContentHash): unchanged, only `moving` and the meta are rewritten. */
   contentHash: string
   /** Identifies exactly what readers get; the HTTP ETag's first half. */
   etag: string
   writtenAt: string
   backendCount: number
   shardCount: number
-  /** The /state body in order: each shard's key, backends and stored bytes. */
+  /** The /state body in order: each shard's templates, its backends, its bytes and its /providers chunks. */
   shards: PublishedShard[]
+  /**
+   * This version's moving values, in one of two slots taken in turn (never the one the previous
+   * version names, which readers one version behind still use); its header names `etag`, which a
+   * read checks. Absent in a meta from before templates, which readers treat as awaiting the next cycle.
+   */
+  moving?: { key: string; bytes: number }
+  /** The merged model list's hash and when it was first published: /v1/models' `created`. */
+  modelList?: { hash: string; since: string }
   views: {
     /** Backend ids in snapshot order. */
     index: string
-    /** Merged models; null when too large to store, and read by merging the shards instead. */
+    /**
+     * The merged /models list followed by the same models as /v1/models elements (one array view);
+     * null when too large to store, and read by merging the shards instead.
+     */
     models: string | null
-    openAIModels: string | null
-    /** The /providers directory: every shard's chunks with what they may hold. */
-    providers: string
-    /** What /metrics renders: each backend's figures and the publishing cycle's. */
-    metrics: string
-    /** What the status pages render: each backend's row with its models; null when too large to store. */
+    /** What the status pages render, without what moves; null when too large to store. */
     fleet: string | null
   }
+  /**
+   * Values earlier versions named and this one does not: kept for readers one version behind, and
+   * deleted by the next publish that writes values (a heartbeat deletes nothing).
+   */
+  retired?: string[]
+  /** When stored values were last listed to find any an interrupted publish left behind. */
+  sweptAt?: string
 }
 
 export interface PublishedShard {
+  /** Its backends' templates (an array view; see TemplateHeader). */
   key: string
   count: number
   bytes: number
-  /** The shard's elements gzipped, as one gzip member: /state for clients that take gzip. */
-  gzip: { key: string; bytes: number }
-  /**
-   * Hash of its backends without the fields every cycle rewrites: a publish that is not a heartbeat
-   * keeps a shard whose backends did not change, timestamps and all, instead of rewriting it.
-   */
-  contentHash: string
+  /** Its /providers chunks, each with what it may hold, so a read can skip it without fetching it. */
+  chunks: { key: string; summary: ProviderChunkSummary }[]
+}
+
+/** What a /providers chunk may hold. */
+export interface ProviderChunkSummary {
+  types: string[]
+  masks: number[]
+  maxContext: number
+  count: number
 }

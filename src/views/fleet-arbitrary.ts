@@ -14,8 +14,10 @@ const model: fc.Arbitrary<ModelPullStatus> = fc
     flags: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
     tools: fc.constantFrom(true, false, null),
     stale: fc.boolean(),
+    // Usually one listing time for all of a backend's models; not always.
+    observedAt: fc.constantFrom('2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z', '2026-11-30T23:55:00.000Z'),
   })
-  .map(({ id, contextLength, flags, tools, stale }) => ({
+  .map(({ id, contextLength, flags, tools, stale, observedAt }) => ({
     name: id,
     model: id,
     contextLength,
@@ -28,7 +30,7 @@ const model: fc.Arbitrary<ModelPullStatus> = fc
     canVision: flags[5]!,
     tools,
     firstSeenAt: '2026-11-30T00:00:00.000Z',
-    observedAt: '2026-12-01T00:00:00.000Z',
+    observedAt,
     stale,
   }))
 
@@ -39,11 +41,16 @@ export const fleet: fc.Arbitrary<BackendRuntimeState[]> = fc
       type: fc.constantFrom(...TYPES),
       models: fc.uniqueArray(model, { maxLength: 6, selector: (m) => m.model }),
       failed: fc.boolean(),
+      error: fc.constantFrom('unreachable', 'returned 503: «busy» after 1502 ms'),
+      warnings: fc.option(fc.array(fc.constantFrom('slow', 'détails manquants'), { minLength: 1, maxLength: 2 }), {
+        nil: undefined,
+      }),
+      retryAfterUntil: fc.option(fc.constant('2026-12-01T00:10:00.000Z'), { nil: undefined }),
     }),
     { maxLength: 30 },
   )
   .map((backends) =>
-    backends.map(({ type, models, failed }, i) => {
+    backends.map(({ type, models, failed, error, warnings, retryAfterUntil }, i) => {
       const id = `b${String(i).padStart(3, '0')}`
       return {
         id,
@@ -52,13 +59,15 @@ export const fleet: fc.Arbitrary<BackendRuntimeState[]> = fc
         pulledModels: failed ? [] : models,
         backend: { id, name: `backend "${i}"`, baseUrl: `http://h${i}`, type, createdAt: '', updatedAt: '' },
         status: failed ? ('down' as const) : ('healthy' as const),
-        ...(failed ? { error: 'unreachable', errorKind: 'network' as const } : {}),
+        ...(failed ? { error, errorKind: 'network' as const } : {}),
+        ...(warnings ? { warnings } : {}),
         checkedAt: '2026-12-01T00:00:00.000Z',
         lastSuccessAt: null,
         consecutiveFailures: failed ? 1 : 0,
         latencyMs: i,
         uptime: { '1h': null, '24h': 0.5, '7d': 0.75 },
         latency24h: { p50Ms: 100, p95Ms: null },
+        ...(retryAfterUntil ? { retryAfterUntil } : {}),
       }
     }),
   )

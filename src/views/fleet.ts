@@ -1,8 +1,10 @@
+import type { MovingValues } from '../kv/state-template'
 import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
 
 /**
- * What the status pages render, stored at publish: one row per backend with its models in a
- * compact form, so a page never parses the /state shards.
+ * What the status pages render: one row per backend with its models in a compact form, so a page
+ * never parses the /state shards. Stored at publish without what moves every cycle (the base), and
+ * joined with the version's moving values when read, so a heartbeat does not rewrite it.
  */
 
 /** Capabilities a page shows as badges, in their order. */
@@ -63,5 +65,43 @@ export function fleetView(states: readonly BackendRuntimeState[], publishedAt: D
       checkedAt: s.checkedAt,
       lastSuccessAt: s.lastSuccessAt,
     })),
+  }
+}
+
+/** A fleet row without what moves every cycle: stored once, until the fleet itself changes. */
+export type FleetBaseRow = Omit<FleetRow, 'error' | 'uptime24h' | 'latencyP95Ms' | 'checkedAt' | 'lastSuccessAt'>
+
+export interface FleetBase {
+  backends: FleetBaseRow[]
+}
+
+export function fleetBase(states: readonly BackendRuntimeState[]): FleetBase {
+  return {
+    backends: fleetView(states, new Date(0)).backends.map(
+      ({ error: _e, uptime24h: _u, latencyP95Ms: _l, checkedAt: _c, lastSuccessAt: _s, ...row }) => row,
+    ),
+  }
+}
+
+/** The fleet view of a version: its stored base, and each backend's moving fields by position. */
+export function fleetWithMoving(
+  base: FleetBase,
+  movingAt: (position: number) => MovingValues['fields'],
+  publishedAt: string,
+): FleetView {
+  return {
+    publishedAt,
+    backends: base.backends.map(({ models, ...row }, i) => {
+      const moving = movingAt(i)
+      return {
+        ...row,
+        ...(moving.error ? { error: moving.error } : {}),
+        models,
+        uptime24h: moving.uptime?.['24h'] ?? null,
+        latencyP95Ms: moving.latency24h?.p95Ms ?? null,
+        checkedAt: moving.checkedAt ?? '',
+        lastSuccessAt: moving.lastSuccessAt ?? null,
+      }
+    }),
   }
 }

@@ -1,3 +1,4 @@
+import type { MovingView } from '../kv/moving-view'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 
 /**
@@ -51,6 +52,25 @@ export function metricsView(
     cycle,
     publishedAt: publishedAt.toISOString(),
   }
+}
+
+/** The metrics view of a version, from its moving values alone (each record carries the backend's facts). */
+export function metricsFromMoving(moving: MovingView<CycleMetrics>, publishedAt: string): MetricsView {
+  const backends: BackendMetrics[] = []
+  for (let i = 0; i < moving.count; i++) {
+    const [fields, , [id, name, type, status, models]] = moving.record(i)
+    backends.push({
+      id,
+      name,
+      type,
+      status,
+      models,
+      uptime24h: fields.uptime?.['24h'] ?? null,
+      latencyP95Ms: fields.latency24h?.p95Ms ?? null,
+      lastSuccessAt: fields.lastSuccessAt ?? null,
+    })
+  }
+  return { backends, cycle: moving.header.cycle, publishedAt }
 }
 
 /** A label value as the format wants it: backslash, double quote and line feed escaped. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeArrayView } from '../kv/array-view'
+import { decodeArrayView, utf8 } from '../kv/array-view'
+import { cutState, observedAtOf } from '../kv/state-template'
 import { backendState, servedModel } from '../published/testing'
 import type { BackendRuntimeState } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
@@ -24,7 +25,9 @@ function indexOf(backends: BackendRuntimeState[], perShard: number, maxChunks?: 
       perShard,
     ),
   )
+  const starts: number[] = []
   for (const shard of shards) {
+    starts.push(starts.length === 0 ? 0 : starts.at(-1)! + shards[starts.length - 1]!.length)
     directory.shards.push(
       renderProviderChunks(shard, maxChunks).map((chunk) => {
         const key = `chunk-${stored.size}`
@@ -33,7 +36,11 @@ function indexOf(backends: BackendRuntimeState[], perShard: number, maxChunks?: 
       }),
     )
   }
-  return { stored, directory }
+  // Each entry's observedAt comes from its backend's moving values, as a read fills it in.
+  const moving = backends.map((b) => cutState(b).moving)
+  const observedAt = async (shard: number) => (backend: number, k: number) =>
+    utf8(JSON.stringify(observedAtOf(moving[starts[shard]! + backend]!, k)))
+  return { stored, directory, observedAt }
 }
 
 async function answer(index: ReturnType<typeof indexOf>, filter: Parameters<typeof providerQuery>[0]) {
@@ -43,7 +50,7 @@ async function answer(index: ReturnType<typeof indexOf>, filter: Parameters<type
     return decodeArrayView<ProviderChunkHeader>(index.stored.get(key)! as Uint8Array<ArrayBuffer>)
   }
   const parts: string[] = []
-  for await (const part of providerBodyParts(index.directory, providerQuery(filter), load)) {
+  for await (const part of providerBodyParts(index.directory, providerQuery(filter), load, index.observedAt)) {
     parts.push(new TextDecoder().decode(part))
   }
   return { body: `[${parts.join(',')}]`, loaded }

@@ -2,20 +2,27 @@ import {
   type ArrayView,
   type ArrayViewHeader,
   type Bytes,
+  concatBytes,
   elementRange,
   encodeArrayView,
   jsonJoin,
 } from '../kv/array-view'
+import { cutMember, hasObservedAt } from '../kv/state-template'
+import { byteLength } from '../kv/template-view'
 import { canonicalBackendType } from '../providers'
-import type { BackendRuntimeState } from '../published/types'
+import type { BackendRuntimeState, ProviderChunkSummary } from '../published/types'
 import { type ProviderQuery, capabilityMask, matchesQuery, providerEntry } from './providers'
+
+export type { ProviderChunkSummary }
 
 /**
  * The /providers index. Each snapshot shard's provider entries are grouped by what a filter asks
  * (backend type, capability set, context length by power of two) and each group is stored as its
  * own chunk. A directory lists every shard's chunks with a summary, so a filtered read fetches only
  * the chunks that can hold a match, checks each entry's facts from the chunk's header, and sends
- * the matching entries' stored bytes in snapshot order, one shard at a time.
+ * the matching entries' stored bytes in snapshot order, one shard at a time. An entry's observedAt
+ * moves every cycle: it is cut out, like the states' moving values, and filled in from the
+ * version's moving values when the entry is sent.
  */
 
 /** Groups past this many in one shard share one mixed chunk, so a shard costs a bounded number of writes. */
@@ -29,17 +36,21 @@ export interface ProviderChunkHeader extends ArrayViewHeader {
   context: number[]
   /** 1 for an entry from a failing backend's last good list. */
   stale: number[]
-  /** Each entry's position among its shard's entries: chunks of one shard merge back by it. */
-  order: number[]
+  /**
+   * Each entry's backend (by position in the shard) and model (by position in that backend's list):
+   * chunks of one shard merge back by them. Positions of their own, not among all the shard's
+   * entries, so that a model added to one backend does not rewrite the chunks of the others.
+   */
+  backend: number[]
+  model: number[]
+  /** Where its observedAt goes (a byte offset in the entry), or -1 when it has none. */
+  cut: number[]
+  /** Which of its backend's observedAt values it takes (see MovingValues). */
+  observed: number[]
 }
 
-/** What a chunk may hold, so a read can skip it without fetching it. */
-export interface ProviderChunkSummary {
-  types: string[]
-  masks: number[]
-  maxContext: number
-  count: number
-}
+/** An entry's observedAt, as JSON: the `observed`-th of the shard's `backend`-th backend. */
+export type ObservedAtText = (backend: number, observed: number) => Bytes
 
 export interface RenderedProviderChunk {
   bytes: Bytes
@@ -52,11 +63,17 @@ export interface ProviderDirectory {
 }
 
 interface Entry {
+  /** The entry's JSON without its observedAt's value, which goes at `cut`. */
   json: string
+  cut: number
+  backend: number
+  model: number
+  observed: number
   type: string
   mask: number
   context: number
   stale: boolean
+  /** Its position among the shard's entries: lays out the chunks, and is not stored. */
   order: number
 }
 
@@ -72,12 +89,20 @@ export function renderProviderChunks(
 ): RenderedProviderChunk[] {
   const groups = new Map<string, Entry[]>()
   let order = 0
-  for (const state of states) {
+  for (const [backend, state] of states.entries()) {
     const type = canonicalBackendType(state.backend.type)
-    for (const model of state.pulledModels) {
+    let observed = 0
+    for (const [position, model] of state.pulledModels.entries()) {
       const mask = capabilityMask(model)
+      // Counted as state-template.ts counts a backend's observedAt holes.
+      const k = hasObservedAt(model) ? observed++ : -1
+      const cut = k >= 0 ? cutMember(providerEntry(state, model), 'observedAt') : null
       const entry = {
-        json: JSON.stringify(providerEntry(state, model)),
+        json: cut ? cut.before + cut.after : JSON.stringify(providerEntry(state, model)),
+        cut: cut ? byteLength(cut.before) : -1,
+        backend,
+        model: position,
+        observed: k,
         type,
         mask,
         context: model.contextLength,
@@ -113,7 +138,10 @@ function renderChunk(entries: Entry[]): RenderedProviderChunk {
     mask: entries.map((e) => e.mask),
     context: entries.map((e) => e.context),
     stale: entries.map((e) => (e.stale ? 1 : 0)),
-    order: entries.map((e) => e.order),
+    backend: entries.map((e) => e.backend),
+    model: entries.map((e) => e.model),
+    cut: entries.map((e) => e.cut),
+    observed: entries.map((e) => e.observed),
   }
   return {
     bytes: encodeArrayView(
@@ -138,18 +166,28 @@ export function chunkMayMatch(summary: ProviderChunkSummary, query: ProviderQuer
   )
 }
 
-/** The matching entries of one shard's chunks, merged back into snapshot order. */
-export function matchingEntries(chunks: readonly ArrayView<ProviderChunkHeader>[], query: ProviderQuery): Bytes {
-  const found: { order: number; bytes: Bytes }[] = []
+/** The matching entries of one shard's chunks, filled and merged back into snapshot order. */
+export function matchingEntries(
+  chunks: readonly ArrayView<ProviderChunkHeader>[],
+  query: ProviderQuery,
+  observedAt: ObservedAtText,
+): Bytes {
+  const found: { backend: number; model: number; bytes: Bytes }[] = []
   for (const chunk of chunks) {
     const h = chunk.header
     for (let i = 0; i < h.ends.length; i++) {
       if (matchesQuery(query, h.types[h.type[i]!]!, h.mask[i]!, h.context[i]!, h.stale[i] === 1)) {
-        found.push({ order: h.order[i]!, bytes: elementRange(chunk, i, i + 1) })
+        const entry = elementRange(chunk, i, i + 1)
+        const cut = h.cut[i]!
+        const bytes =
+          cut < 0
+            ? entry
+            : concatBytes([entry.subarray(0, cut), observedAt(h.backend[i]!, h.observed[i]!), entry.subarray(cut)])
+        found.push({ backend: h.backend[i]!, model: h.model[i]!, bytes })
       }
     }
   }
-  found.sort((a, b) => a.order - b.order)
+  found.sort((a, b) => a.backend - b.backend || a.model - b.model)
   return jsonJoin(
     found.map((f) => f.bytes),
     '',
@@ -159,18 +197,20 @@ export function matchingEntries(chunks: readonly ArrayView<ProviderChunkHeader>[
 
 /**
  * The body of a filtered /providers read, one shard at a time: the shard's chunks that may match
- * are loaded (`load`, in parallel), filtered, merged, and yielded; a shard with no match yields
- * nothing. Only one shard's chunks are held at once.
+ * are loaded (`load`, in parallel), filtered, filled from `observedAt` (the shard's, by its index),
+ * merged, and yielded; a shard with no match yields nothing. Only one shard's chunks are held at once.
  */
 export async function* providerBodyParts(
   directory: ProviderDirectory,
   query: ProviderQuery,
   load: (key: string) => Promise<ArrayView<ProviderChunkHeader>>,
+  observedAt: (shard: number) => Promise<ObservedAtText>,
 ): AsyncGenerator<Bytes> {
-  for (const shard of directory.shards) {
+  for (const [index, shard] of directory.shards.entries()) {
     const wanted = shard.filter((chunk) => chunkMayMatch(chunk.summary, query))
     if (wanted.length === 0) continue
-    const part = matchingEntries(await Promise.all(wanted.map((chunk) => load(chunk.key))), query)
+    const [chunks, fill] = await Promise.all([Promise.all(wanted.map((chunk) => load(chunk.key))), observedAt(index)])
+    const part = matchingEntries(chunks, query, fill)
     if (part.length > 0) yield part
   }
 }

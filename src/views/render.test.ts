@@ -1,14 +1,20 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeArrayView, elementRange, jsonJoin } from '../kv/array-view'
+import { decodeMoving } from '../kv/moving-view'
+import { type TemplateHeader, spliceRange } from '../kv/template-view'
+import type { BackendRuntimeState } from '../published/types'
 import { fleet } from './fleet-arbitrary'
+import { fleetBase, fleetView, fleetWithMoving } from './fleet'
+import { metricsFromMoving, metricsView } from './metrics'
 import { foldMergedModels, mergedModels, openAIModelList, sortedById, type MergedModel } from './models'
 import { renderSnapshot } from './render'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const writtenAt = new Date('2026-12-01T10:00:00.000Z')
 const options = {
-  writtenAt,
+  version: 'v1',
+  modelsCreated: writtenAt,
   backendsPerShard: 3,
   maxShardBytes: 1 << 20,
   maxViewBytes: 1 << 20,
@@ -16,22 +22,69 @@ const options = {
 }
 
 describe('rendering the read views at publish', () => {
-  it('stores the bodies the reads used to build: /state by shard, the index, /models and /v1/models', () => {
+  it('stores the bodies the reads used to build: /state by shard (templates + moving values), the index, /models and /v1/models', () => {
     fc.assert(
       fc.property(fleet, (backends) => {
         const rendered = renderSnapshot({ backends }, options)
-        const shards = rendered.shards.map((s) => decodeArrayView(s.bytes))
-        expect(text(jsonJoin(shards.map((s) => s.body)))).toBe(JSON.stringify(backends))
+        const moving = decodeMoving(rendered.moving)
+        expect(moving.header.version).toBe('v1')
+        expect(moving.count).toBe(backends.length)
+        const shards = rendered.shards.map((s) => decodeArrayView<TemplateHeader>(s.bytes))
+        let start = 0
+        const filled = shards.map((shard) => {
+          const first = start
+          start += shard.header.ends.length
+          return spliceRange(shard, 0, shard.header.ends.length, (i) => moving.values(first + i))
+        })
+        expect(text(jsonJoin(filled))).toBe(JSON.stringify(backends))
         expect(rendered.shards.map((s) => s.states.length)).toEqual(shards.map((s) => s.header.ends.length))
         expect(rendered.shards.flatMap((s) => s.states)).toEqual(backends)
         expect(JSON.parse(text(rendered.index))).toEqual(backends.map((b) => b.id))
-        const models = decodeArrayView(rendered.models!)
-        expect(text(jsonJoin([elementRange(models, 0, 2)]))).toBe(JSON.stringify(mergedModels(backends).slice(0, 2)))
-        const openAI = decodeArrayView(rendered.openAIModels!)
-        expect(text(jsonJoin([elementRange(openAI, 0, 99)], '{"object":"list","data":[', ']}'))).toBe(
+        const models = decodeArrayView<{ ends: number[]; count: number }>(rendered.models!)
+        const count = models.header.count
+        expect(text(jsonJoin([elementRange(models, 0, Math.min(2, count))]))).toBe(
+          JSON.stringify(mergedModels(backends).slice(0, 2)),
+        )
+        expect(text(jsonJoin([elementRange(models, count, 2 * count)], '{"object":"list","data":[', ']}'))).toBe(
           JSON.stringify(openAIModelList(backends, writtenAt)),
         )
         expect(rendered.providers).toHaveLength(rendered.shards.length)
+      }),
+    )
+  })
+
+  it('keeps what moves out of every stored value but the moving values', () => {
+    const moved = (b: BackendRuntimeState, i: number): BackendRuntimeState => ({
+      ...b,
+      checkedAt: '2026-12-02T00:00:00.000Z',
+      lastSuccessAt: '2026-12-02T00:00:00.000Z',
+      latencyMs: b.latencyMs + 17 * i,
+      consecutiveFailures: b.consecutiveFailures + 1,
+      uptime: { '1h': 0.25, '24h': 0.5, '7d': null },
+      pulledModels: b.pulledModels.map((m) => ({ ...m, observedAt: '2026-12-02T00:00:00.000Z' })),
+    })
+    fc.assert(
+      fc.property(fleet, (backends) => {
+        const before = renderSnapshot({ backends }, options)
+        const after = renderSnapshot({ backends: backends.map(moved) }, { ...options, version: 'v2' })
+        expect(after.shards.map((s) => s.bytes)).toEqual(before.shards.map((s) => s.bytes))
+        expect(after.providers).toEqual(before.providers)
+        expect([after.index, after.models, after.fleet]).toEqual([before.index, before.models, before.fleet])
+      }),
+    )
+  })
+
+  it('gives the status pages and /metrics the views they rendered from whole states', () => {
+    const cycle = options.cycle
+    fc.assert(
+      fc.property(fleet, (backends) => {
+        const rendered = renderSnapshot({ backends }, options)
+        const moving = decodeMoving<typeof cycle>(rendered.moving)
+        const publishedAt = writtenAt.toISOString()
+        expect(fleetWithMoving(fleetBase(backends), (i) => moving.values(i).fields, publishedAt)).toEqual(
+          fleetView(backends, writtenAt),
+        )
+        expect(metricsFromMoving(moving, publishedAt)).toEqual(metricsView(backends, cycle, writtenAt))
       }),
     )
   })
@@ -43,7 +96,7 @@ describe('rendering the read views at publish', () => {
     )[0]!
     const rendered = renderSnapshot({ backends }, { ...options, maxViewBytes: 10 })
     expect(rendered.models).toBeNull()
-    expect(rendered.openAIModels).toBeNull()
+    expect(rendered.fleet).toBeNull()
   })
 })
 

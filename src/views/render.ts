@@ -1,40 +1,49 @@
 import { type Bytes, encodeArrayView, utf8 } from '../kv/array-view'
+import { type MovingRecord, encodeMoving } from '../kv/moving-view'
+import { cutState } from '../kv/state-template'
+import { byteLength, encodeTemplates } from '../kv/template-view'
 import type { BackendRuntimeState, Snapshot } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
-import { fleetView } from './fleet'
-import { type CycleMetrics, metricsView } from './metrics'
-import { mergedModels, openAIModelList } from './models'
+import { fleetBase } from './fleet'
+import type { CycleMetrics } from './metrics'
+import { type MergedModel, mergedModels, openAIModels } from './models'
 import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks } from './provider-index'
 
 /**
  * Everything a read returns, rendered once when a cycle publishes, so that a read sends stored
- * bytes instead of parsing and serializing the snapshot.
+ * bytes (filling in the moving values) instead of parsing and serializing the snapshot. Every value
+ * but `moving` leaves out what moves every cycle, so it is rewritten only when it changes.
  */
 export interface RenderedSnapshot {
-  /** The /state body, cut into shards (array views of backend states), with the states they hold. */
+  /** The /state body as templates (see TemplateHeader), cut into shards, with the states they hold. */
   shards: { bytes: Bytes; states: BackendRuntimeState[] }[]
   /** Backend ids in snapshot order (JSON): /state/:id finds its shard and element by position. */
   index: Bytes
-  /** Every merged model (array view), or null when larger than `maxViewBytes`. */
+  /**
+   * The merged /models list, then the same models as /v1/models elements (one array view, `count`
+   * models each), or null when larger than `maxViewBytes`.
+   */
   models: Bytes | null
-  /** The same in the OpenAI list's element shape, or null when larger than `maxViewBytes`. */
-  openAIModels: Bytes | null
   /** Per shard, its /providers chunks. */
   providers: RenderedProviderChunk[][]
-  /** The /metrics view (JSON). */
-  metrics: Bytes
-  /** What the status pages render (JSON), or null when larger than `maxViewBytes`. */
+  /** What the status pages render, without what moves (JSON), or null when larger than `maxViewBytes`. */
   fleet: Bytes | null
+  /** Every backend's moving values and facts, and the cycle's figures: the one value every version writes. */
+  moving: Bytes
 }
 
 export interface RenderOptions {
-  /** When the version is published: /v1/models' `created` when its model list is new. */
-  writtenAt: Date
+  /** The version's etag, which its moving values name. */
+  version: string
+  /** When this model list was first published: /v1/models' `created`. */
+  modelsCreated: Date
+  /** The merged models, when the caller has them already. */
+  merged?: MergedModel[]
   /** Backends per shard, on average. */
   backendsPerShard: number
   /** A shard ends before it would pass this many bytes. */
   maxShardBytes: number
-  /** Past this size a model view is not stored, and reads of it merge the shards instead. */
+  /** Past this size a view is not stored (the model lists are then merged from the shards). */
   maxViewBytes: number
   maxProviderChunks?: number
   /** The cycle publishing it, for /metrics. */
@@ -43,29 +52,41 @@ export interface RenderOptions {
 
 export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): RenderedSnapshot {
   const states = snapshot.backends
-  const texts = states.map((state) => JSON.stringify(state))
+  const cuts = states.map(cutState)
+  // Cut by the templates' sizes, so that moving values never move a shard boundary.
   const starts = chunkStarts(
     states.map((s) => s.id),
     options.backendsPerShard,
-    { sizes: texts.map((t) => t.length), max: options.maxShardBytes },
+    { sizes: cuts.map((c) => c.template.parts.reduce((n, p) => n + byteLength(p), 0)), max: options.maxShardBytes },
   )
-  const merged = mergedModels(states)
-  const models = encodeArrayView(merged.map((m) => JSON.stringify(m)))
-  const openAI = openAIModelList(states, options.writtenAt).data
-  const openAIModels = encodeArrayView(openAI.map((m) => JSON.stringify(m)))
+  const merged = options.merged ?? mergedModels(states)
+  const models = encodeArrayView(
+    [
+      ...merged.map((m) => JSON.stringify(m)),
+      ...openAIModels(merged, options.modelsCreated).map((m) => JSON.stringify(m)),
+    ],
+    { count: merged.length },
+  )
   const bounded = (view: Bytes) => (view.length <= options.maxViewBytes ? view : null)
+  const records: MovingRecord[] = states.map((s, i) => [
+    cuts[i]!.moving.fields,
+    cuts[i]!.moving.observedAt,
+    [s.id, s.name, s.backend.type, s.status, s.pulledModels.length],
+  ])
   return {
-    shards: splitAt(texts, starts).map((shard, i) => ({
-      bytes: encodeArrayView(shard),
+    shards: splitAt(
+      cuts.map((c) => c.template),
+      starts,
+    ).map((templates, i) => ({
+      bytes: encodeTemplates(templates),
       states: states.slice(starts[i], starts[i + 1] ?? states.length),
     })),
     index: utf8(JSON.stringify(states.map((s) => s.id))),
     models: bounded(models),
-    openAIModels: bounded(openAIModels),
     providers: splitAt(states, starts).map((shard) =>
       renderProviderChunks(shard, options.maxProviderChunks ?? MAX_CHUNKS_PER_SHARD),
     ),
-    metrics: utf8(JSON.stringify(metricsView(states, options.cycle, options.writtenAt))),
-    fleet: bounded(utf8(JSON.stringify(fleetView(states, options.writtenAt)))),
+    fleet: bounded(utf8(JSON.stringify(fleetBase(states)))),
+    moving: encodeMoving(records, options.version, options.cycle),
   }
 }

@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
-import { type MetricsView, renderMetrics } from '../../views/metrics'
+import { renderMetrics } from '../../views/metrics'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
+import { publishedMetrics } from '../snapshot-bodies'
 import { snapshotReader } from '../snapshot-read'
 
 /** The Prometheus text format's content type. */
@@ -23,7 +24,7 @@ export const metricsRoutes = new Hono<AppEnv>().use(requireRead).get(
     const meta = await reader.meta()
     // Nothing published yet: a valid, empty exposition.
     if (!meta) return c.body('', 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
-    const view = await reader.json(meta.views.metrics, (value) => value as MetricsView)
+    const view = await publishedMetrics(reader, meta)
     return c.body(renderMetrics(view, new Date()), 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
   },
 )

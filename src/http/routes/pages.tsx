@@ -26,7 +26,7 @@ import { ApiError } from '../errors'
 import { MAX_API_KEY_CHARS, wholeNumber } from '../input'
 import { logDatabaseUnavailable } from '../log'
 import { asPage, requirePageReader, safeNext, signIn, signOut } from '../page-auth'
-import { parsedBackendState } from '../snapshot-bodies'
+import { parsedBackendState, publishedFleet } from '../snapshot-bodies'
 import { snapshotRead, snapshotReader } from '../snapshot-read'
 
 /**
@@ -65,7 +65,7 @@ async function fleetOf(reader: SnapshotReader, meta: SnapshotMeta): Promise<Flee
       'This fleet is too large for the status pages (their view would pass 16 MiB). Read it with GET /state?limit=100, or /providers with a filter.',
     )
   }
-  return reader.json(meta.views.fleet, (value) => value as FleetView)
+  return publishedFleet(reader, meta)
 }
 
 /**
