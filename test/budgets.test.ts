@@ -1,9 +1,21 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { backendHealth, fleetEvents, reconcileLease } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/published/types'
-import { adminJson, createBackend, cycleWith, fake, fakeCalls, readState, resetAll, withDb } from './helpers'
+import {
+  READER,
+  adminJson,
+  call,
+  createBackend,
+  cycleWith,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
 
@@ -25,6 +37,15 @@ async function askedInOrder(): Promise<string[]> {
 }
 
 const states = async () => readState<BackendRuntimeState[]>()
+
+/** runtimestate_cycle_deferred_backends, as /metrics says it. */
+async function deferredGauge(): Promise<number> {
+  const families = parsePrometheusTextFormat(await (await call('/metrics', { headers: READER })).text()) as {
+    name: string
+    metrics: { value: string }[]
+  }[]
+  return Number(families.find((f) => f.name === 'runtimestate_cycle_deferred_backends')!.metrics[0]!.value)
+}
 
 describe('a cycle past its budgets', () => {
   it('stays within SUBREQUEST_BUDGET and KV_OPS_BUDGET, deferring what does not fit, then checks the deferred first', async () => {
@@ -65,6 +86,8 @@ describe('a cycle past its budgets', () => {
       maxPerInvocation: { subrequests: tight.usage.subrequests, kvOps: tight.usage.kvOps },
     })
 
+    expect(await deferredGauge()).toBe(tight.deferred)
+
     // The next cycle starts with the backends checked longest ago: the deferred ones.
     await fetch(`${env.FAKE_PROVIDERS_URL}/__reset`, { method: 'POST' })
     const next = await cycleWith({ env: { PROBE_CONCURRENCY: '1' } })
@@ -72,6 +95,7 @@ describe('a cycle past its budgets', () => {
     const order = await askedInOrder()
     expect(new Set(order.slice(0, deferred.length))).toEqual(new Set(deferred.map((s) => s.name)))
     for (const state of await states()) expect(state.warnings ?? []).toEqual([])
+    expect(await deferredGauge()).toBe(0)
     expect(names.size).toBe(30)
   })
 

@@ -112,6 +112,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
         startedAt: input.startedAt.toISOString(),
         durationMs: publishStarted.getTime() - input.startedAt.getTime(),
         outcome: 'ok',
+        deferred: deferred.length,
       },
     })
     result.snapshotWritten = decision.written
@@ -206,9 +207,9 @@ export const PUBLISH_SUBREQUESTS = 2
 
 /**
  * KV operations publishing may need for a fleet of this size, held back while probes run: per
- * shard of about 100 backends its value, its gzip and its /providers chunks written and the
- * previous ones swept, plus reading the previous shards for stale models; and the views, the meta,
- * the lists of the sweep and the unrecorded-run key.
+ * shard of about 100 backends its template and its /providers chunks written and the values they
+ * replace deleted, plus reading the previous shards for stale models; and the views, the moving
+ * values, the meta, the daily sweep's lists and the unrecorded-run key.
  */
 export function publishKvReserve(backends: number): number {
   return 24 + 10 * Math.ceil(backends / 100)

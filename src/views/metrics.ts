@@ -24,6 +24,8 @@ export interface CycleMetrics {
   startedAt: string
   durationMs: number
   outcome: 'ok' | 'failed'
+  /** Backends it did not check (its time or an invocation's budgets ran out); absent in older versions. */
+  deferred?: number
 }
 
 export interface MetricsView {
@@ -139,6 +141,12 @@ export function renderMetrics(view: MetricsView, now: Date): string {
   family('runtimestate_cycle_success', 'Whether that cycle succeeded (1) or failed (0).', 'gauge', [
     ['', view.cycle.outcome === 'ok' ? 1 : 0],
   ])
+  family(
+    'runtimestate_cycle_deferred_backends',
+    "Backends that cycle did not check: its time or an invocation's budgets ran out, or their shard never came in.",
+    'gauge',
+    [['', view.cycle.deferred ?? 0]],
+  )
   family('runtimestate_cycle_start_timestamp_seconds', 'When that cycle started (Unix time).', 'gauge', [
     ['', seconds(Date.parse(view.cycle.startedAt))],
   ])
