@@ -139,6 +139,10 @@ describe('a cycle fanned out on Queues', () => {
       backendIds: ids.slice(0, 2),
     }
     await deliver([arrived])
+    // The deadline's publish call, delivered early, comes back when it is due.
+    const early = await deliver([{ kind: 'publish', runId }])
+    expect(early.explicitAcks).toEqual([])
+    expect(early.retryMessages).toHaveLength(1)
     await until(async () => Date.now() > run.deadline!.getTime(), 'the deadline')
     expect((await deliver([{ kind: 'publish', runId }])).explicitAcks).toHaveLength(1)
     expect(await runOf(runId)).toMatchObject({ outcome: 'ok', backendsTotal: 4, deferred: 2 })

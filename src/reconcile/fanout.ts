@@ -115,9 +115,14 @@ export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps:
   for (const message of batch.messages) {
     try {
       const body = message.body
-      if (body.kind === 'publish')
-        await publishFannedOut(body.runId, message.id, { ...deps, kv, fetch, budget, db: database })
-      else if (deps.deadLettered) await recordDeadLetter(body, { db: database, queue })
+      if (body.kind === 'publish') {
+        const early = await publishFannedOut(body.runId, message.id, { ...deps, kv, fetch, budget, db: database })
+        // A deadline call delivered before the deadline (clocks differ) comes back when it is due.
+        if (early) {
+          message.retry({ delaySeconds: early.waitSeconds })
+          continue
+        }
+      } else if (deps.deadLettered) await recordDeadLetter(body, { db: database, queue })
       else await observeShard(body, { ...deps, kv, fetch, budget, queue, db: database })
       message.ack()
     } catch (error) {
@@ -202,10 +207,19 @@ async function callPublishWhenComplete(runId: string, deps: { db: Database; queu
  * Publishes a fanned-out run, from exactly one message: the one that claims it when every shard is
  * in or the deadline has passed. Backends without an observation are deferred.
  */
-async function publishFannedOut(runId: string, messageId: string, deps: ShardDeps): Promise<void> {
+async function publishFannedOut(
+  runId: string,
+  messageId: string,
+  deps: ShardDeps,
+): Promise<{ waitSeconds: number } | undefined> {
   const db = deps.db()
   // Claimed by the message, not the invocation: a retry of the same message may finish what it began.
-  if (!(await claimPublish(db, { id: runId, by: messageId }))) return
+  if (!(await claimPublish(db, { id: runId, by: messageId }))) {
+    const run = await fannedOutRun(db, runId)
+    const waitMs = run ? Date.parse(run.deadline) - deps.now().getTime() : 0
+    const waiting = run && !run.publishedBy && run.outcome === 'running' && run.observed < run.planned
+    return waiting && waitMs > 0 ? { waitSeconds: Math.ceil(waitMs / 1000) } : undefined
+  }
   const run = (await fannedOutRun(db, runId))!
   const startedAt = new Date(run.startedAt)
   const summary = newRunSummary(run.trigger, startedAt)
