@@ -201,6 +201,31 @@ describe('SnapshotStore', () => {
     expect(named[0]!.filter((k) => !kept.has(k)).length).toBeGreaterThan(0)
   })
 
+  it('publishes a version whose clean-up fails, with a warning instead of a failure', async () => {
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
+    let previous: SnapshotMeta | null = null
+    for (let n = 0; n < 2; n++) {
+      previous = (
+        await store.write({ backends: states(4 + n * 3) }, previous, { now: later(n), heartbeatSeconds: 900 })
+      ).meta
+    }
+    const failingDeletes = new Proxy(env.KV, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as (...args: unknown[]) => unknown
+        if (prop === 'delete') return async () => Promise.reject(new Error('KV delete() limit exceeded for the day.'))
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const decision = await new SnapshotStore(failingDeletes, { backendsPerShard: 2, ...quiet }).write(
+      { backends: states(10) },
+      previous,
+      { now: later(2), heartbeatSeconds: 900 },
+    )
+    expect(decision.written).toBe(true)
+    expect(decision.warning).toBe('deleting retired snapshot values: KV delete() limit exceeded for the day.')
+    expect(await env.KV.get<SnapshotMeta>('snapshot:meta', 'json')).toMatchObject({ etag: decision.meta!.etag })
+  })
+
   it('sweeps values an interrupted write left behind with the daily list, once they are older than the previous version', async () => {
     const store = new SnapshotStore(env.KV, quiet)
     const first = await store.write({ backends: states(1) }, null, { now, heartbeatSeconds: 900 })

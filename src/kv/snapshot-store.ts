@@ -51,6 +51,8 @@ export interface WriteDecision {
   /** Puts, deletes and lists. */
   kvWrites: number
   meta: SnapshotMeta | null
+  /** Clean-up after the meta that failed: the version is out, and what it retires waits for a later one. */
+  warning?: string
 }
 
 export interface SnapshotStoreOptions {
@@ -175,10 +177,18 @@ export class SnapshotStore {
     await this.kv.put(META_KEY, JSON.stringify(meta))
     const announce = this.options.announce ?? rememberPublished
     announce(meta)
-    await pMap(plan.deletable, (key) => this.kv.delete(key), { concurrency: WRITE_CONCURRENCY })
-    const keep = new Set([...blobs.keys(), ...previousKeys, ...plan.deletable])
-    const swept = plan.sweep && previous ? await this.sweep(keep, previous) : 0
-    return { written: true, kvWrites: plan.fresh.length + 2 + plan.deletable.length + swept, meta }
+    const written = plan.fresh.length + 2
+    // The version is published once the meta is: a failed clean-up only leaves values for the next
+    // sweep, and must not make a published version look failed.
+    try {
+      await pMap(plan.deletable, (key) => this.kv.delete(key), { concurrency: WRITE_CONCURRENCY })
+      const keep = new Set([...blobs.keys(), ...previousKeys, ...plan.deletable])
+      const swept = plan.sweep && previous ? await this.sweep(keep, previous) : 0
+      return { written: true, kvWrites: written + plan.deletable.length + swept, meta }
+    } catch (error) {
+      const warning = `deleting retired snapshot values: ${error instanceof Error ? error.message : String(error)}`
+      return { written: true, kvWrites: written, meta, warning }
+    }
   }
 
   /** Every value a version names (a legacy version: its shards, its views and its chunks). */

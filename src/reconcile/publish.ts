@@ -116,6 +116,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
       },
     })
     result.snapshotWritten = decision.written
+    if (decision.warning) warnings.push(decision.warning)
     result.kvWrites += decision.kvWrites
     result.publish = { kvWrites: decision.kvWrites, ms: input.now().getTime() - publishStarted.getTime() }
   } catch (error) {
