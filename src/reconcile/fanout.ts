@@ -108,6 +108,7 @@ export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps:
   const database = () => {
     if (!db) {
       budget.take('subrequests')
+      budget.openForGood()
       db = deps.db()
     }
     return db
