@@ -70,7 +70,8 @@ export async function inBatches<T>(items: T[], limit: number, work: (item: T) =>
 /** Worker stdout/stderr: kept (last lines) so a failure can show what the Worker said. */
 export const workerOutput: string[] = []
 
-export function captureStdio(label: string) {
+/** `onLine`, when given, also gets every line (e.g. to parse the Worker's JSON log lines); the label is not prefixed. */
+export function captureStdio(label: string, onLine?: (line: string, stream: 'out' | 'err') => void) {
   return (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
     for (const [stream, name] of [
       [stdout, 'out'],
@@ -83,6 +84,7 @@ export function captureStdio(label: string) {
         rest = lines.pop() ?? ''
         for (const line of lines) {
           if (!line.trim()) continue
+          onLine?.(line, name)
           workerOutput.push(`[${label} ${name}] ${line}`)
           if (VERBOSE) console.error(`  worker ${label} ${name}: ${line}`)
           if (workerOutput.length > 400) workerOutput.shift()

@@ -20,7 +20,7 @@ export const BACKENDS_PER_SHARD = 100
 export const MAX_SHARD_BYTES = 4 * 1024 * 1024
 /** A view past this is not stored: reads merge the shards instead, or say the view is too large. */
 export const MAX_VIEW_BYTES = 16 * 1024 * 1024
-/** Puts in flight at once while publishing: the invocation's 6 connections less the database's. */
+/** Puts in flight at once while publishing: within the invocation's 6 connections, one left for the database. */
 const WRITE_CONCURRENCY = 5
 
 /** The meta written before views were rendered at publish; read only to replace it. */

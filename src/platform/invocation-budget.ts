@@ -66,12 +66,6 @@ export class InvocationBudget {
     this.held[resource] = 0
   }
 
-  /** Counts a connection that stays open for the rest of the invocation (the database's WebSocket). */
-  openForGood(): void {
-    this.open++
-    this.maxOpen = Math.max(this.maxOpen, this.open)
-  }
-
   /** Counts a connection open while `work` runs. */
   async connection<T>(work: () => Promise<T>): Promise<T> {
     this.open++

@@ -191,7 +191,6 @@ export async function beginRun(
 ): Promise<{ db: Database } | { outcome: 'skipped' | 'failed'; error: string }> {
   try {
     budget.take('subrequests', DATABASE_SUBREQUESTS)
-    budget.openForGood()
     const db = deps.db()
     const started = await startRun(db, {
       id: summary.runId,

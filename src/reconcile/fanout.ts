@@ -34,8 +34,9 @@ import { publishCycle } from './publish'
 export type ProbeMessage =
   { kind: 'shard'; runId: string; deadline: string; backendIds: string[] } | { kind: 'publish'; runId: string }
 
-/** sendBatch takes at most 100 messages. */
-const SEND_BATCH_LIMIT = 100
+/** sendBatch takes at most 100 messages and 256 KB; the bytes are counted with room for metadata. */
+const SEND_BATCH_MESSAGES = 100
+const SEND_BATCH_BYTES = 200 * 1024
 
 /**
  * The cron invocation of a fanned-out cycle: take the lease, load the declared state, and send its
@@ -69,9 +70,7 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
       body: { kind: 'publish', runId: summary.runId },
       delaySeconds: Math.ceil(deps.settings.CYCLE_BUDGET_MS / 1000),
     })
-    for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT) {
-      await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT))
-    }
+    for (const batch of sendBatches(messages)) await queue.sendBatch(batch)
     summary.backends = ids.length
     await recordUsage(db, summary.runId, budget.usage())
     return done('ok')
@@ -91,6 +90,25 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
   }
 }
 
+/** Messages in sendBatch calls of at most 100 messages and SEND_BATCH_BYTES of bodies each. */
+export function sendBatches<T>(messages: MessageSendRequest<T>[]): MessageSendRequest<T>[][] {
+  const batches: MessageSendRequest<T>[][] = []
+  let batch: MessageSendRequest<T>[] = []
+  let bytes = 0
+  for (const message of messages) {
+    const size = new TextEncoder().encode(JSON.stringify(message.body)).length
+    if (batch.length === SEND_BATCH_MESSAGES || (batch.length > 0 && bytes + size > SEND_BATCH_BYTES)) {
+      batches.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(message)
+    bytes += size
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}
+
 export interface ConsumerDeps extends Omit<CycleDeps, 'trigger'> {
   queue: Queue<ProbeMessage>
   /** True for messages from the dead-letter queue: shards that kept failing. */
@@ -108,7 +126,6 @@ export async function consumeProbeBatch(batch: MessageBatch<ProbeMessage>, deps:
   const database = () => {
     if (!db) {
       budget.take('subrequests')
-      budget.openForGood()
       db = deps.db()
     }
     return db
