@@ -145,8 +145,3 @@ export function nextHealth(memory: HealthMemory, event: ProbeEvent, thresholds: 
           : target.below
   return { status, consecutiveFailures: failures, consecutiveSuccesses: successes }
 }
-
-/** Statuses in which a backend still serves the models of its last good listing, marked stale. */
-export function servesLastGood(status: BackendStatus, event: ProbeEvent): boolean {
-  return status === 'suspect' || event === 'rate_limited' || event === 'deferred'
-}
