@@ -84,7 +84,7 @@ export class InvocationBudget {
 
 /** `fetch`, counting each call as a subrequest and a connection. */
 export function countedFetch(fetcher: typeof fetch, budget: InvocationBudget): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
     budget.take('subrequests')
     return budget.connection(() => fetcher(input, init))
   }
@@ -92,28 +92,41 @@ export function countedFetch(fetcher: typeof fetch, budget: InvocationBudget): t
 
 const KV_METHODS = new Set(['get', 'getWithMetadata', 'put', 'delete', 'list'])
 
-/** A KV namespace whose every operation (a bulk get once) is counted against the budget. */
-export function countedKv(kv: KVNamespace, budget: InvocationBudget): KVNamespace {
+/**
+ * A KV namespace whose operations go through `around` (given the method's name, its arguments and
+ * the call itself); other properties are the namespace's own. The one wrapper the budget, its
+ * watches and the publish fence share.
+ */
+export function aroundKv(
+  kv: KVNamespace,
+  around: (method: string, args: unknown[], call: () => Promise<unknown>) => Promise<unknown>,
+): KVNamespace {
   return new Proxy(kv, {
     get(target, prop) {
       const value = Reflect.get(target, prop) as unknown
       if (typeof value !== 'function' || !KV_METHODS.has(String(prop))) return value
-      return (...args: unknown[]) => {
-        budget.take('kvOps')
-        return budget.connection(async () => (value as (...a: unknown[]) => unknown).apply(target, args))
-      }
+      return (...args: unknown[]) =>
+        around(String(prop), args, async () => (value as (...a: unknown[]) => unknown).apply(target, args))
     },
+  })
+}
+
+/** A KV namespace whose every operation (a bulk get once) is counted against the budget. */
+export function countedKv(kv: KVNamespace, budget: InvocationBudget): KVNamespace {
+  return aroundKv(kv, async (_method, _args, call) => {
+    budget.take('kvOps')
+    return budget.connection(call)
   })
 }
 
 /** A queue producer whose sends count as subrequests and connections. */
 export function countedQueue<T>(queue: Queue<T>, budget: InvocationBudget): Queue<T> {
   return {
-    send: (body, options) => {
+    send: async (body, options) => {
       budget.take('subrequests')
       return budget.connection(() => queue.send(body, options))
     },
-    sendBatch: (messages, options) => {
+    sendBatch: async (messages, options) => {
       budget.take('subrequests')
       return budget.connection(() => queue.sendBatch(messages, options))
     },
@@ -143,18 +156,12 @@ export function budgetWatch(): {
       }
     },
     kv: (kv) =>
-      new Proxy(kv, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop) as unknown
-          if (typeof value !== 'function') return value
-          return async (...args: unknown[]) => {
-            try {
-              return await (value as (...a: unknown[]) => unknown).apply(target, args)
-            } catch (error) {
-              throw noted(error)
-            }
-          }
-        },
+      aroundKv(kv, async (_method, _args, call) => {
+        try {
+          return await call()
+        } catch (error) {
+          throw noted(error)
+        }
       }),
     exhausted: () => exhausted,
   }

@@ -4,6 +4,7 @@ import { saveCycle } from '../db/health'
 import type { Settings } from '../env'
 import { publishedStates } from '../kv/published-states'
 import { META_KEY, SnapshotReader } from '../kv/snapshot-reader'
+import { aroundKv } from '../platform/invocation-budget'
 import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 import { errorText } from './cycle-errors'
@@ -142,15 +143,9 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
  * are invisible until the meta names them, so a cycle that lost its lease publishes nothing.
  */
 function fencedMeta(kv: KVNamespace, confirmLease: () => Promise<void>): KVNamespace {
-  return new Proxy(kv, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop) as unknown
-      if (prop !== 'put' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value
-      return async (key: string, ...rest: unknown[]) => {
-        if (key === META_KEY) await confirmLease()
-        return (value as (...a: unknown[]) => Promise<void>).call(target, key, ...rest)
-      }
-    },
+  return aroundKv(kv, async (method, args, call) => {
+    if (method === 'put' && args[0] === META_KEY) await confirmLease()
+    return call()
   })
 }
 
