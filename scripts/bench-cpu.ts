@@ -78,6 +78,7 @@ const declared = Array.from({ length: 100 }, (_, i) => ({
   canPrompt: true,
   canStream: true,
   contextLength: 0,
+  catalogId: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 }))

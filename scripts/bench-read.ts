@@ -32,14 +32,20 @@
  * (default 20,200) concurrent connections for BENCH_READ_DURATION_S, with the read token:
  *
  *   /healthz  /state  /state + If-None-Match (the ETag of a first GET)  /state?limit=100 (first page)
- *   /state/:id (a real id)  /providers?capability=chat&minContext=65536  /models  /v1/models
+ *   /state/:id (a real id)  /providers?capability=chat&minContext=65536
+ *   /providers?capability=chat&minContext=65536&tools=true&maxInputPrice=5  /models
+ *   /models?minContext=65536  /v1/models
  *   / (the fleet status page, HTML)  /status/models (the models page, HTML), both asked as a browser
  *   asks (`Accept-Encoding: gzip, deflate, br`)
  *
  * The /providers filter is the issue's query: it matches the long-context backends' models only,
  * so its answer is the same LONG_BACKENDS × 50 = 200 entries at every N (checked when the routes
  * are read once). A filter whose answer grows with the fleet costs what a full /state costs: it
- * would measure the size of the answer, not the filter.
+ * would measure the size of the answer, not the filter. The second adds conditions on the
+ * published facts (tool calling, price) that no vLLM model of the bench knows: its answer is `[]`,
+ * found from the chunk summaries in the meta without reading any chunk. `/models?minContext=65536`
+ * filters the merged list on its view's header: the long-context models (at most the default
+ * limit, 100).
  *
  * After every run:
  * - it times how long a fresh `GET /healthz` takes to answer (up to BENCH_READ_RECOVER_S);
@@ -137,6 +143,9 @@ const LONG_BACKENDS = 4
 /** Their models' context length (the fake's `:ctx=`); the /providers filter asks for at least half. */
 const LONG_CONTEXT = 131_072
 const PROVIDERS_QUERY = '/providers?capability=chat&minContext=65536'
+/** The same with conditions on the published facts, which no model of the bench's fleet knows. */
+const PROVIDERS_FACTS_QUERY = `${PROVIDERS_QUERY}&tools=true&maxInputPrice=5`
+const MODELS_QUERY = '/models?minContext=65536'
 const STATE_PAGE = '/state?limit=100'
 /** Seconds of unrecorded load per route before the measured runs. */
 const WARM_UP_S = 1
@@ -722,8 +731,22 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
     `GET ${PROVIDERS_QUERY}: entries from ${matchedBackends} backends, expected ${LONG_BACKENDS}`,
   )
 
+  const unknownFacts = await read(PROVIDERS_FACTS_QUERY)
+  assert(unknownFacts.status === 200, `GET ${PROVIDERS_FACTS_QUERY} answered ${unknownFacts.status}`)
+  assert(
+    JSON.stringify(unknownFacts.json) === '[]',
+    `GET ${PROVIDERS_FACTS_QUERY}: expected [] (no bench model knows its tools or price)`,
+  )
+
   const merged = await read('/models')
   assert(merged.status === 200, `GET /models answered ${merged.status}`)
+  const longModels = await read(MODELS_QUERY)
+  assert(longModels.status === 200, `GET ${MODELS_QUERY} answered ${longModels.status}`)
+  const long = longModels.json as { contextLength: number }[]
+  assert(
+    long.length > 0 && long.every((m) => m.contextLength === LONG_CONTEXT),
+    `GET ${MODELS_QUERY}: expected only models of context ${LONG_CONTEXT}, got ${long.length}`,
+  )
   const openai = await read('/v1/models')
   assert(openai.status === 200, `GET /v1/models answered ${openai.status}`)
   // The status page, as a browser signed in with the read token (as a bearer here) gets it.
@@ -749,12 +772,20 @@ async function prepareRoutes(base: URL, n: number): Promise<Route[]> {
     { name: '/state/:id', path: `/state/${id}`, expect: 200, bytes: one.bytes, holds: `${models} models` },
     { name: PROVIDERS_QUERY, path: PROVIDERS_QUERY, expect: 200, bytes: providers.bytes, holds: `${entries} entries` },
     {
+      name: PROVIDERS_FACTS_QUERY,
+      path: PROVIDERS_FACTS_QUERY,
+      expect: 200,
+      bytes: unknownFacts.bytes,
+      holds: '0 entries',
+    },
+    {
       name: '/models',
       path: '/models',
       expect: 200,
       bytes: merged.bytes,
       holds: `${(merged.json as unknown[]).length} models`,
     },
+    { name: MODELS_QUERY, path: MODELS_QUERY, expect: 200, bytes: longModels.bytes, holds: `${long.length} models` },
     {
       name: '/v1/models',
       path: '/v1/models',

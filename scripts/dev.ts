@@ -4,9 +4,11 @@
  *  1. fills `.dev.vars` with safe local defaults for the keys it lacks (never touching existing lines);
  *  2. starts a migrated database behind the WebSocket proxy the Neon driver needs: the Postgres
  *     named by DATABASE_URL in the shell environment, or else an embedded PGlite kept in `.pglite/`;
- *  3. runs `wrangler dev --test-scheduled` on PORT (default 8787) with DATABASE_URL and NEON_WS_PROXY
- *     passed as `--var` (these beat `.dev.vars`, so a stale line there cannot point the Worker elsewhere);
- *  4. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy and the database.
+ *  3. serves the recorded models.dev catalog on a local port, unless CATALOG_URL is set in the shell;
+ *  4. runs `wrangler dev --test-scheduled` on PORT (default 8787) with DATABASE_URL, NEON_WS_PROXY and
+ *     CATALOG_URL passed as `--var` (these beat `.dev.vars`, so a stale line there cannot point the
+ *     Worker elsewhere);
+ *  5. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy, the database and the catalog server.
  *
  * With FANOUT=true the Worker gets a probe queue, its consumer and its dead-letter queue (Miniflare's),
  * from a copy of wrangler.toml written to wrangler.fanout.toml beside it (so `.dev.vars` still applies):
@@ -29,6 +31,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { copyDocsAssets } from './docs-assets'
+import { startCatalogServer } from './local/catalog-server'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -36,7 +39,7 @@ if (isMainThread) process.chdir(root)
 
 const DEV_VARS = '.dev.vars'
 /** Set by this script on every start; a value for them in .dev.vars is ignored. */
-const MANAGED_KEYS = ['DATABASE_URL', 'NEON_WS_PROXY']
+const MANAGED_KEYS = ['DATABASE_URL', 'NEON_WS_PROXY', 'CATALOG_URL']
 
 const log = (line = '') => console.log(`[dev] ${line}`)
 const fail = (message: string): never => {
@@ -248,6 +251,7 @@ function startDatabaseThread(options: DatabaseOptions, onCrash: (reason: string)
 // ---------------------------------------------------------------- main
 
 let wrangler: ChildProcess | undefined
+let catalogServer: Awaited<ReturnType<typeof startCatalogServer>> | undefined
 let database: Promise<LocalDatabase | undefined> = Promise.resolve(undefined)
 let stopping = false
 let signals = 0
@@ -266,8 +270,24 @@ async function shutdown(reason: string, exitCode: number) {
     clearTimeout(killer)
   }
   await (await database)?.stop()
+  await catalogServer?.close()
   log('stopped')
   process.exit(exitCode)
+}
+
+/**
+ * The catalog the local Worker refreshes from: CATALOG_URL from the shell when set (a mirror, the
+ * real models.dev, or empty for none), else the recorded fixture served on a local port.
+ */
+async function localCatalogUrl(): Promise<string> {
+  const fromShell = process.env.CATALOG_URL
+  if (fromShell !== undefined) {
+    log(`catalog      ${fromShell || 'off (CATALOG_URL is empty)'}`)
+    return fromShell
+  }
+  catalogServer = await startCatalogServer()
+  log(`catalog      the models.dev fixture in fixtures/catalog/, served at ${catalogServer.url}`)
+  return catalogServer.url
 }
 
 async function main() {
@@ -301,7 +321,7 @@ async function main() {
   for (const key of MANAGED_KEYS) {
     if (values.has(key)) {
       log(
-        `note: ${key} in ${DEV_VARS} is ignored; this script sets it (export DATABASE_URL=... to use your own Postgres)`,
+        `note: ${key} in ${DEV_VARS} is ignored; this script sets it (export ${key}=... in the shell to use your own)`,
       )
     }
   }
@@ -327,6 +347,7 @@ async function main() {
   log(`database ready in ${((Date.now() - started) / 1000).toFixed(1)} s (WebSocket proxy on ${db.wsProxy})`)
 
   log(`API docs script: ${copyDocsAssets()}`)
+  const catalogUrl = await localCatalogUrl()
   const url = `http://localhost:${port}`
   const databaseLabel = externalUrl
     ? `Postgres at DATABASE_URL ${redact(externalUrl)}`
@@ -353,6 +374,8 @@ async function main() {
       `DATABASE_URL:${db.databaseUrl}`,
       '--var',
       `NEON_WS_PROXY:${db.wsProxy}`,
+      '--var',
+      `CATALOG_URL:${catalogUrl}`,
       ...(fanOut ? fanOutConfig() : []),
       ...wranglerArgs,
     ],

@@ -23,10 +23,21 @@ describe('parseSettings', () => {
       SUBREQUEST_BUDGET: 1_000,
       KV_OPS_BUDGET: 1_000,
       SHARD_SIZE: 50,
+      CATALOG_URL: 'https://models.dev/api.json',
+      CATALOG_REFRESH_S: 86_400,
       AUTO_DISCOVER: true,
       GROUPS: false,
       CORS_ORIGINS: [],
     })
+  })
+
+  it('turns the catalog off with an empty CATALOG_URL, and refuses one that is not http(s)', () => {
+    expect(parseSettings(env({ CATALOG_URL: '' })).CATALOG_URL).toBe('')
+    expect(parseSettings(env({ CATALOG_URL: 'https://mirror.internal/api.json' })).CATALOG_URL).toBe(
+      'https://mirror.internal/api.json',
+    )
+    expect(() => parseSettings(env({ CATALOG_URL: 'models.dev' }))).toThrow(/invalid setting CATALOG_URL/)
+    expect(() => parseSettings(env({ CATALOG_REFRESH_S: '10' }))).toThrow(/invalid setting CATALOG_REFRESH_S/)
   })
 
   it('refuses a KV budget past the platform limit, and a cycle budget past the 15-minute wall time', () => {

@@ -30,10 +30,17 @@ export interface Env {
   SUBREQUEST_BUDGET?: string
   KV_OPS_BUDGET?: string
   SHARD_SIZE?: string
+  CATALOG_URL?: string
+  CATALOG_REFRESH_S?: string
   /** Set in production for fleets past one invocation: the cycle fans out over this queue. */
   PROBE_QUEUE?: Queue
   [name: string]: unknown
 }
+
+export const DEFAULT_CATALOG_URL = 'https://models.dev/api.json'
+
+/** Settings whose empty value means something (off), rather than "use the default". */
+const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set(['CATALOG_URL'])
 
 /** Production Workers allow 6 simultaneous connections per invocation; probes never use more. */
 export const MAX_PROBE_CONCURRENCY = 6
@@ -86,6 +93,17 @@ const settingsSchema = z.object({
   KV_OPS_BUDGET: positiveInt(1_000, 1_000),
   /** Backends per queue message when the cycle fans out. */
   SHARD_SIZE: positiveInt(50, 1_000),
+  /** The models.dev catalog (or a mirror of its api.json); empty turns the catalog off. */
+  CATALOG_URL: z
+    .string()
+    .optional()
+    .default(DEFAULT_CATALOG_URL)
+    .refine(
+      (url) => url === '' || /^https?:\/\/[^\s]+$/.test(url),
+      'CATALOG_URL must be an http(s) URL, or empty to turn the catalog off',
+    ),
+  /** Seconds between catalog refreshes (an hour at most after a failed one). */
+  CATALOG_REFRESH_S: positiveInt(86_400).pipe(z.number().min(60, 'CATALOG_REFRESH_S must be at least 60 s')),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */
@@ -130,7 +148,12 @@ export class SettingsError extends Error {
 
 /** Every knob with its default, parsed once per invocation; a bad value names the setting. */
 export function parseSettings(env: Env): Settings {
-  const raw = Object.fromEntries(Object.keys(settingsSchema.shape).map((key) => [key, emptyToUndefined(env[key])]))
+  const raw = Object.fromEntries(
+    Object.keys(settingsSchema.shape).map((key) => [
+      key,
+      EMPTY_MEANS_OFF.has(key) ? env[key] : emptyToUndefined(env[key]),
+    ]),
+  )
   const parsed = settingsSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

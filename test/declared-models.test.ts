@@ -92,6 +92,7 @@ describe('POST /declared-models', () => {
       canEmbed: false,
       canPrompt: false,
       canStream: false,
+      catalogId: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     })
@@ -425,6 +426,7 @@ describe('/openapi.json', () => {
       'canEmbed',
       'canPrompt',
       'canStream',
+      'catalogId',
       'contextLength',
       'createdAt',
       'id',

@@ -7,7 +7,17 @@ import type { Env } from '../src/env'
 import type { ProbeMessage } from '../src/reconcile/fanout'
 import type { BackendRuntimeState } from '../src/published/types'
 import worker from '../src/index'
-import { SINGLE_INVOCATION_ENV, createBackend, fake, fakeCalls, readState, resetAll, until, withDb } from './helpers'
+import {
+  SINGLE_INVOCATION_ENV,
+  adminJson,
+  createBackend,
+  fake,
+  fakeCalls,
+  readState,
+  resetAll,
+  until,
+  withDb,
+} from './helpers'
 
 beforeEach(resetAll)
 
@@ -182,6 +192,29 @@ describe('a cycle fanned out on Queues', () => {
     expect(await withDb((db) => db.select().from(backendRollups))).toEqual(before)
     const backends = await withDb((db) => db.execute(sql`select count(*)::int as n from backends`))
     expect(backends.rows[0]).toEqual({ n: 2 })
+  })
+
+  it('refreshes the catalog when it plans, and the publishing consumer resolves facts with it', async () => {
+    const ids = await createFleet(2)
+    const declared = await adminJson('POST', '/declared-models', {
+      model: 'qwen3-8b',
+      canChat: true,
+      catalogId: 'openrouter/qwen/qwen3-8b',
+    })
+    expect(declared.status).toBe(201)
+    const catalog = { CATALOG_URL: `${fake('catalog', 'ok', 'fan')}/api.json` }
+    const runId = await planParked(catalog)
+    expect((await runOf(runId)).catalog).toMatchObject({ outcome: 'updated' })
+    const deadline = (await runOf(runId)).deadline!.toISOString()
+    // The consumer that completes the set sends the publish call; it is parked and delivered here.
+    const shard: ProbeMessage = { kind: 'shard', runId, deadline, backendIds: ids }
+    await deliver([shard], { env: { ...catalog, PROBE_QUEUE: env.PARKED_QUEUE } })
+    expect((await deliver([{ kind: 'publish', runId }], { env: catalog })).explicitAcks).toHaveLength(1)
+    expect(await finished(runId)).toMatchObject({ outcome: 'ok', backendsTotal: 2 })
+    for (const state of (await byName()).values()) {
+      const qwen = state.pulledModels.find((m) => m.model === 'qwen3-8b')
+      expect(qwen).toMatchObject({ catalog: { id: 'openrouter/qwen/qwen3-8b' }, pricing: { input: 0.05 } })
+    }
   })
 })
 

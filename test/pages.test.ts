@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotStore } from '../src/kv/snapshot-store'
 import { STYLESHEET } from '../src/pages/assets'
-import { backendState } from '../src/published/testing'
+import { backendState, servedModel } from '../src/published/testing'
+import type { ModelPullStatus } from '../src/published/types'
 import { READER, call, createBackend, fake, fetchWith, readState, resetAll, runScheduled, withDb } from './helpers'
 
 beforeEach(resetAll)
@@ -320,6 +321,90 @@ describe('the models page', () => {
     const named = [...row.matchAll(/href="\/status\/backends\/([^"]+)"/g)].map(([, id]) => id)
     expect(named).toEqual(ids.slice(0, 5))
     expect(row).toContain(`href="/?${new URLSearchParams({ model })}">all 7 backends</a>`)
+  })
+})
+
+/** A model whose context, prices and reasoning only the catalog gives; its tools and output from its listing. */
+function catalogued(id: string, over: { context: number; input: number; output: number }): ModelPullStatus {
+  const model = servedModel(id, { contextLength: over.context, maxOutputTokens: 8192, tools: true })
+  return {
+    ...model,
+    canThink: true,
+    capabilities: { ...model.capabilities, reasoning: true },
+    pricing: { input: over.input, output: over.output, cacheRead: null, cacheWrite: null },
+    modalities: { input: ['text', 'image'], output: ['text'] },
+    sources: {
+      ...model.sources,
+      limits: { ...model.sources.limits, context: 'catalog' },
+      capabilities: { ...model.sources.capabilities, reasoning: 'catalog' },
+      pricing: { input: 'catalog', output: 'catalog', cacheRead: 'unknown', cacheWrite: 'unknown' },
+      modalities: { input: 'catalog', output: 'catalog' },
+    },
+    catalog: { id: `openai/${id}`, date: '2026-11-01' },
+  }
+}
+
+/** A published fleet of hand-made states, written as a cycle writes it. */
+async function publish(...backends: ReturnType<typeof backendState>[]) {
+  await new SnapshotStore(env.KV).write({ backends }, null, { now: new Date(), heartbeatSeconds: 900 })
+}
+
+const modelRows = (html: string) => [...html.matchAll(/<tr role="row" data-model="([^"]+)">/g)].map(([, id]) => id)
+
+describe('the facts of a model on the pages', () => {
+  const fleet = () => [
+    backendState('cloud', {
+      pulledModels: [
+        catalogued('big', { context: 200_000, input: 3, output: 15 }),
+        catalogued('cheap', { context: 128_000, input: 0.15, output: 0.6 }),
+      ],
+    }),
+    backendState('local', { pulledModels: [servedModel('llama', { contextLength: 8192, tools: null })] }),
+  ]
+
+  it('shows context, output and prices with their sources on hover and in words, catalog-only ones marked', async () => {
+    await publish(...fleet())
+    for (const path of ['/status/models', '/status/backends/cloud']) {
+      const html = await (await call(path, { headers: READER })).text()
+      expect(html).toContain('<span class="fact from-catalog" title="Context: from the models.dev catalog">200k')
+      expect(html).toContain('<span class="catalog-mark" aria-hidden="true">†</span>')
+      expect(html).toContain('<span class="sr-only"> (from the models.dev catalog)</span>')
+      expect(html).toContain('title="Output: from the provider&#39;s listing">8k<span class="sr-only">')
+      expect(html).toContain('title="Input price: from the models.dev catalog">$3<span class="catalog-mark"')
+      expect(html).toContain('title="Tool calling: from the provider&#39;s listing">tools')
+      expect(html).toContain('title="Reasoning: from the models.dev catalog">reasoning')
+      expect(html).toContain('only from the models.dev catalog')
+    }
+    const local = await (await call('/status/backends/local', { headers: READER })).text()
+    expect(local).toContain('title="Output: unknown: no source states it"><span aria-hidden="true">–</span>')
+    expect(local).toContain('<li class="cap unknown" title="Tool calling: unknown: no source states it">tools')
+  })
+
+  it('filters the models page by the same facts as /models, an unknown value never matching', async () => {
+    await publish(...fleet())
+    const rows = async (query: string) =>
+      modelRows(await (await call(`/status/models?${query}`, { headers: READER })).text())
+    expect(await rows('')).toEqual(['big', 'cheap', 'llama'])
+    expect(await rows('tools=true&vision=&minContext=150000&maxInputPrice=')).toEqual(['big'])
+    expect(await rows('maxInputPrice=1&inputModality=image')).toEqual(['cheap'])
+    expect(await rows('tools=false')).toEqual([])
+    expect(await rows('reasoning=true')).toEqual(['big', 'cheap'])
+    // An older link's capability=think asks the same.
+    expect(await rows('capability=think')).toEqual(['big', 'cheap'])
+    expect(await rows('minOutput=8192&capability=chat')).toEqual(['big', 'cheap'])
+  })
+
+  it('answers a filter it cannot read with the form and a message, not an error', async () => {
+    await publish(...fleet())
+    const response = await call('/status/models?minContext=lots&maxOutputPrice=-2&tools=maybe', { headers: READER })
+    expect(response.status).toBe(400)
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
+    const html = await response.text()
+    expect(html).toContain('role="alert"')
+    expect(html).toContain('Min context (tokens) must be a whole number')
+    expect(html).toContain('Max output price ($/1M) must be at least 0')
+    expect(html).toContain('value="lots"')
+    expect(modelRows(html)).toEqual([])
   })
 })
 

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { capabilityOverrides, declaredModels, groupBackends, groupModels, groups } from '../src/db/schema'
 import type { BackendRuntimeState } from '../src/published/types'
-import type { ProviderEntry } from '../src/views/providers'
+import { type FactFilter, factsMatch } from '../src/views/fact-filter'
+import { type MergedModel, mergedModels } from '../src/views/models'
+import { type ProviderEntry, providersFromSnapshot } from '../src/views/providers'
 import {
   FAKE_HOST,
   READER,
@@ -44,15 +46,21 @@ async function mixedFleet() {
 }
 
 describe('GET /providers', () => {
-  it('answers "embed on Ollama with 8k context" with exactly the usable models', async () => {
+  it('answers "embed on Ollama with 2k context" from what Ollama reports, the declared 8k kept as a conflict', async () => {
     const ids = await mixedFleet()
-    const entries = await get<ProviderEntry[]>('/providers?type=ollama&capability=embed&minContext=8192')
+    // The listing outranks a declaration: nothing is usable at 8k, whatever the operator declared.
+    expect(await get<ProviderEntry[]>('/providers?type=ollama&capability=embed&minContext=8192')).toEqual([])
+    const entries = await get<ProviderEntry[]>('/providers?type=ollama&capability=embed&minContext=2048')
     expect(entries.map((e) => [e.backendId, e.model, e.contextLength]).sort()).toEqual(
       [
-        [ids.ollamaA, 'nomic-embed-text:latest', 8192],
-        [ids.ollamaB, 'nomic-embed-text:latest', 8192],
+        [ids.ollamaA, 'nomic-embed-text:latest', 2048],
+        [ids.ollamaB, 'nomic-embed-text:latest', 2048],
       ].sort(),
     )
+    for (const entry of entries) {
+      expect(entry.sources.limits.context).toBe('discovered')
+      expect(entry.conflicts).toContainEqual({ field: 'limits.context', value: 8192, source: 'declared' })
+    }
     expect(entries[0]).toMatchObject({
       type: 'ollama',
       canEmbed: true,
@@ -80,6 +88,58 @@ describe('GET /providers', () => {
     expect((await call('/providers?minContext=lots', { headers: READER })).status).toBe(422)
   })
 
+  it.each([
+    ['tools=yes', 'tools', 'tools must be true or false'],
+    ['vision=1', 'vision', 'vision must be true or false'],
+    ['reasoning=', 'reasoning', 'reasoning must be true or false'],
+    ['minContext=-1', 'minContext', 'minContext must be at least 0'],
+    ['minOutput=1.5', 'minOutput', 'minOutput must be a whole number'],
+    ['maxInputPrice=cheap', 'maxInputPrice', 'maxInputPrice must be a number (USD per million tokens)'],
+    ['maxOutputPrice=-2', 'maxOutputPrice', 'maxOutputPrice must be at least 0'],
+    [
+      'inputModality=im@ge',
+      'inputModality',
+      'inputModality must be a modality name such as text, image, audio, video or pdf',
+    ],
+  ])('answers %s with a 422 naming the field, on /providers and /models', async (query, param, message) => {
+    for (const route of ['/providers', '/models']) {
+      const response = await call(`${route}?${query}`, { headers: READER })
+      expect(response.status, route).toBe(422)
+      expect(await response.json()).toEqual({
+        error: { message: `${param}: ${message}`, type: 'invalid_request_error', code: 'invalid_field', param },
+      })
+    }
+  })
+
+  it('filters on the published facts as a full scan of /state does, an unknown fact satisfying no condition', async () => {
+    const ids = await mixedFleet()
+    const state = await readState<BackendRuntimeState[]>()
+    const queries: [string, FactFilter][] = [
+      ['tools=true', { tools: true }],
+      ['tools=false&type=ollama', { tools: false }],
+      ['vision=true&minOutput=100000', { vision: true, minOutput: 100000 }],
+      ['reasoning=false&minContext=100000', { reasoning: false, minContext: 100000 }],
+      ['maxInputPrice=100', { maxInputPrice: 100 }],
+      ['maxOutputPrice=0', { maxOutputPrice: 0 }],
+      ['inputModality=TEXT', { inputModality: 'text' }],
+    ]
+    for (const [query, facts] of queries) {
+      const types = query.includes('type=ollama') ? ['ollama'] : []
+      const entries = await get<ProviderEntry[]>(`/providers?${query}`)
+      expect(entries, query).toEqual(providersFromSnapshot(state, { types, capabilities: [], ...facts }))
+      if (types.length === 0) {
+        const models = await get<MergedModel[]>(`/models?${query}`)
+        expect(models, query).toEqual(mergedModels(state).filter((m) => factsMatch(facts, m)))
+      }
+    }
+    // Ollama says which of its models call tools; vLLM does not, so none of its models is either.
+    const tools = await get<ProviderEntry[]>('/providers?tools=true')
+    expect(tools.map((e) => [e.backendId, e.model])).toContainEqual([ids.ollamaB, 'llama3.2:latest'])
+    expect(tools.every((e) => e.capabilities.tools === true)).toBe(true)
+    expect(await get('/providers?type=vllm&tools=false')).toEqual([])
+    expect(await get('/providers?maxInputPrice=1000000')).toEqual([])
+  })
+
   it('revalidates with an ETag per query', async () => {
     await mixedFleet()
     const first = await call('/providers?type=vllm', { headers: READER })
@@ -99,11 +159,15 @@ describe('GET /models and GET /v1/models', () => {
       {
         id: 'nomic-embed-text:latest',
         model: 'nomic-embed-text:latest',
-        contextLength: 8192,
+        contextLength: 2048,
         canChat: false,
         canEmbed: true,
         canPrompt: false,
         canStream: false,
+        limits: { context: 2048, input: null, output: null },
+        capabilities: { tools: false, reasoning: false, vision: false, structuredOutput: null, attachments: null },
+        modalities: { input: null, output: null },
+        pricing: { input: null, output: null, cacheRead: null, cacheWrite: null },
       },
     ])
     expect(await get<unknown[]>('/models?limit=2')).toHaveLength(2)
@@ -127,6 +191,11 @@ describe('GET /models and GET /v1/models', () => {
     expect(list.object).toBe('list')
     expect(list.data.map((m) => m.id)).toContain('gpt-5')
     expect(list.data[0]).toMatchObject({ object: 'model', owned_by: 'runtime', created: expect.any(Number) })
+    // OpenRouter's context_length where a backend knows it; no pricing where none does.
+    const byId = new Map(list.data.map((m) => [m.id, m]))
+    expect(byId.get('qwen3:8b')).toMatchObject({ context_length: expect.any(Number) })
+    expect(byId.get('gpt-4')).not.toHaveProperty('context_length')
+    expect(list.data.some((m) => 'pricing' in m)).toBe(false)
     const bad = await call('/v1/models?limit=x', { headers: READER })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ error: { message: 'invalid limit', type: 'invalid_request_error' } })

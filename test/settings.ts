@@ -27,6 +27,9 @@ export const TEST_SETTINGS = {
   SUBREQUEST_BUDGET: '1000',
   KV_OPS_BUDGET: '1000',
   SHARD_SIZE: '50',
+  // Off unless a test turns it on with the fake catalog: no test reaches models.dev.
+  CATALOG_URL: '',
+  CATALOG_REFRESH_S: '86400',
   ADMIN_TOKEN: 'test-admin-token',
   READ_TOKEN: 'test-read-token',
   SECRETS_KEY: 'test-secrets-key-not-for-production',

@@ -6,7 +6,9 @@ import { SnapshotStore, type SnapshotStoreOptions } from '../src/kv/snapshot-sto
 import { fullState, providerList } from '../src/http/snapshot-bodies'
 import { backendState, servedModel } from '../src/published/testing'
 import type { BackendRuntimeState } from '../src/published/types'
-import { mergedModels, openAIModelList } from '../src/views/models'
+import { type FactFilter, factsMatch } from '../src/views/fact-filter'
+import { mergedModels } from '../src/views/models'
+import { openAIModelList } from '../src/views/openai-models'
 import { providerQuery, providersFromSnapshot } from '../src/views/providers'
 import { READER, call, fetchWith, resetAll, spyingKv } from './helpers'
 
@@ -26,6 +28,49 @@ function states(count: number, models = 0): BackendRuntimeState[] {
     return { ...state, backend: { ...state.backend, baseUrl } }
   })
 }
+
+/**
+ * A fleet whose models know different facts: cloud backends with prices, tools, vision and
+ * modalities, self-hosted ones with a context length at most; `ids` distinct model ids in all.
+ */
+function pricedStates(count: number, ids: number): BackendRuntimeState[] {
+  const tag = crypto.randomUUID().slice(0, 8)
+  return states(count).map((state, i) => {
+    const cloud = i % 3 !== 0
+    const pulledModels = Array.from({ length: Math.ceil(ids / count) + 2 }, (_, k) => {
+      const j = (i * Math.ceil(ids / count) + k) % ids
+      const id = `m${String(j).padStart(5, '0')}-${tag}`
+      return servedModel(id, {
+        contextLength: cloud ? 8192 << (j % 5) : 0,
+        maxOutputTokens: cloud ? 4096 * (j % 3) : 0,
+        tools: cloud ? j % 4 === 0 : null,
+        canVision: cloud && j % 2 === 0,
+        ...(cloud
+          ? {
+              pricing: {
+                input: (j % 7) + i / 10,
+                output: 4 * (j % 7),
+                cacheRead: j % 2 ? 0.1 : null,
+                cacheWrite: null,
+              },
+              modalities: { input: j % 2 === 0 ? ['image', 'text'] : ['text'], output: ['text'] },
+            }
+          : {}),
+      })
+    })
+    return { ...state, backend: { ...state.backend, type: cloud ? 'openai' : 'vllm' }, pulledModels }
+  })
+}
+
+const FILTERS: [string, FactFilter][] = [
+  ['tools=true', { tools: true }],
+  ['tools=false&vision=true', { tools: false, vision: true }],
+  ['reasoning=true', { reasoning: true }],
+  ['minContext=32768&maxInputPrice=3', { minContext: 32768, maxInputPrice: 3 }],
+  ['minOutput=8192&maxOutputPrice=12', { minOutput: 8192, maxOutputPrice: 12 }],
+  ['inputModality=image&maxInputPrice=0', { inputModality: 'image', maxInputPrice: 0 }],
+  ['minContext=0', {}],
+]
 
 async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2, options: SnapshotStoreOptions = {}) {
   const store = new SnapshotStore(env.KV, { backendsPerShard, ...options })
@@ -109,6 +154,72 @@ describe('snapshot reads', () => {
     expect(meta.etag).toBe(etag.slice(1, 33))
     const again = await call('/providers?capability=embed', { headers: { ...READER, 'If-None-Match': etag } })
     expect(again.status).toBe(304)
+  })
+
+  it('answers 304 to a filtered /providers or /models from the meta alone', async () => {
+    const meta = await publish(pricedStates(6, 12))
+    const paths = ['/providers?tools=true&maxInputPrice=5', '/models?inputModality=image&minContext=16384&limit=3']
+    const etags = []
+    for (const path of paths) etags.push((await call(path, { headers: READER })).headers.get('ETag')!)
+    for (const key of (await env.KV.list({ prefix: 'snapshot:blob:' })).keys) await env.KV.delete(key.name)
+    for (const [i, path] of paths.entries()) {
+      expect(etags[i]!.slice(1, 33)).toBe(meta.etag)
+      expect((await call(path, { headers: { ...READER, 'If-None-Match': etags[i]! } })).status).toBe(304)
+    }
+  })
+
+  it('filters /providers and /models on the published facts as full scans do, from the indexes', async () => {
+    const fleet = pricedStates(9, 40)
+    await publish(fleet, 3)
+    for (const [query, facts] of FILTERS) {
+      const providers = await call(`/providers?${query}`, { headers: READER })
+      expect(await providers.text(), query).toBe(
+        JSON.stringify(providersFromSnapshot(fleet, { types: [], capabilities: [], ...facts })),
+      )
+      for (const limit of [1, 5, 100]) {
+        const models = await call(`/models?${query}&limit=${limit}`, { headers: READER })
+        const all = mergedModels(fleet).filter((m) => factsMatch(facts, m))
+        expect(await models.text(), `${query} limit ${limit}`).toBe(JSON.stringify(all.slice(0, limit)))
+      }
+    }
+  })
+
+  it('filters /models by merging the shards when the list was too large to store, past the first 1000 ids', async () => {
+    const fleet = pricedStates(6, 1300)
+    // Tools only past the first 1000 ids: the answer needs a second pass over the shards.
+    for (const state of fleet) {
+      state.pulledModels = state.pulledModels.map((m) =>
+        m.model < 'm01100' ? { ...m, tools: null, capabilities: { ...m.capabilities, tools: null } } : m,
+      )
+    }
+    const meta = await publish(fleet, 2, { maxViewBytes: 10 })
+    expect(meta.views.models).toBeNull()
+    for (const [query, facts] of [
+      ...FILTERS,
+      ['tools=false&minContext=65536', { tools: false, minContext: 65536 }],
+    ] as const) {
+      for (const limit of [3, 100]) {
+        const models = await call(`/models?${query}&limit=${limit}`, { headers: READER })
+        const all = mergedModels(fleet).filter((m) => factsMatch(facts, m))
+        expect(await models.json(), `${query} limit ${limit}`).toEqual(all.slice(0, limit))
+      }
+    }
+    const tools = (await (await call('/models?tools=true&limit=2', { headers: READER })).json()) as { id: string }[]
+    expect(tools.map((m) => m.id.slice(0, 6))).toEqual(['m01100', 'm01104'])
+  })
+
+  it("quotes OpenRouter's context_length and pricing in /v1/models, from the stored list and from the shards", async () => {
+    const fleet = pricedStates(6, 12)
+    for (const maxViewBytes of [undefined, 10]) {
+      const meta = await publish(fleet, 2, { maxViewBytes })
+      const list = (await (await call('/v1/models', { headers: READER })).json()) as {
+        data: { context_length?: number; pricing?: { prompt: string } }[]
+      }
+      expect(list).toEqual(
+        openAIModelList(fleet, new Date(Math.floor(Date.parse(meta.modelList!.since) / 1000) * 1000)),
+      )
+      expect(list.data.filter((m) => m.pricing && m.context_length).length).toBeGreaterThan(0)
+    }
   })
 
   it('answers /models and /v1/models by merging the shards when their lists were too large to store', async () => {

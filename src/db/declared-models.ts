@@ -11,6 +11,7 @@ export interface DeclaredModelInput {
   canEmbed: boolean
   canPrompt: boolean
   canStream: boolean
+  catalogId: string | null
 }
 
 function declaredModelRecord(row: typeof declaredModels.$inferSelect): DeclaredModel {
@@ -18,6 +19,7 @@ function declaredModelRecord(row: typeof declaredModels.$inferSelect): DeclaredM
     id: row.id,
     model: row.model,
     contextLength: row.contextLength,
+    catalogId: row.catalogId,
     canChat: row.canChat,
     canEmbed: row.canEmbed,
     canPrompt: row.canPrompt,

@@ -22,6 +22,8 @@ export interface DeclaredModel {
   canPrompt: boolean
   canStream: boolean
   contextLength: number
+  /** Its entry in the models.dev catalog as `provider/model`, or null. */
+  catalogId: string | null
   createdAt: string
   updatedAt: string
 }
@@ -167,6 +169,7 @@ export async function loadDeclaredState(
       canPrompt: r.can_prompt === true,
       canStream: r.can_stream === true,
       contextLength: Number(r.context_length),
+      catalogId: typeof r.catalog_id === 'string' ? r.catalog_id : null,
       createdAt: iso(r.created_at),
       updatedAt: iso(r.updated_at),
     })),

@@ -115,6 +115,8 @@ export async function finishRun(
     error?: string
     counts?: RunCounts
     usage?: InvocationUsage
+    /** What the run's look at the model catalog did (a fanned-out run's planner records its own). */
+    catalog?: object
   },
 ): Promise<{ durationMs: number | undefined; recorded: boolean }> {
   const counts = run.counts ?? {
@@ -133,7 +135,8 @@ export async function finishRun(
       backends_failed = ${counts.backendsFailed}, snapshot_written = ${counts.snapshotWritten},
       deferred = ${counts.deferred},
       max_subrequests = greatest(max_subrequests, ${usage.subrequests}),
-      max_kv_ops = greatest(max_kv_ops, ${usage.kvOps})
+      max_kv_ops = greatest(max_kv_ops, ${usage.kvOps}),
+      catalog = coalesce(${run.catalog ? JSON.stringify(run.catalog) : null}::jsonb, catalog)
     where id = ${run.id} and ${holdsLease(run.id)}
     returning (extract(epoch from (finished_at - started_at)) * 1000)::float8 as duration_ms`)
   const durationMs = Number(result.rows[0]?.duration_ms)
@@ -144,10 +147,16 @@ export async function finishRun(
 }
 
 /** Keeps an invocation's use of its budgets as the run's maximum (a fanned-out run has many). */
-export async function recordUsage(db: Database, runId: string, usage: InvocationUsage): Promise<void> {
+export async function recordUsage(
+  db: Database,
+  runId: string,
+  usage: InvocationUsage,
+  catalog?: object,
+): Promise<void> {
   await db.execute(sql`update ${reconcileRuns}
     set max_subrequests = greatest(max_subrequests, ${usage.subrequests}),
-      max_kv_ops = greatest(max_kv_ops, ${usage.kvOps})
+      max_kv_ops = greatest(max_kv_ops, ${usage.kvOps}),
+      catalog = coalesce(${catalog ? JSON.stringify(catalog) : null}::jsonb, catalog)
     where id = ${runId}`)
 }
 

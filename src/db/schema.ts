@@ -42,6 +42,8 @@ export const declaredModels = pgTable('declared_models', {
   canStream: boolean('can_stream').notNull().default(false),
   /** 0 = unknown; the cycle learns it from a backend that reports one. */
   contextLength: integer('context_length').notNull().default(0),
+  /** Its models.dev entry (`provider/model`): how a self-hosted model gets catalog facts. */
+  catalogId: varchar('catalog_id', { length: 512 }),
   ...timestamps,
 })
 
@@ -216,6 +218,8 @@ export const reconcileRuns = pgTable(
     deadline: timestamp('deadline', { withTimezone: true }),
     /** Set by the one invocation that publishes a fanned-out run. */
     publishedBy: varchar('published_by', { length: 64 }),
+    /** What the run's catalog refresh did (see CatalogRefresh); null when it did not look. */
+    catalog: jsonb('catalog'),
   },
   (t) => [index('reconcile_runs_started_idx').on(t.startedAt)],
 )

@@ -10,6 +10,7 @@ import { allowedMethods } from './method-not-allowed'
 import { OPENAPI_DOCUMENTATION } from './openapi'
 import { backendRoutes } from './routes/backends'
 import { cacheRoutes } from './routes/cache'
+import { catalogRoutes } from './routes/catalog'
 import { capabilityOverrideRoutes } from './routes/capability-overrides'
 import { declaredModelRoutes } from './routes/declared-models'
 import { groupRoutes } from './routes/groups'
@@ -36,6 +37,7 @@ const api = new Hono<AppEnv>()
   .route('/runs', runRoutes)
   .route('/events', eventRoutes)
   .route('/metrics', metricsRoutes)
+  .route('/catalog', catalogRoutes)
 
 export const app = new Hono<AppEnv>()
   .onError(onError)

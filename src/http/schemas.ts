@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { catalogRefreshSchema } from './catalog-schemas'
+import { modelCatalogFactsShape, publishedFactsShape } from './fact-schemas'
 import { FLEET_EVENT_KINDS } from '../reconcile/fleet-events'
 import { ERROR_KINDS } from '../errors/provider-error'
 import {
@@ -7,6 +9,9 @@ import {
   type BackendRuntimeState,
   type ModelPullStatus,
 } from '../published/types'
+import type { MergedModel } from '../views/models'
+import type { OpenAIModel } from '../views/openai-models'
+import type { ProviderEntry } from '../views/providers'
 
 /** Response shapes, for /openapi.json and the typed client. Requests are validated where they are used. */
 
@@ -59,6 +64,7 @@ export const modelPullStatusSchema = z
     size: z.number().optional(),
     digest: z.string().optional(),
     ...modelFreshness,
+    ...modelCatalogFactsShape,
   })
   .meta({ id: 'ModelPullStatus' })
 
@@ -109,6 +115,7 @@ export const providerEntrySchema = z
     maxOutputTokens: z.number(),
     ...capabilityFlags,
     ...modelFreshness,
+    ...modelCatalogFactsShape,
   })
   .meta({ id: 'Provider' })
 
@@ -121,15 +128,47 @@ export const mergedModelSchema = z
     canEmbed: z.boolean(),
     canPrompt: z.boolean(),
     canStream: z.boolean(),
+    ...publishedFactsShape,
   })
+  .describe(
+    "merged across backends: each limit the largest known, a capability true when any backend says so (false when some say false and none true, null when none says), modalities united, each price the lowest known (not necessarily one backend's)",
+  )
   .meta({ id: 'Model' })
 
-export const openAIModelListSchema = z
+const perToken = (what: string) => z.string().describe(`USD per ${what} token, a decimal string such as "0.000003"`)
+
+export const openAIModelSchema = z
   .object({
-    object: z.literal('list'),
-    data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number(),
+    owned_by: z.string(),
+    context_length: z.number().optional().describe('the largest context length any backend knows; absent when none'),
+    pricing: z
+      .object({
+        prompt: perToken('prompt'),
+        completion: perToken('completion'),
+        input_cache_read: perToken('cached prompt').optional(),
+        input_cache_write: perToken('prompt written to the cache').optional(),
+      })
+      .optional()
+      .describe(
+        'as OpenRouter quotes it: the prices of the backend with the lowest known input price among those that know input and output prices; absent when none does',
+      ),
   })
+  .meta({ id: 'OpenAIModel' })
+
+export const openAIModelListSchema = z
+  .object({ object: z.literal('list'), data: z.array(openAIModelSchema) })
   .meta({ id: 'OpenAIModelList' })
+
+// The same for the views the read routes render (an intersection type flattened to compare).
+type Flat<T> = { [K in keyof T]: T[K] }
+type ViewSchemasMatch = [
+  Assert<Same<z.infer<typeof providerEntrySchema>, Flat<ProviderEntry>>>,
+  Assert<Same<z.infer<typeof mergedModelSchema>, MergedModel>>,
+  Assert<Same<z.infer<typeof openAIModelSchema>, OpenAIModel>>,
+]
 
 export const runSummarySchema = z
   .object({
@@ -194,6 +233,8 @@ export const runSchema = z
     maxPerInvocation: z.object({ subrequests: z.number(), kvOps: z.number() }),
     /** A run fanned out on Queues: the backends its shards carry and the deadline it publishes by. */
     fanOut: z.object({ planned: z.number(), deadline: z.string() }).nullable(),
+    /** What the run's catalog refresh did; null when it did not look (the catalog is off, or an older run). */
+    catalog: catalogRefreshSchema.nullable(),
     /** False for the run the database could not take, kept in KV instead. */
     recorded: z.boolean(),
   })

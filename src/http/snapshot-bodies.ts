@@ -7,7 +7,10 @@ import { type TemplateHeader, fillShard } from '../kv/template-view'
 import type { BackendRuntimeState, SnapshotMeta } from '../published/types'
 import { type FleetBase, type FleetView, fleetWithMoving } from '../views/fleet'
 import { type CycleMetrics, type MetricsView, metricsFromMoving } from '../views/metrics'
-import { type MergedModel, foldMergedModels, openAIModels, sortedById } from '../views/models'
+import { type FactFilter, factsMatch, filtersFacts } from '../views/fact-filter'
+import { type FactColumns, columnMatcher, factQuery } from '../views/fact-filter-index'
+import { type MergedEntry, foldMergedModels, sortedById } from '../views/models'
+import { openAIModels } from '../views/openai-models'
 import { type ProviderChunkHeader, type ProviderDirectory, providerBodyParts } from '../views/provider-index'
 import type { ProviderQuery } from '../views/providers'
 
@@ -177,19 +180,40 @@ export async function statePage(reader: SnapshotReader, meta: SnapshotMeta, from
   return jsonJoin(parts)
 }
 
-/** The stored model lists: the merged /models list, then the /v1/models elements, `count` of each. */
+/**
+ * The stored model lists: the merged /models list, then the /v1/models elements, `count` of each;
+ * the header holds the merged models' facts as columns.
+ */
 async function modelViews(reader: SnapshotReader, key: string) {
-  const view = await reader.view<{ ends: number[]; count: number }>(key)
+  const view = await reader.view<{ ends: number[]; count: number } & FactColumns>(key)
   return { view, count: view.header.count }
 }
 
-/** The first `limit` merged models. */
-export async function modelList(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<Bytes> {
-  if (meta.views.models) {
-    const { view, count } = await modelViews(reader, meta.views.models)
-    return jsonJoin([elementRange(view, 0, Math.min(limit, count))])
+/**
+ * The first `limit` merged models that match `facts`, matched on the stored view's header without
+ * parsing its elements; a filtered answer is kept for the version, under the URL's `variant`.
+ */
+export async function modelList(
+  reader: SnapshotReader,
+  meta: SnapshotMeta,
+  limit: number,
+  facts: FactFilter = {},
+  variant = '',
+): Promise<Bytes> {
+  const filtered = filtersFacts(facts)
+  const id = `${meta.etag}:${variant}`
+  const kept = filtered ? reader.keptBody(id) : undefined
+  if (kept) return kept
+  if (!meta.views.models) {
+    const models = (await mergeShards(reader, meta, limit, facts)).map((e) => e.model)
+    return filtered ? reader.keepBody(id, utf8(JSON.stringify(models))) : utf8(JSON.stringify(models))
   }
-  return utf8(JSON.stringify(await mergeShards(reader, meta, limit)))
+  const { view, count } = await modelViews(reader, meta.views.models)
+  if (!filtered) return jsonJoin([elementRange(view, 0, Math.min(limit, count))])
+  const matches = columnMatcher(factQuery(facts), view.header)
+  const found: Bytes[] = []
+  for (let i = 0; i < count && found.length < limit; i++) if (matches(i)) found.push(elementRange(view, i, i + 1))
+  return reader.keepBody(id, jsonJoin(found))
 }
 
 /** The first `limit` models in the OpenAI list shape. */
@@ -200,21 +224,42 @@ export async function openAIModelList(reader: SnapshotReader, meta: SnapshotMeta
     data = elementRange(view, count, count + Math.min(limit, count))
   } else {
     const created = new Date(meta.modelList?.since ?? meta.writtenAt)
-    const models = openAIModels(await mergeShards(reader, meta, limit), created)
+    const models = openAIModels(await mergeShards(reader, meta, limit, {}), created)
     data = utf8(models.map((m) => JSON.stringify(m)).join(','))
   }
   return jsonJoin([data], '{"object":"list","data":[', ']}')
 }
 
-/** When a model view was too large to store: the shards merged one at a time, keeping the first `limit`. */
-async function mergeShards(reader: SnapshotReader, meta: SnapshotMeta, limit: number): Promise<MergedModel[]> {
-  const byId = new Map<string, MergedModel>()
+/** Ids merged per pass over the shards when a filter asks facts (see mergeShards). */
+const IDS_PER_PASS = 1000
+
+/**
+ * When a model view was too large to store: the shards merged one at a time, keeping the first
+ * `limit` models that match `facts`. A model's merged facts are known only once every shard is
+ * in, so a filter is checked after a pass over the shards, which merges the next `IDS_PER_PASS`
+ * ids (at least `limit`); passes go on until `limit` models match or no id is left.
+ */
+async function mergeShards(
+  reader: SnapshotReader,
+  meta: SnapshotMeta,
+  limit: number,
+  facts: FactFilter,
+): Promise<MergedEntry[]> {
+  const filtered = filtersFacts(facts)
+  const perPass = filtered ? Math.max(limit, IDS_PER_PASS) : limit
   const decoder = new TextDecoder()
-  for (let i = 0; i < meta.shards.length; i++) {
-    const body = await shardBody(reader, meta, i, false)
-    foldMergedModels(byId, JSON.parse(`[${decoder.decode(body)}]`) as BackendRuntimeState[], limit)
+  const found: MergedEntry[] = []
+  for (let after: string | undefined; ;) {
+    const byId = new Map<string, MergedEntry>()
+    for (let i = 0; i < meta.shards.length; i++) {
+      const body = await shardBody(reader, meta, i, false)
+      foldMergedModels(byId, JSON.parse(`[${decoder.decode(body)}]`) as BackendRuntimeState[], perPass, after)
+    }
+    const merged = sortedById(byId)
+    found.push(...(filtered ? merged.filter((e) => factsMatch(facts, e.model)) : merged))
+    if (found.length >= limit || merged.length < perPass) return found.slice(0, limit)
+    after = merged.at(-1)!.model.id
   }
-  return sortedById(byId)
 }
 
 /**

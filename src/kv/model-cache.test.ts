@@ -96,7 +96,7 @@ describe('ModelCache', () => {
     await new ModelCache(kv, 3600).clear()
     await new ModelCache(kv, 3600).clear()
     const stamp = (generation: number | undefined) =>
-      JSON.stringify({ schemaVersion: 1, ...ENTRY, models: [{ name: 'm' }], generation })
+      JSON.stringify({ schemaVersion: 2, ...ENTRY, models: [{ name: 'm' }], generation })
     values.set(modelCacheKey('old'), stamp(1))
     values.set(modelCacheKey('unstamped'), stamp(undefined))
     values.set(modelCacheKey('current'), stamp(2))
@@ -107,14 +107,20 @@ describe('ModelCache', () => {
     expect([...found.keys()]).toEqual(['current', 'newer'])
     await cache.put('fresh', ENTRY)
     const written = JSON.parse(values.get(modelCacheKey('fresh'))!) as CachedModelList
-    expect(written).toMatchObject({ schemaVersion: 1, generation: 2, fingerprint: ENTRY.fingerprint })
+    expect(written).toMatchObject({ schemaVersion: 2, generation: 2, fingerprint: ENTRY.fingerprint })
     expect((await new ModelCache(kv, 3600).getMany(['fresh'])).has('fresh')).toBe(true)
   })
 
   it('serves entries from before generations existed while no clear has happened', async () => {
     const { kv, values } = countingKv()
-    values.set(modelCacheKey('legacy'), JSON.stringify({ schemaVersion: 1, ...ENTRY }))
+    values.set(modelCacheKey('legacy'), JSON.stringify({ schemaVersion: 2, ...ENTRY }))
     expect((await new ModelCache(kv, 3600).getMany(['legacy'])).has('legacy')).toBe(true)
+  })
+
+  it('does not serve a list cached before listings carried what they state beyond the flat facts', async () => {
+    const { kv, values } = countingKv()
+    values.set(modelCacheKey('v1'), JSON.stringify({ schemaVersion: 1, ...ENTRY }))
+    expect((await new ModelCache(kv, 3600).getMany(['v1'])).has('v1')).toBe(false)
   })
 
   it('stamps 0 on an instance that read no generation, so a clear made before it still holds', async () => {

@@ -19,7 +19,8 @@ const TTL_JITTER = 0.1
  * It holds a fingerprint of credential + base URL, never the credential itself.
  */
 export interface CachedModelList {
-  schemaVersion: 1
+  /** 2: its models carry what the listing states beyond the flat facts (`stated`, `ruled`); a 1 is not served. */
+  schemaVersion: 2
   /** The generation it was written under. Absent in entries written before clears were generations: read as 0. */
   generation?: number
   fingerprint: string
@@ -81,7 +82,7 @@ export class ModelCache {
     this.generation = asGeneration(values.get(GENERATION_KEY))
     for (const id of backendIds) {
       const value = values.get(modelCacheKey(id)) as CachedModelList | null | undefined
-      if (value?.schemaVersion === 1 && asGeneration(value.generation) >= this.generation) found.set(id, value)
+      if (value?.schemaVersion === 2 && asGeneration(value.generation) >= this.generation) found.set(id, value)
     }
     return found
   }
@@ -96,7 +97,7 @@ export class ModelCache {
    * stamped 0, which any clear has retired: such an entry may go unserved, never outlive a clear.
    */
   async put(backendId: string, entry: Omit<CachedModelList, 'schemaVersion' | 'generation'>): Promise<void> {
-    const value: CachedModelList = { schemaVersion: 1, ...entry, generation: this.generation }
+    const value: CachedModelList = { schemaVersion: 2, ...entry, generation: this.generation }
     await this.kv.put(modelCacheKey(backendId), JSON.stringify(value), {
       expirationTtl: jitteredTtl(this.ttlSeconds, this.random),
     })

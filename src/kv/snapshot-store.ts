@@ -2,7 +2,7 @@ import pMap from 'p-map'
 import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
 import type { CycleMetrics } from '../views/metrics'
-import { mergedModels } from '../views/models'
+import { mergedEntries } from '../views/models'
 import { type RenderedSnapshot, renderSnapshot } from '../views/render'
 import type { Bytes } from './array-view'
 import { snapshotContentHash } from './content-hash'
@@ -130,7 +130,7 @@ export class SnapshotStore {
     const etag = (await sha256Hex(`${contentHash}:${writtenAt}`)).slice(0, 32)
     // `created` in /v1/models is when this model list was first published: kept while the list
     // is, so that the list's stored bytes do not change with each version.
-    const merged = mergedModels(snapshot.backends)
+    const merged = mergedEntries(snapshot.backends)
     const listHash = (await sha256Hex(JSON.stringify(merged))).slice(0, 32)
     const modelList = current?.modelList?.hash === listHash ? current.modelList : { hash: listHash, since: writtenAt }
     const rendered = renderSnapshot(snapshot, {

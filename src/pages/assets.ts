@@ -50,6 +50,15 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .warning { color: var(--warn-fg); font-size: .85rem; }
 .caps { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0; padding: 0; }
 .cap { font-size: .78rem; padding: 0 6px; border-radius: 4px; border: 1px solid var(--line); background: var(--panel); }
+.cap.unknown { border-style: dashed; background: transparent; color: var(--muted); }
+.fact { text-decoration: underline dotted #8c959f; text-underline-offset: 3px; cursor: help; }
+.fact.unknown { text-decoration: none; }
+.catalog-mark { color: #6639ba; font-weight: 700; margin-left: 1px; }
+.prices { white-space: nowrap; }
+.legend { display: flex; flex-wrap: wrap; gap: 2px 16px; font-size: .85rem; }
+.filter input[type="number"] { width: 10em; }
+.filter [aria-invalid="true"] { border: 2px solid #cf222e; }
+.filter .actions { display: flex; align-items: center; gap: 12px; }
 .served { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 12px 0; }
 .facts dt { color: var(--muted); font-weight: 600; }

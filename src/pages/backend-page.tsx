@@ -1,8 +1,9 @@
 import type { StoredEvent } from '../db/events'
 import type { BackendRuntimeState } from '../published/types'
-import { capabilityBits } from '../views/fleet'
-import { CapabilityBadges, StatusBadge, contextLabel } from './badges'
+import { factsOf, fleetModel } from '../views/fleet'
+import { StatusBadge } from './badges'
 import { EventList } from './events-page'
+import { CapabilityBadges, FactsLegend, PriceFacts, TokensFact } from './facts'
 import { Ago } from './fleet-page'
 import { Layout } from './layout'
 import { Cell, type Column, TableHead } from './parts'
@@ -21,6 +22,8 @@ const MODEL_COLUMNS: Column[] = [
   { label: 'Model' },
   { label: 'Capabilities' },
   { label: 'Context', numeric: true },
+  { label: 'Output', numeric: true },
+  { label: 'Price per 1M', numeric: true },
   { label: 'Freshness' },
   { label: 'First seen' },
 ]
@@ -84,33 +87,48 @@ export function BackendPage({ state, history, now, signedIn }: BackendPageProps)
       {state.pulledModels.length === 0 ? (
         <p>It serves no models{state.status === 'healthy' ? '' : ' while it is ' + state.status}.</p>
       ) : (
-        <table class="cards" role="table">
-          <caption class="sr-only">{`Models of ${state.name}`}</caption>
-          <TableHead columns={MODEL_COLUMNS} />
-          <tbody>
-            {state.pulledModels.map((model) => (
-              <tr role="row">
-                <Cell label="Model" lead>
-                  <code>{model.model || model.name}</code>
-                </Cell>
-                <Cell label="Capabilities">
-                  <CapabilityBadges bits={capabilityBits(model)} />
-                </Cell>
-                <Cell label="Context" numeric>
-                  {contextLabel(model.contextLength)}
-                </Cell>
-                <Cell label="Freshness">
-                  <span>
-                    {model.stale ? <strong>stale</strong> : 'fresh'}, listed <Ago iso={model.observedAt} now={now} />
-                  </span>
-                </Cell>
-                <Cell label="First seen">
-                  <Ago iso={model.firstSeenAt} now={now} />
-                </Cell>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <FactsLegend />
+          <table class="cards" role="table">
+            <caption class="sr-only">{`Models of ${state.name}`}</caption>
+            <TableHead columns={MODEL_COLUMNS} />
+            <tbody>
+              {state.pulledModels.map((model) => {
+                // The form the models page reads too, so both show the same values the same way.
+                const shown = fleetModel(model)
+                const facts = factsOf(shown)
+                return (
+                  <tr role="row">
+                    <Cell label="Model" lead>
+                      <code>{shown[0]}</code>
+                    </Cell>
+                    <Cell label="Capabilities">
+                      <CapabilityBadges bits={shown[1]} facts={facts} />
+                    </Cell>
+                    <Cell label="Context" numeric>
+                      <TokensFact fact={facts.context} what="Context" />
+                    </Cell>
+                    <Cell label="Output" numeric>
+                      <TokensFact fact={facts.output} what="Output" />
+                    </Cell>
+                    <Cell label="Price per 1M" numeric>
+                      <PriceFacts facts={facts} />
+                    </Cell>
+                    <Cell label="Freshness">
+                      <span>
+                        {model.stale ? <strong>stale</strong> : 'fresh'}, listed{' '}
+                        <Ago iso={model.observedAt} now={now} />
+                      </span>
+                    </Cell>
+                    <Cell label="First seen">
+                      <Ago iso={model.firstSeenAt} now={now} />
+                    </Cell>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </>
       )}
 
       <h2>Recent events</h2>

@@ -1,5 +1,4 @@
 import type { BackendStatus } from '../published/types'
-import { type Capability, capabilitiesOf } from '../views/fleet'
 
 /** A symbol beside each status's word, so that status is never told by colour alone. */
 const STATUS_SYMBOL: Record<BackendStatus, string> = {
@@ -20,21 +19,18 @@ export function StatusBadge({ status }: { status: BackendStatus }) {
   )
 }
 
-export function CapabilityBadges({ bits }: { bits: number }) {
-  const capabilities: Capability[] = capabilitiesOf(bits)
-  if (capabilities.length === 0) return <span class="muted">none reported</span>
-  return (
-    <ul class="caps" role="list">
-      {capabilities.map((capability) => (
-        <li class={`cap cap-${capability}`}>{capability}</li>
-      ))}
-    </ul>
-  )
-}
-
-/** 131072 → `128k`; 0 → `–` (not reported). */
+/**
+ * Tokens as people quote them: 128000 and 131072 → `128k`, 1000000 and 1048576 → `1M`; other
+ * counts in full (`40,960` stays exact); 0 → `–` (not reported).
+ */
 export function contextLabel(tokens: number): string {
   if (tokens <= 0) return '–'
-  if (tokens >= 1024 && tokens % 1024 === 0) return `${tokens / 1024}k`
+  for (const [unit, decimal, binary] of [
+    ['M', 1_000_000, 1_048_576],
+    ['k', 1000, 1024],
+  ] as const) {
+    if (tokens >= decimal && tokens % decimal === 0) return `${tokens / decimal}${unit}`
+    if (tokens >= binary && tokens % binary === 0) return `${tokens / binary}${unit}`
+  }
   return tokens.toLocaleString('en-US')
 }

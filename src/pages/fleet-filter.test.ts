@@ -63,11 +63,11 @@ describe('fleet filter', () => {
 
 describe('catalog', () => {
   it('merges a model across backends: capabilities OR-ed, the largest context, every backend', () => {
-    const merged = catalog([...rows, row('d', 'vllm', 'healthy', [['llama3:8b', 4, 32768, 0]])])
+    const merged = catalog([...rows, row('d', 'vllm', 'healthy', [['llama3:8b', 4, 32768, 0, 'l']])])
     expect(merged.map((m) => m.id)).toEqual(['Llama3:70B', 'llama3:8b', 'nomic-embed'])
     const llama = merged.find((m) => m.id === 'llama3:8b')!
     expect(llama.capabilities).toBe(1 | 4 | 8)
-    expect(llama.contextLength).toBe(32768)
+    expect(llama.facts.context).toEqual({ value: 32768, source: 'discovered' })
     expect(llama.backends).toEqual([
       { id: 'a', name: 'name-a', status: 'healthy', stale: false },
       { id: 'd', name: 'name-d', status: 'healthy', stale: false },

@@ -21,8 +21,11 @@ export function row(line: string): Omit<ObservedModel, 'displayName' | 'modified
   }
 }
 
-/** The fields a fixtures table speaks about, so extra fields (digest, size, …) don't interfere. */
+/**
+ * The fields a fixtures table speaks about, so extra fields (digest, size, what the listing states
+ * beyond the table, …) don't interfere.
+ */
 export function tableFields(model: ObservedModel) {
-  const { displayName: _d, modifiedAt: _m, size: _s, digest: _g, ...fields } = model
+  const { displayName: _d, modifiedAt: _m, size: _s, digest: _g, stated: _st, ruled: _r, ...fields } = model
   return fields
 }

@@ -1,4 +1,4 @@
-import type { DetailCache, ListContext } from './types'
+import type { DetailCache, ListContext, ObservedModel } from './types'
 
 /** Test support, never imported by the Worker: an in-memory DetailCache. */
 export function memoryDetailCache(): DetailCache & { values: Map<string, unknown> } {
@@ -19,5 +19,22 @@ export function listDefaults(): Pick<ListContext, 'deadlineAt' | 'now' | 'detail
     now: () => Date.now(),
     detailCache: memoryDetailCache(),
     maxResponseBytes: 8 * 1024 * 1024,
+  }
+}
+
+/** A listed chat model that states nothing else, with what a test cares about given. */
+export function observedModel(name: string, facts: Partial<ObservedModel> = {}): ObservedModel {
+  return {
+    name,
+    contextLength: 0,
+    maxOutputTokens: 0,
+    canChat: true,
+    canEmbed: false,
+    canPrompt: true,
+    canStream: true,
+    canThink: false,
+    canVision: false,
+    tools: null,
+    ...facts,
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelFacts } from '../published/types'
+import type { ModelFacts, ModelLifecycle, ModelPricing } from '../published/types'
 import type { ProviderError } from '../errors/provider-error'
 
 /** Backend types this service can observe. Adding one: its folder, the registry, this union. */
@@ -11,6 +11,41 @@ export interface ObservedModel extends ModelFacts {
   name: string
   /** A friendlier name the provider gives (Ollama's tags `name`), when it differs. */
   displayName?: string
+  /** What the listing states beyond the flat facts. */
+  stated?: StatedFacts
+  /** Flat facts that come from rules on the model's name, not from the listing (OpenAI, Gemini). */
+  ruled?: RuledFact[]
+}
+
+/**
+ * What a listing states beyond the flat facts, each absent when it does not say. A flat boolean
+ * (`canVision`, `canThink`) that is false says nothing unless the listing states it here.
+ */
+export interface StatedFacts {
+  reasoning?: boolean
+  vision?: boolean
+  structuredOutput?: boolean
+  attachments?: boolean
+  /** The most prompt tokens, where that is its own limit. */
+  inputLimit?: number
+  modalities?: { input?: string[]; output?: string[] }
+  /** USD per million tokens. */
+  pricing?: Partial<ModelPricing>
+  lifecycle?: ModelLifecycle
+  releaseDate?: string
+  knowledgeCutoff?: string
+}
+
+export type RuledFact = 'contextLength' | 'maxOutputTokens' | 'canVision' | 'canThink'
+
+/**
+ * Where a type's models are in the models.dev catalog: its providers there, tried in order, and
+ * the ids to try for a listed id, the listed id first. Only the normalisations a provider documents
+ * (a prefix it adds, a version suffix), never a similarity.
+ */
+export interface CatalogMapping {
+  providers: readonly string[]
+  candidateIds?: (id: string) => string[]
 }
 
 /** What a listing produced: the models, plus problems that did not make the listing fail. */
@@ -87,6 +122,8 @@ export interface ProviderAdapter {
    * declared model (Ollama, vLLM). When false the declared context length always wins (OpenAI family).
    */
   learnsContext: boolean
+  /** Where its models are in the catalog; absent for self-hosted types, matched only by a declared `catalogId`. */
+  catalog?: CatalogMapping
   /** Lists the models; throws ProviderError on any failure. */
   listModels(ctx: ListContext): Promise<Observation>
 }

@@ -1,9 +1,15 @@
+import { resolveFacts } from '../catalog/claims'
+import { listingClaims } from '../catalog/listing-claims'
 import type { BackendRuntimeState, ModelPullStatus } from './types'
 
 /** Builders of published records for tests: a usable default, and only what a test cares about given. */
 
+/**
+ * A served model; the catalog facts (limits, capabilities, sources, …) follow from the flat ones as
+ * a listing that states them would give them, unless given.
+ */
 export function servedModel(id: string, facts: Partial<ModelPullStatus> = {}): ModelPullStatus {
-  return {
+  const flat = {
     name: id,
     model: id,
     contextLength: 4096,
@@ -20,6 +26,7 @@ export function servedModel(id: string, facts: Partial<ModelPullStatus> = {}): M
     stale: false,
     ...facts,
   }
+  return { ...resolveFacts(listingClaims(flat)), ...flat }
 }
 
 /** A healthy vLLM backend named after its id. */

@@ -51,8 +51,97 @@ export interface ModelFacts {
   digest?: string
 }
 
+/**
+ * Where a published fact came from, in precedence order: an operator's capability override, the
+ * provider's own listing, a declared model, the models.dev catalog, the name rules; `unknown` when
+ * none of them says.
+ */
+export const FACT_SOURCES = ['override', 'discovered', 'declared', 'catalog', 'rule', 'unknown'] as const
+export type FactSource = (typeof FACT_SOURCES)[number]
+
+/** Token limits; null when unknown (never 0). */
+export interface ModelLimits {
+  /** The whole window, prompt and completion. */
+  context: number | null
+  /** The most prompt tokens, where that is its own limit. */
+  input: number | null
+  /** The most completion tokens. */
+  output: number | null
+}
+
+/** What a model can do; null when no source says. */
+export interface ModelCapabilities {
+  tools: boolean | null
+  reasoning: boolean | null
+  vision: boolean | null
+  structuredOutput: boolean | null
+  /** Takes files or images as input. */
+  attachments: boolean | null
+}
+
+/** Each a list such as `text`, `image`, `audio`, `video`, `pdf`, lower-case; null when unknown. */
+export interface ModelModalities {
+  input: string[] | null
+  output: string[] | null
+}
+
+/** USD per million tokens; null when unknown (a known free model says 0). */
+export interface ModelPricing {
+  input: number | null
+  output: number | null
+  cacheRead: number | null
+  cacheWrite: number | null
+}
+
+export const LIFECYCLE_STATUSES = ['active', 'beta', 'deprecated'] as const
+
+export interface ModelLifecycle {
+  status: (typeof LIFECYCLE_STATUSES)[number]
+  /** When it took that status, when a source says. */
+  date: string | null
+}
+
+/** Where each published fact came from, field by field. */
+export interface ModelSources {
+  limits: Record<keyof ModelLimits, FactSource>
+  capabilities: Record<keyof ModelCapabilities, FactSource>
+  modalities: Record<keyof ModelModalities, FactSource>
+  pricing: Record<keyof ModelPricing, FactSource>
+  knowledgeCutoff: FactSource
+  releaseDate: FactSource
+  lifecycle: FactSource
+}
+
+/** A value a lower-ranked source gave for a field that was published from a higher-ranked one. */
+export interface FactConflict {
+  /** The field's path, e.g. `limits.context`. */
+  field: string
+  value: unknown
+  source: FactSource
+}
+
+/**
+ * A model's facts with where each came from (see FACT_SOURCES for the precedence). The older flat
+ * fields (`contextLength`, `canVision`, …) are filled from the same values.
+ */
+export interface ModelCatalogFacts {
+  limits: ModelLimits
+  capabilities: ModelCapabilities
+  modalities: ModelModalities
+  pricing: ModelPricing
+  /** `YYYY-MM` or `YYYY-MM-DD`. */
+  knowledgeCutoff: string | null
+  releaseDate: string | null
+  lifecycle: ModelLifecycle | null
+  sources: ModelSources
+  /** The catalog entry matched (`provider/model`) and the date of the catalog it comes from; null when none. */
+  catalog: { id: string; date: string } | null
+  /** Values that disagree with what is published: none when every source agrees. */
+  conflicts: FactConflict[]
+}
+
 /** One model a backend serves, as readers see it (seed ModelPullStatus names). */
-export interface ModelPullStatus extends ModelFacts {
+export interface ModelPullStatus extends ModelFacts, ModelCatalogFacts {
   /** Display name; for a declared vLLM/OpenAI match it is the declared model's id (seed). */
   name: string
   /** The provider-facing model id to invoke. */
@@ -154,10 +243,27 @@ export interface PublishedShard {
   chunks: { key: string; summary: ProviderChunkSummary }[]
 }
 
+/**
+ * What a set of models may hold, by the facts a filter asks (see views/fact-filter-index.ts). A
+ * field left out says nothing is known: a summary from before it existed reads the same.
+ */
+export interface FactSummary {
+  /** The largest context length; 0: none known. */
+  maxContext: number
+  /** The largest output limit. */
+  maxOutput?: number
+  /** Every model's tools/vision/reasoning bits (known true, known false) OR-ed. */
+  facts?: number
+  /** The lowest known input and output prices (USD per million tokens). */
+  minInputPrice?: number
+  minOutputPrice?: number
+  /** Every input modality any model takes. */
+  modalities?: string[]
+}
+
 /** What a /providers chunk may hold. */
-export interface ProviderChunkSummary {
+export interface ProviderChunkSummary extends FactSummary {
   types: string[]
   masks: number[]
-  maxContext: number
   count: number
 }

@@ -1,3 +1,6 @@
+import type { LoadedCatalog } from '../catalog/match'
+import { type CatalogRefresh, refreshCatalog } from '../catalog/refresh'
+import { catalogKvOps, wantedCatalogProviders } from '../catalog/wanted'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
@@ -41,6 +44,8 @@ export interface RunSummary {
   publish?: { kvWrites: number; ms: number }
   /** What this invocation used of its budgets, counted by its own wrappers. */
   usage: BudgetUsage
+  /** What the cycle's look at the models.dev catalog did. */
+  catalog?: CatalogRefresh
   /** What went wrong without failing the cycle: lease renewals, a lease taken over. */
   warnings?: string[]
 }
@@ -115,6 +120,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
         error,
         counts: countsOf(summary),
         usage: budget.usage(),
+        catalog: summary.catalog,
       })
     } catch (recordError) {
       const message = [error, `recording the run: ${errorText(recordError)}`].filter(Boolean).join('; ')
@@ -139,9 +145,10 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     const work = declaredSets(declared, deps.settings.GROUPS)
     let published: PublishResult
     try {
-      // Probes spend the budgets less what publishing needs.
-      budget.hold('kvOps', publishKvReserve(work.length))
-      budget.hold('subrequests', PUBLISH_SUBREQUESTS)
+      // Probes spend the budgets less what the catalog and publishing need.
+      const wanted = wantedCatalogProviders(declared.models)
+      budget.hold('kvOps', publishKvReserve(work.length) + catalogKvOps(wanted.length))
+      budget.hold('subrequests', PUBLISH_SUBREQUESTS + 1)
       const observed = await observeBackends(declared, work, {
         env: deps.env,
         settings: deps.settings,
@@ -155,6 +162,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       summary.kvWrites = observed.kvWrites
       budget.release('kvOps')
       budget.release('subrequests')
+      const catalog = await catalogStep({ ...deps, kv, fetch, wanted }, summary, warnings)
       published = await publishCycle({
         runId: summary.runId,
         startedAt,
@@ -167,6 +175,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
         settings: deps.settings,
         now: deps.now,
         confirmLease: () => lease.confirm(),
+        catalog,
       })
     } catch (error) {
       return await record('failed', errorText(error))
@@ -177,6 +186,22 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   } finally {
     await lease.stop()
   }
+}
+
+/**
+ * The cycle's look at the catalog, after the probes (so it never delays them) and before
+ * publishing: refreshed when due, noted in the run's summary (and so its record), and the catalog
+ * to publish with. A failed refresh is a warning; the last good catalog is used.
+ */
+export async function catalogStep(
+  deps: Pick<CycleDeps, 'kv' | 'fetch' | 'now' | 'settings'> & { wanted: string[] },
+  summary: RunSummary,
+  warnings: string[],
+): Promise<LoadedCatalog> {
+  const { refresh, catalog } = await refreshCatalog(deps)
+  if (refresh.outcome !== 'off') summary.catalog = refresh
+  if (refresh.error) warnings.push(`refreshing the model catalog: ${refresh.error}`)
+  return catalog
 }
 
 /**

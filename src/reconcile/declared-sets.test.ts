@@ -11,6 +11,7 @@ const model = (id: string) => ({
   canPrompt: false,
   canStream: false,
   contextLength: 0,
+  catalogId: null,
   createdAt: '',
   updatedAt: '',
 })

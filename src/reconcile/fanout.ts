@@ -1,3 +1,5 @@
+import { storedCatalog } from '../catalog/store'
+import { wantedCatalogProviders } from '../catalog/wanted'
 import type { Database } from '../db/client'
 import { loadDeclaredState } from '../db/declared'
 import {
@@ -17,6 +19,7 @@ import {
   type RunSummary,
   applyPublished,
   beginRun,
+  catalogStep,
   countsOf,
   finishSummary,
   invocationBudget,
@@ -46,7 +49,7 @@ const SEND_BATCH_BYTES = 200 * 1024
 export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> }): Promise<RunSummary> {
   const startedAt = deps.now()
   const summary = newRunSummary(deps.trigger, startedAt)
-  const { budget, kv } = invocationBudget(deps)
+  const { budget, kv, fetch } = invocationBudget(deps)
   const queue = countedQueue(deps.queue, budget)
   const warnings: string[] = []
   const done = (outcome: RunSummary['outcome'], error?: string) =>
@@ -72,7 +75,10 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     })
     for (const batch of sendBatches(messages)) await queue.sendBatch(batch)
     summary.backends = ids.length
-    await recordUsage(db, summary.runId, budget.usage())
+    // The shards are out: the refresh delays no probe, and the publish reads what it stored.
+    const wanted = wantedCatalogProviders(declared.models)
+    await catalogStep({ ...deps, kv, fetch, wanted }, summary, warnings)
+    await recordUsage(db, summary.runId, budget.usage(), summary.catalog)
     return done('ok')
   } catch (error) {
     const message = `planning the fanned-out cycle: ${errorText(error)}`
@@ -262,6 +268,7 @@ async function publishFannedOut(
     confirmLease: async () => {
       if (!(await renewLease(db, { id: runId, leaseTtlS: deps.settings.LEASE_TTL_S }))) throw new LeaseLostError()
     },
+    catalog: await storedCatalog(deps.kv, deps.settings.CATALOG_URL, warnings),
   })
   applyPublished(summary, published, warnings)
   const outcome = published.leaseLost ? 'abandoned' : published.errors.length > 0 ? 'failed' : 'ok'

@@ -1,5 +1,12 @@
 import type { HealthRecord, ModelFactsMap } from '../db/declared'
-import type { BackendRecord, BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
+import type { Claims } from '../catalog/claims'
+import type {
+  BackendRecord,
+  BackendRuntimeState,
+  BackendStatus,
+  ModelCatalogFacts,
+  ModelPullStatus,
+} from '../published/types'
 import { capabilityMask } from '../views/providers'
 import type { ObservedBackend } from './fleet-events'
 import type { HealthMemory, ProbeEvent } from './health-machine'
@@ -11,12 +18,22 @@ import { type DeferReason, deferralWarning, isDeferralWarning } from './observat
  * Postgres must remember for the next cycle. Pure.
  */
 
-/** A model as a listing gives it, before it is dated. */
-export type ListedModel = Omit<ModelPullStatus, 'firstSeenAt' | 'observedAt' | 'stale'>
+/**
+ * A model as a listing and the declarations give it, before the catalog: its flat facts, and each
+ * fact as claims with their sources (see src/catalog/claims.ts).
+ */
+export type ListedModel = Omit<ModelPullStatus, 'firstSeenAt' | 'observedAt' | 'stale' | keyof ModelCatalogFacts> & {
+  claims?: Claims
+  /** A declared model's `provider/model` in the catalog: the only way a self-hosted model is matched. */
+  catalogId?: string
+}
+
+/** A model with its published facts resolved (src/catalog/enrich.ts), before it is dated. */
+export type ServedModel = Omit<ModelPullStatus, 'firstSeenAt' | 'observedAt' | 'stale'>
 
 /** One probe's view of a backend (mergeBackend), before history and windows are applied. */
-export type ProbedState = Omit<BackendRuntimeState, 'pulledModels' | 'uptime' | 'latency24h'> & {
-  pulledModels: ListedModel[]
+export type ProbedState<M = ListedModel> = Omit<BackendRuntimeState, 'pulledModels' | 'uptime' | 'latency24h'> & {
+  pulledModels: M[]
 }
 
 export interface Windows {
@@ -25,13 +42,13 @@ export interface Windows {
 }
 
 export interface SettleInput {
-  probed: ProbedState
+  probed: ProbedState<ServedModel>
   event: ProbeEvent
   previous: HealthRecord | undefined
   /** The state machine's memory after `event` (nextHealth). */
   memory: HealthMemory
   /** The last good list, when the backend serves it (see servesLastGood); loaded only then. */
-  lastGood: ListedModel[] | undefined
+  lastGood: ServedModel[] | undefined
   windows: Windows
   /** Until when it is not asked again (a Retry-After), if at all. */
   retryAfterUntil: string | null

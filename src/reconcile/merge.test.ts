@@ -43,6 +43,7 @@ function declared(model: string, fields: Partial<DeclaredModel> = {}): DeclaredM
     canPrompt: false,
     canStream: false,
     contextLength: 0,
+    catalogId: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-02-02T00:00:00.000Z',
     ...fields,
@@ -130,9 +131,29 @@ describe('vLLM: declared models filter', () => {
         canThink: false,
         canVision: false,
         tools: null,
+        claims: { 'limits.context': [{ value: 32768, source: 'discovered' }] },
       },
     ])
     expect(learnedContexts).toEqual([{ id: 'id-qwen3-8b', contextLength: 32768 }])
+  })
+
+  it("keeps a declared context beside the listing's, and the declared catalogId, for the catalog step to resolve", () => {
+    const { state } = merge({
+      type: 'vllm',
+      adapter: vllm,
+      models,
+      declared: [declared('qwen3-8b', { canChat: true, contextLength: 8192, catalogId: 'openrouter/qwen/qwen3-8b' })],
+    })
+    expect(state.pulledModels[0]).toMatchObject({
+      contextLength: 8192,
+      catalogId: 'openrouter/qwen/qwen3-8b',
+      claims: {
+        'limits.context': [
+          { value: 32768, source: 'discovered' },
+          { value: 8192, source: 'declared' },
+        ],
+      },
+    })
   })
 
   it('drops undeclared models without auto discovery and says none of the declared ones is served', () => {
@@ -192,6 +213,14 @@ describe('capability overrides', () => {
       overrides: indexOverrides([{ provider: 'OLLAMA', model: 'qwen3:8b', canThink: false, canVision: true }]),
     })
     expect(state.pulledModels[0]).toMatchObject({ canThink: false, canVision: true, canChat: true, contextLength: 10 })
+    // The override is a claim of its own, above the listing's: the listing's value stays as a conflict.
+    expect(state.pulledModels[0]!.claims).toMatchObject({
+      'capabilities.reasoning': [
+        { value: true, source: 'discovered' },
+        { value: false, source: 'override' },
+      ],
+      'capabilities.vision': [{ value: true, source: 'override' }],
+    })
   })
 
   it('leave a flag alone when the override does not set it', () => {

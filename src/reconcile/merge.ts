@@ -1,3 +1,5 @@
+import { type Claims, mergeClaims, withClaim } from '../catalog/claims'
+import { listingClaims } from '../catalog/listing-claims'
 import type { BackendHealth, CapabilityOverride, DeclaredModel } from '../db/declared'
 import type { ErrorKind, ProviderError } from '../errors/provider-error'
 import type { ObservedModel, ProviderAdapter } from '../providers/types'
@@ -56,19 +58,24 @@ export function applyOverride(model: ListedModel, type: string, overrides: Overr
   if (!id) return model
   const override = overrides.get(overrideKey(type, id))
   if (!override) return model
+  let claims = model.claims ?? {}
+  claims = withClaim(claims, 'capabilities.reasoning', override.canThink, 'override')
+  claims = withClaim(claims, 'capabilities.vision', override.canVision, 'override')
   return {
     ...model,
     canThink: override.canThink ?? model.canThink,
     canVision: override.canVision ?? model.canVision,
+    claims,
   }
 }
 
 export function pullStatusFromObserved(observed: ObservedModel): ListedModel {
-  const { displayName, name, modifiedAt, size, digest, ...capabilities } = observed
+  const { displayName, name, modifiedAt, size, digest, stated: _s, ruled: _r, ...capabilities } = observed
   return {
     name: displayName?.trim() || name,
     model: name,
     ...capabilities,
+    claims: listingClaims(observed),
     ...(modifiedAt !== undefined ? { modifiedAt } : {}),
     ...(size !== undefined ? { size } : {}),
     ...(digest !== undefined ? { digest } : {}),
@@ -172,6 +179,8 @@ function mergeModels(
         canThink: false,
         canVision: false,
         tools: model.tools,
+        claims: mergeClaims(listingClaims(model), declaredClaims(declared)),
+        ...(declared.catalogId ? { catalogId: declared.catalogId } : {}),
       })
     } else if (autoDiscover) {
       models.push(pullStatusFromObserved(model))
@@ -185,12 +194,19 @@ function overlayDeclared(model: ListedModel, declared: DeclaredModel | undefined
   if (!declared) return model
   return {
     ...model,
+    claims: mergeClaims(model.claims ?? {}, declaredClaims(declared)),
+    ...(declared.catalogId ? { catalogId: declared.catalogId } : {}),
     contextLength: declared.contextLength > 0 ? declared.contextLength : model.contextLength,
     canChat: model.canChat || declared.canChat,
     canEmbed: model.canEmbed || declared.canEmbed,
     canPrompt: model.canPrompt || declared.canPrompt,
     canStream: model.canStream || declared.canStream,
   }
+}
+
+/** What a declaration says of the published facts: its context length, when it gives one. */
+function declaredClaims(declared: DeclaredModel): Claims {
+  return withClaim({}, 'limits.context', declared.contextLength > 0 ? declared.contextLength : undefined, 'declared')
 }
 
 function declaredIndex(declared: DeclaredModel[], stripLatest: boolean): Map<string, DeclaredModel> {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { ObservedModel } from '../providers/types'
 import { credentialQuoter } from '../providers/redact'
+import { observedModel } from '../providers/testing'
 import { capModels, withoutCredentialEchoes } from './model-cap'
 
-const model = (name: string): ObservedModel => ({
-  name,
-  contextLength: 0,
-  maxOutputTokens: 0,
-  canChat: true,
-  canEmbed: false,
-  canPrompt: true,
-  canStream: true,
-  canThink: false,
-  canVision: false,
-  tools: null,
-})
+const model = (name: string): ObservedModel => observedModel(name)
 
 describe('capModels', () => {
   it('keeps a listing within the cap as it came, in the provider order', () => {

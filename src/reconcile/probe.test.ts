@@ -117,7 +117,7 @@ describe('probeBackend and the model-list cache', () => {
       })
     ).models
     const entry: CachedModelList = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       fingerprint,
       observedAt: '2026-01-31T00:00:00.000Z',
       models,

@@ -1,3 +1,6 @@
+import { enrichModel, withPublishedFacts } from '../catalog/enrich'
+import type { LoadedCatalog } from '../catalog/match'
+import { CATALOG_MATCHES_KEY, catalogMatches } from '../catalog/matches'
 import type { Database } from '../db/client'
 import { type DeclaredState, writeBackContextLengths } from '../db/declared'
 import { saveCycle } from '../db/health'
@@ -6,9 +9,11 @@ import { publishedStates } from '../kv/published-states'
 import { META_KEY, SnapshotReader } from '../kv/snapshot-reader'
 import { aroundKv } from '../platform/invocation-budget'
 import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
+import { adapterFor } from '../providers'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 import { errorText } from './cycle-errors'
 import type { BackendWork } from './declared-sets'
+import type { ProbedState, ServedModel } from './health'
 import { LeaseLostError } from './lease'
 import { type DeferReason, type Observation, deferralWarning } from './observation'
 import { type Deferred, type Probed, settleFleet } from './settle-fleet'
@@ -29,6 +34,8 @@ export interface PublishInput {
   now: () => Date
   /** Throws LeaseLostError once another run holds the lease: called right before publishing. */
   confirmLease: () => Promise<void>
+  /** The catalog the models' facts are resolved with (empty when it is off or never loaded). */
+  catalog: LoadedCatalog
 }
 
 export interface PublishResult {
@@ -67,7 +74,11 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
       deferred.push({ backend, reason: observation?.kind === 'deferred' ? observation.reason : input.missing })
       continue
     }
-    probes.push({ probed: observation.probed, outcome: observation.outcome, deferredUntil: observation.deferredUntil })
+    probes.push({
+      probed: withCatalogFacts(observation.probed, input.catalog),
+      outcome: observation.outcome,
+      deferredUntil: observation.deferredUntil,
+    })
     // Several backends may serve the same declared model; learn its context once.
     for (const l of observation.learnedContexts) learned.set(l.id, l)
   }
@@ -118,6 +129,14 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     })
     result.snapshotWritten = decision.written
     if (decision.warning) warnings.push(decision.warning)
+    if (decision.meta && decision.meta.contentHash !== contentHashOf(previousMeta)) {
+      try {
+        await input.kv.put(CATALOG_MATCHES_KEY, JSON.stringify(catalogMatches(backends, decision.meta.contentHash)))
+        decision.kvWrites++
+      } catch (error) {
+        warnings.push(`recording the catalog matches: ${errorText(error)}`)
+      }
+    }
     result.kvWrites += decision.kvWrites
     result.publish = { kvWrites: decision.kvWrites, ms: input.now().getTime() - publishStarted.getTime() }
   } catch (error) {
@@ -136,6 +155,16 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     result.errors.push(`saving health: ${errorText(error)}`)
   }
   return result
+}
+
+function contentHashOf(meta: StoredMeta | null): string | undefined {
+  return meta?.schemaVersion === 2 ? meta.contentHash : undefined
+}
+
+/** A probed backend's models with their published facts: claims and the catalog resolved. */
+function withCatalogFacts(probed: ProbedState, catalog: LoadedCatalog): ProbedState<ServedModel> {
+  const mapping = adapterFor(probed.backend.type)?.adapter.catalog
+  return { ...probed, pulledModels: probed.pulledModels.map((m) => enrichModel(m, catalog, mapping)) }
 }
 
 /**
@@ -187,7 +216,9 @@ async function lastPublished(
 ): Promise<Map<string, BackendRuntimeState>> {
   if (ids.length === 0 || meta?.schemaVersion !== 2) return new Map()
   try {
-    return await publishedStates(new SnapshotReader(kv, { metaMaxAgeMs: 0 }), meta, ids)
+    const states = await publishedStates(new SnapshotReader(kv, { metaMaxAgeMs: 0 }), meta, ids)
+    for (const state of states.values()) state.pulledModels = state.pulledModels.map(withPublishedFacts)
+    return states
   } catch (error) {
     warnings.push(`reading the last published state of failing or deferred backends: ${errorText(error)}`)
     return new Map()
@@ -205,8 +236,8 @@ export const PUBLISH_SUBREQUESTS = 2
  * KV operations publishing may need for a fleet of this size, held back while probes run: per
  * shard of about 100 backends its template and its /providers chunks written and the values they
  * replace deleted, plus reading the previous shards for stale models; and the views, the moving
- * values, the meta, the daily sweep's lists and the unrecorded-run key.
+ * values, the meta, the catalog matches, the daily sweep's lists and the unrecorded-run key.
  */
 export function publishKvReserve(backends: number): number {
-  return 24 + 10 * Math.ceil(backends / 100)
+  return 25 + 10 * Math.ceil(backends / 100)
 }

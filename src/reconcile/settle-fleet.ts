@@ -4,14 +4,15 @@ import type { BackendRecord, BackendRuntimeState } from '../published/types'
 import { capabilityNames } from '../views/providers'
 import { fleetEvents } from './fleet-events'
 import { NEVER_PROBED, type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
-import { type ProbedState, type Windows, deferredState, servesLastGood, settle } from './health'
+import { type ProbedState, type ServedModel, type Windows, deferredState, servesLastGood, settle } from './health'
 import type { ProbeOutcome } from './merge'
 import type { DeferReason } from './observation'
 import { LATENCY_BUCKETS_MS, emptyHistogram, hourOf, latencyBucket, percentileMs, uptimeRatio } from './windows'
 
 /** One backend's probe this cycle, merged (mergeBackend), or not asked because of a Retry-After. */
 export interface Probed {
-  probed: ProbedState
+  /** Its models with their published facts resolved (enrichModel). */
+  probed: ProbedState<ServedModel>
   outcome: ProbeOutcome
   /** Set when it was not asked: until when it asked to be left alone. */
   deferredUntil: string | null

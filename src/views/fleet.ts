@@ -1,5 +1,6 @@
 import type { MovingValues } from '../kv/state-template'
 import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
+import { type FactsTail, type ShownFacts, catalogFactsOf, factsTail, shownFacts } from './fleet-facts'
 
 /**
  * What the status pages render: one row per backend with its models in a compact form, so a page
@@ -11,8 +12,11 @@ import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../pub
 export const CAPABILITIES = ['chat', 'embed', 'vision', 'tools', 'think'] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
-/** A model as the pages need it: [id, capability bits (CAPABILITIES order), context length, stale (1) or not (0)]. */
-export type FleetModel = [id: string, capabilities: number, contextLength: number, stale: 0 | 1]
+/**
+ * A model as the pages need it: [id, capability bits (CAPABILITIES order), context length (0 =
+ * unknown), stale (1) or not (0), then its other facts and their sources (see FactsTail)].
+ */
+export type FleetModel = [id: string, capabilities: number, contextLength: number, stale: 0 | 1, ...FactsTail]
 
 export interface FleetRow {
   id: string
@@ -34,19 +38,36 @@ export interface FleetView {
   backends: FleetRow[]
 }
 
+/** Vision, tools and think from the published facts, which the flat flags are filled from. */
 export function capabilityBits(model: ModelPullStatus): number {
+  const { capabilities } = catalogFactsOf(model)
   const has: Record<Capability, boolean> = {
     chat: model.canChat,
     embed: model.canEmbed,
-    vision: model.canVision,
-    tools: model.tools === true,
-    think: model.canThink,
+    vision: (capabilities.vision ?? model.canVision) === true,
+    tools: (capabilities.tools ?? model.tools) === true,
+    think: (capabilities.reasoning ?? model.canThink) === true,
   }
   return CAPABILITIES.reduce((bits, capability, i) => (has[capability] ? bits | (1 << i) : bits), 0)
 }
 
 export function capabilitiesOf(bits: number): Capability[] {
   return CAPABILITIES.filter((_, i) => (bits & (1 << i)) !== 0)
+}
+
+const hasBit = (bits: number, capability: Capability) => (bits & (1 << CAPABILITIES.indexOf(capability))) !== 0
+
+export function fleetModel(model: ModelPullStatus): FleetModel {
+  const facts = catalogFactsOf(model)
+  const contextLength = facts.limits.context ?? 0
+  return [model.model || model.name, capabilityBits(model), contextLength, model.stale ? 1 : 0, ...factsTail(facts)]
+}
+
+/** What a page shows of a model's context, output, prices, tools, vision and reasoning, with their sources. */
+export function factsOf(model: FleetModel): ShownFacts {
+  const [, bits, contextLength, , ...tail] = model
+  const flags = { tools: hasBit(bits, 'tools'), vision: hasBit(bits, 'vision'), reasoning: hasBit(bits, 'think') }
+  return shownFacts(contextLength, flags, tail)
 }
 
 export function fleetView(states: readonly BackendRuntimeState[], publishedAt: Date): FleetView {
@@ -59,7 +80,7 @@ export function fleetView(states: readonly BackendRuntimeState[], publishedAt: D
       baseUrl: s.backend.baseUrl,
       status: s.status,
       ...(s.error ? { error: s.error } : {}),
-      models: s.pulledModels.map((m) => [m.model || m.name, capabilityBits(m), m.contextLength, m.stale ? 1 : 0]),
+      models: s.pulledModels.map(fleetModel),
       uptime24h: s.uptime['24h'],
       latencyP95Ms: s.latency24h.p95Ms,
       checkedAt: s.checkedAt,

@@ -1,3 +1,4 @@
+import type { CatalogMeta } from '../catalog/store'
 import type { MovingView } from '../kv/moving-view'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 
@@ -153,6 +154,28 @@ export function renderMetrics(view: MetricsView, now: Date): string {
   family('runtimestate_snapshot_age_seconds', 'Seconds since the snapshot was published.', 'gauge', [
     ['', Math.max(0, seconds(now.getTime() - Date.parse(view.publishedAt)))],
   ])
+  return `${lines.join('\n')}\n`
+}
+
+/**
+ * The catalog's figures: its age since its source last gave or confirmed it (absent until it
+ * has), and whether the last refresh worked. Nothing when the catalog is off or never looked at.
+ */
+export function renderCatalogMetrics(catalog: Pick<CatalogMeta, 'confirmedAt' | 'error'> | null, now: Date): string {
+  if (!catalog) return ''
+  const lines: string[] = []
+  if (catalog.confirmedAt) {
+    lines.push(
+      '# HELP runtimestate_catalog_age_seconds Seconds since the model catalog was last fetched or confirmed unchanged.',
+      '# TYPE runtimestate_catalog_age_seconds gauge',
+      `runtimestate_catalog_age_seconds ${Math.max(0, seconds(now.getTime() - Date.parse(catalog.confirmedAt)))}`,
+    )
+  }
+  lines.push(
+    '# HELP runtimestate_catalog_refresh_success Whether the last catalog refresh worked (1) or failed and the last good catalog is served (0).',
+    '# TYPE runtimestate_catalog_refresh_success gauge',
+    `runtimestate_catalog_refresh_success ${catalog.error ? 0 : 1}`,
+  )
   return `${lines.join('\n')}\n`
 }
 

@@ -99,4 +99,46 @@ describe('the /providers index', () => {
     expect(longChat.loaded.length).toBeLessThan(chunks.length)
     expect((await answer(index, { types: ['ollama'], capabilities: [] })).loaded).toEqual([])
   })
+
+  it('reads only the chunks whose facts can match: prices, limits, flags and modalities known', async () => {
+    const cloud = (id: string, input: number, tools: boolean) =>
+      servedModel(id, {
+        contextLength: 200_000,
+        maxOutputTokens: 64_000,
+        tools,
+        pricing: { input, output: 5 * input, cacheRead: null, cacheWrite: null },
+        modalities: { input: ['image', 'text'], output: ['text'] },
+      })
+    const backends = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0
+        ? backendState(`c${i}`, {
+            backend: {
+              id: `c${i}`,
+              name: `c${i}`,
+              baseUrl: 'https://api',
+              type: 'openai',
+              createdAt: '',
+              updatedAt: '',
+            },
+            pulledModels: [cloud('big', 15, true), cloud('small', 0.15, false)],
+          })
+        : backendState(`v${i}`, { pulledModels: [servedModel('local', { contextLength: 200_000 })] }),
+    )
+    const index = indexOf(backends, 10)
+    const summaries = new Map(index.directory.shards.flat().map((c) => [c.key, c.summary]))
+    const cloudChunks = [...summaries].filter(([, s]) => s.types.includes('openai')).map(([key]) => key)
+    for (const filter of [{ tools: true }, { maxInputPrice: 1 }, { minOutput: 1 }, { inputModality: 'image' }]) {
+      const { body, loaded } = await answer(index, { types: [], capabilities: [], ...filter })
+      expect(loaded.length).toBeGreaterThan(0)
+      expect(cloudChunks).toEqual(expect.arrayContaining(loaded))
+      expect(JSON.parse(body).length).toBeGreaterThan(0)
+    }
+    for (const filter of [{ tools: false, maxInputPrice: 0.1 }, { reasoning: true }, { inputModality: 'audio' }]) {
+      expect((await answer(index, { types: [], capabilities: [], ...filter })).loaded).toEqual([])
+    }
+    // Context alone still reads the self-hosted chunks too.
+    expect((await answer(index, { types: [], capabilities: [], minContext: 100_000 })).loaded).toHaveLength(
+      summaries.size,
+    )
+  })
 })

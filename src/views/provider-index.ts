@@ -11,6 +11,8 @@ import { cutMember, hasObservedAt } from '../kv/state-template'
 import { byteLength } from '../kv/template-view'
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState, ProviderChunkSummary } from '../published/types'
+import { type PublishedFacts, publishedFacts } from './fact-filter'
+import { type FactColumns, columnMatcher, factColumns, factSummary, summaryMayMatch } from './fact-filter-index'
 import { type ProviderQuery, capabilityMask, matchesQuery, providerEntry } from './providers'
 
 export type { ProviderChunkSummary }
@@ -18,9 +20,10 @@ export type { ProviderChunkSummary }
 /**
  * The /providers index. Each snapshot shard's provider entries are grouped by what a filter asks
  * (backend type, capability set, context length by power of two) and each group is stored as its
- * own chunk. A directory lists every shard's chunks with a summary, so a filtered read fetches only
- * the chunks that can hold a match, checks each entry's facts from the chunk's header, and sends
- * the matching entries' stored bytes in snapshot order, one shard at a time. An entry's observedAt
+ * own chunk. A directory lists every shard's chunks with a summary (of the published facts too,
+ * see fact-filter-index.ts), so a filtered read fetches only the chunks that can hold a match,
+ * checks each entry's facts from the chunk's header, and sends the matching entries' stored bytes
+ * in snapshot order, one shard at a time. An entry's observedAt
  * moves every cycle: it is cut out, like the states' moving values, and filled in from the
  * version's moving values when the entry is sent.
  */
@@ -28,11 +31,12 @@ export type { ProviderChunkSummary }
 /** Groups past this many in one shard share one mixed chunk, so a shard costs a bounded number of writes. */
 export const MAX_CHUNKS_PER_SHARD = 16
 
-export interface ProviderChunkHeader extends ArrayViewHeader {
+export interface ProviderChunkHeader extends ArrayViewHeader, FactColumns {
   /** Types named by `type`, local to the chunk so that a chunk's bytes never depend on another. */
   types: string[]
   type: number[]
   mask: number[]
+  /** Each entry's context length (`limits.context`), 0 when unknown; its other facts are FactColumns. */
   context: number[]
   /** 1 for an entry from a failing backend's last good list. */
   stale: number[]
@@ -71,7 +75,7 @@ interface Entry {
   observed: number
   type: string
   mask: number
-  context: number
+  facts: PublishedFacts
   stale: boolean
   /** Its position among the shard's entries: lays out the chunks, and is not stored. */
   order: number
@@ -94,6 +98,7 @@ export function renderProviderChunks(
     let observed = 0
     for (const [position, model] of state.pulledModels.entries()) {
       const mask = capabilityMask(model)
+      const facts = publishedFacts(model)
       // Counted as state-template.ts counts a backend's observedAt holes.
       const k = hasObservedAt(model) ? observed++ : -1
       const cut = k >= 0 ? cutMember(providerEntry(state, model), 'observedAt') : null
@@ -105,12 +110,12 @@ export function renderProviderChunks(
         observed: k,
         type,
         mask,
-        context: model.contextLength,
+        facts,
         stale: model.stale,
         order,
       }
       order++
-      const group = `${type}\u0000${mask}\u0000${contextBucket(model.contextLength)}`
+      const group = `${type}\u0000${mask}\u0000${contextBucket(facts.limits.context ?? 0)}`
       const members = groups.get(group)
       if (members) members.push(entry)
       else groups.set(group, [entry])
@@ -132,28 +137,25 @@ export function renderProviderChunks(
 
 function renderChunk(entries: Entry[]): RenderedProviderChunk {
   const types = [...new Set(entries.map((e) => e.type))]
+  const { context, ...facts } = factColumns(entries.map((e) => e.facts))
   const header: Omit<ProviderChunkHeader, 'ends'> = {
     types,
     type: entries.map((e) => types.indexOf(e.type)),
     mask: entries.map((e) => e.mask),
-    context: entries.map((e) => e.context),
+    context,
     stale: entries.map((e) => (e.stale ? 1 : 0)),
     backend: entries.map((e) => e.backend),
     model: entries.map((e) => e.model),
     cut: entries.map((e) => e.cut),
     observed: entries.map((e) => e.observed),
+    ...facts,
   }
   return {
     bytes: encodeArrayView(
       entries.map((e) => e.json),
       header,
     ),
-    summary: {
-      types,
-      masks: [...new Set(header.mask)],
-      maxContext: header.context.reduce((max, c) => Math.max(max, c), 0),
-      count: entries.length,
-    },
+    summary: { types, masks: [...new Set(header.mask)], ...factSummary(header), count: entries.length },
   }
 }
 
@@ -162,7 +164,7 @@ export function chunkMayMatch(summary: ProviderChunkSummary, query: ProviderQuer
   return (
     summary.types.some((type) => query.types.size === 0 || query.types.has(type)) &&
     summary.masks.some((mask) => (mask & query.mask) === query.mask) &&
-    (query.minContext === 0 || summary.maxContext >= query.minContext)
+    summaryMayMatch(summary, query.factQuery)
   )
 }
 
@@ -175,8 +177,9 @@ export function matchingEntries(
   const found: { backend: number; model: number; bytes: Bytes }[] = []
   for (const chunk of chunks) {
     const h = chunk.header
+    const factsMatch = columnMatcher(query.factQuery, h)
     for (let i = 0; i < h.ends.length; i++) {
-      if (matchesQuery(query, h.types[h.type[i]!]!, h.mask[i]!, h.context[i]!, h.stale[i] === 1)) {
+      if (matchesQuery(query, h.types[h.type[i]!]!, h.mask[i]!, h.stale[i] === 1) && factsMatch(i)) {
         const entry = elementRange(chunk, i, i + 1)
         const cut = h.cut[i]!
         const bytes =

@@ -1,5 +1,7 @@
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
+import { type FactFilter, factsMatch, normalFactFilter, publishedFacts } from './fact-filter'
+import { type FactQuery, factQuery } from './fact-filter-index'
 
 export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
 export type Capability = (typeof CAPABILITIES)[number]
@@ -21,33 +23,41 @@ export type ProviderEntry = {
   baseUrl: string
 } & Omit<ModelPullStatus, 'modifiedAt' | 'size' | 'digest'>
 
-export interface ProviderFilter {
+/**
+ * Backend types, the flat capability flags, freshness, and the published facts (FactFilter: an
+ * unknown fact satisfies no condition, so a model whose context length is unknown never satisfies
+ * `minContext`).
+ */
+export interface ProviderFilter extends FactFilter {
   /** Backend types; none (or only empty strings) = every type; an unknown type matches nothing. */
   types: string[]
   /** Every listed capability must hold. */
   capabilities: Capability[]
-  /** Models whose context length is unknown (0) never satisfy a minimum. */
-  minContext?: number
   /** Leave out stale entries (a failing backend's last good list). */
   fresh?: boolean
 }
 
-/** A filter in the form the index compares: canonical types, capabilities as a bit mask. */
+/** A filter in the form the index compares: canonical types, capabilities as a bit mask, facts as columns compare. */
 export interface ProviderQuery {
   /** Empty: every type. */
   types: ReadonlySet<string>
   mask: number
-  /** 0: no minimum. */
-  minContext: number
   fresh: boolean
+  /** The fact conditions, as a full scan checks them… */
+  facts: FactFilter
+  /** …and as the index's columns and summaries do. */
+  factQuery: FactQuery
 }
 
 export function providerQuery(filter: ProviderFilter): ProviderQuery {
+  const { types, capabilities, fresh, ...facts } = filter
+  const asked = normalFactFilter(facts)
   return {
-    types: new Set(filter.types.map(canonicalBackendType).filter(Boolean)),
-    mask: filter.capabilities.reduce((mask, c) => mask | capabilityBit(c), 0),
-    minContext: filter.minContext !== undefined && filter.minContext > 0 ? filter.minContext : 0,
-    fresh: filter.fresh === true,
+    types: new Set(types.map(canonicalBackendType).filter(Boolean)),
+    mask: capabilities.reduce((mask, c) => mask | capabilityBit(c), 0),
+    fresh: fresh === true,
+    facts: asked,
+    factQuery: factQuery(asked),
   }
 }
 
@@ -60,17 +70,11 @@ export function capabilityMask(model: Pick<ModelPullStatus, (typeof FLAG)[Capabi
   return CAPABILITIES.reduce((mask, c) => (model[FLAG[c]] ? mask | capabilityBit(c) : mask), 0)
 }
 
-export function matchesQuery(
-  query: ProviderQuery,
-  type: string,
-  mask: number,
-  contextLength: number,
-  stale: boolean,
-): boolean {
+/** Whether an entry of this type, capability mask and staleness matches, facts aside. */
+export function matchesQuery(query: ProviderQuery, type: string, mask: number, stale: boolean): boolean {
   if (query.types.size > 0 && !query.types.has(type)) return false
   if ((mask & query.mask) !== query.mask) return false
-  if (query.fresh && stale) return false
-  return query.minContext === 0 || contextLength >= query.minContext
+  return !(query.fresh && stale)
 }
 
 export function providerEntry(state: BackendRuntimeState, model: ModelPullStatus): ProviderEntry {
@@ -92,7 +96,10 @@ export function providersFromSnapshot(backends: BackendRuntimeState[], filter: P
   for (const state of backends) {
     const type = canonicalBackendType(state.backend.type)
     for (const model of state.pulledModels) {
-      if (matchesQuery(query, type, capabilityMask(model), model.contextLength, model.stale)) {
+      if (
+        matchesQuery(query, type, capabilityMask(model), model.stale) &&
+        factsMatch(query.facts, publishedFacts(model))
+      ) {
         entries.push(providerEntry(state, model))
       }
     }

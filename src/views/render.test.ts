@@ -4,10 +4,13 @@ import { decodeArrayView, elementRange, jsonJoin } from '../kv/array-view'
 import { decodeMoving } from '../kv/moving-view'
 import { type TemplateHeader, spliceRange } from '../kv/template-view'
 import type { BackendRuntimeState } from '../published/types'
-import { fleet } from './fleet-arbitrary'
+import { factFilter, fleet } from './fleet-arbitrary'
 import { fleetBase, fleetView, fleetWithMoving } from './fleet'
+import { factsMatch } from './fact-filter'
+import { type FactColumns, columnMatcher, factQuery } from './fact-filter-index'
 import { metricsFromMoving, metricsView } from './metrics'
-import { foldMergedModels, mergedModels, openAIModelList, sortedById, type MergedModel } from './models'
+import { type MergedEntry, foldMergedModels, mergedEntries, mergedModels, sortedById } from './models'
+import { openAIModelList } from './openai-models'
 import { renderSnapshot } from './render'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
@@ -89,6 +92,21 @@ describe('rendering the read views at publish', () => {
     )
   })
 
+  it("answers a filter on the merged models from the model view's header, as a filter of the whole list does", () => {
+    fc.assert(
+      fc.property(fleet, factFilter, (backends, filter) => {
+        const models = decodeArrayView<{ ends: number[]; count: number } & FactColumns>(
+          renderSnapshot({ backends }, options).models!,
+        )
+        const matches = columnMatcher(factQuery(filter), models.header)
+        const found = Array.from({ length: models.header.count }, (_, i) => i).filter(matches)
+        const body = text(jsonJoin(found.map((i) => elementRange(models, i, i + 1))))
+        expect(body).toBe(JSON.stringify(mergedModels(backends).filter((m) => factsMatch(filter, m))))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
   it('leaves out a model view larger than the limit (reads then merge the shards)', () => {
     const backends = fc.sample(
       fleet.filter((b) => b.some((s) => s.pulledModels.length > 0)),
@@ -101,13 +119,23 @@ describe('rendering the read views at publish', () => {
 })
 
 describe('merging models a part at a time', () => {
-  it('gives the first `limit` models of the whole merge, whatever the parts', () => {
+  it('gives the first `limit` models of the whole merge past an id, whatever the parts', () => {
+    const after = fc.constantFrom(undefined, 'm-a', 'm-c', 'x')
     fc.assert(
-      fc.property(fleet, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), (backends, limit, part) => {
-        const byId = new Map<string, MergedModel>()
-        for (let i = 0; i < backends.length; i += part) foldMergedModels(byId, backends.slice(i, i + part), limit)
-        expect(sortedById(byId)).toEqual(mergedModels(backends).slice(0, limit))
-      }),
+      fc.property(
+        fleet,
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 8 }),
+        after,
+        (backends, limit, part, after) => {
+          const byId = new Map<string, MergedEntry>()
+          for (let i = 0; i < backends.length; i += part) {
+            foldMergedModels(byId, backends.slice(i, i + part), limit, after)
+          }
+          const past = mergedEntries(backends).filter((e) => after === undefined || e.model.id > after)
+          expect(sortedById(byId)).toEqual(past.slice(0, limit))
+        },
+      ),
     )
   })
 })

@@ -6,7 +6,9 @@ import type { BackendRuntimeState, Snapshot } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
 import { fleetBase } from './fleet'
 import type { CycleMetrics } from './metrics'
-import { type MergedModel, mergedModels, openAIModels } from './models'
+import { factColumns } from './fact-filter-index'
+import { type MergedEntry, mergedEntries } from './models'
+import { openAIModels } from './openai-models'
 import { MAX_CHUNKS_PER_SHARD, type RenderedProviderChunk, renderProviderChunks } from './provider-index'
 
 /**
@@ -21,7 +23,8 @@ export interface RenderedSnapshot {
   index: Bytes
   /**
    * The merged /models list, then the same models as /v1/models elements (one array view, `count`
-   * models each), or null when larger than `maxViewBytes`.
+   * models each, its header holding the merged models' facts as FactColumns, so a filtered /models
+   * read parses no element), or null when larger than `maxViewBytes`.
    */
   models: Bytes | null
   /** Per shard, its /providers chunks. */
@@ -38,7 +41,7 @@ export interface RenderOptions {
   /** When this model list was first published: /v1/models' `created`. */
   modelsCreated: Date
   /** The merged models, when the caller has them already. */
-  merged?: MergedModel[]
+  merged?: MergedEntry[]
   /** Backends per shard, on average. */
   backendsPerShard: number
   /** A shard ends before it would pass this many bytes. */
@@ -59,13 +62,13 @@ export function renderSnapshot(snapshot: Snapshot, options: RenderOptions): Rend
     options.backendsPerShard,
     { sizes: cuts.map((c) => c.template.parts.reduce((n, p) => n + byteLength(p), 0)), max: options.maxShardBytes },
   )
-  const merged = options.merged ?? mergedModels(states)
+  const merged = options.merged ?? mergedEntries(states)
   const models = encodeArrayView(
     [
-      ...merged.map((m) => JSON.stringify(m)),
+      ...merged.map((m) => JSON.stringify(m.model)),
       ...openAIModels(merged, options.modelsCreated).map((m) => JSON.stringify(m)),
     ],
-    { count: merged.length },
+    { count: merged.length, ...factColumns(merged.map((m) => m.model)) },
   )
   const bounded = (view: Bytes) => (view.length <= options.maxViewBytes ? view : null)
   const records: MovingRecord[] = states.map((s, i) => [

@@ -15,15 +15,16 @@ declare module 'vitest' {
 }
 
 /** Two failures in a row make a backend down, two good probes bring it back: every status shows. */
-const SETTINGS = { FAIL_THRESHOLD: '2', RECOVER_THRESHOLD: '2' }
+const THRESHOLDS = { FAIL_THRESHOLD: '2', RECOVER_THRESHOLD: '2' }
 /** Cycles run: one step of each script per cycle. */
 const CYCLES = 8
 
 /**
  * Backends that end in each status after CYCLES cycles: name → type, fake behaviour, and the good
- * probes of 12 in each of the 7 hours before the last one (their uptime history).
+ * probes of 12 in each of the 7 hours before the last one (their uptime history); then what the
+ * adapter's base URL ends with, if anything.
  */
-const FLEET: Record<string, [type: string, behaviour: string, goodByHour: number[]]> = {
+const FLEET: Record<string, [type: string, behaviour: string, goodByHour: number[], path?: string]> = {
   'gpu-box-1': ['ollama', 'ok', [12, 12, 12, 12, 12, 12, 12]],
   'gpu-box-2': ['ollama', 'ok', [12, 12, 11, 12, 12, 12, 12]],
   'vllm-rate-limited': ['vllm', 'status-429', [12, 12, 12, 12, 12, 12, 12]],
@@ -31,7 +32,10 @@ const FLEET: Record<string, [type: string, behaviour: string, goodByHour: number
   'vllm-back-again': ['vllm', 'script-ok.ok.ok.ok.ok.500.500.ok', [12, 12, 3, 0, 12, 12, 12]],
   'vllm-dead': ['vllm', 'status-500', [12, 12, 12, 12, 6, 0, 0]],
   'openai-no-key': ['openai', 'ok', []],
+  // Keyed: its listing states prices and limits, and the catalog adds what it leaves out.
+  'openrouter-keyed': ['openrouter', 'ok', [12, 12, 12, 12, 12, 12, 12], '/api/v1'],
 }
+const OPENROUTER_KEY = 'sk-test-or-browser'
 
 /** Hourly rollups as cycles would have left them in the hours before the browser run. */
 async function seedHistory(databaseUrl: string, backends: Record<string, string>) {
@@ -65,14 +69,22 @@ export default async function setup(project: TestProject) {
   }
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined
   try {
-    server = await startDevServer(SETTINGS, database.databaseUrl)
+    // The recorded models.dev catalog, from the fakes: what a model's listing leaves out comes from it.
+    const catalogUrl = `${providers.url}/catalog/ok/models-dev/api.json`
+    server = await startDevServer({ ...THRESHOLDS, CATALOG_URL: catalogUrl }, database.databaseUrl)
     const admin = { Authorization: `Bearer ${TEST_SETTINGS.ADMIN_TOKEN}`, 'Content-Type': 'application/json' }
+    const configured = await fetch(`${server.url}/providers/openrouter/configure`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ hosts: [new URL(providers.url).host], apiKey: OPENROUTER_KEY }),
+    })
+    if (!configured.ok) throw new Error(`configure openrouter: ${configured.status} ${await configured.text()}`)
     const backends: Record<string, string> = {}
-    for (const [name, [type, behaviour]] of Object.entries(FLEET)) {
+    for (const [name, [type, behaviour, , path = '']] of Object.entries(FLEET)) {
       const response = await fetch(`${server.url}/backends`, {
         method: 'POST',
         headers: admin,
-        body: JSON.stringify({ name, type, baseUrl: `${providers.url}/${type}/${behaviour}/${name}` }),
+        body: JSON.stringify({ name, type, baseUrl: `${providers.url}/${type}/${behaviour}/${name}${path}` }),
       })
       if (response.status !== 201)
         throw new Error(`POST /backends ${name}: ${response.status} ${await response.text()}`)

@@ -185,6 +185,111 @@ describe('a backend page', () => {
   })
 })
 
+/** How the pages say where a value came from (src/pages/facts.tsx), by FACT_SOURCES name. */
+const SOURCE_WORDS: Record<string, string> = {
+  override: 'set by a capability override',
+  discovered: "from the provider's listing",
+  declared: 'declared by an operator',
+  catalog: 'from the models.dev catalog',
+  rule: 'from name rules',
+  unknown: 'unknown: no source states it',
+}
+
+interface PublishedModel {
+  model: string
+  limits: { context: number | null; output: number | null }
+  pricing: { input: number | null; output: number | null }
+  sources: { limits: { context: string; output: string }; pricing: { input: string; output: string } }
+}
+
+async function publishedModels(backendId: string): Promise<PublishedModel[]> {
+  const response = await fetch(`${baseUrl}/state/${backendId}`, {
+    headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` },
+  })
+  return ((await response.json()) as { pulledModels: PublishedModel[] }).pulledModels
+}
+
+/** At least how many tokens a label says: `128k` → 128000 (or 131072), `1M` → 1000000, `40,960` → 40960. */
+const tokens = (text: string) => {
+  const unit = { k: 1000, M: 1_000_000 }[text.slice(-1)]
+  return unit ? Number(text.slice(0, -1)) * unit : Number(text.replace(/,/g, ''))
+}
+
+describe('the facts of each model', () => {
+  it('shows context, output and prices with the source /state gives each, catalog-only values marked', async () => {
+    const { context, page } = await signedInContext()
+    const id = backends['openrouter-keyed']!
+    await page.goto(`/status/backends/${id}`)
+    const models = await publishedModels(id)
+    expect(models.length).toBeGreaterThan(0)
+    const sources = new Set<string>()
+    for (const [i, model] of models.entries()) {
+      const row = page.locator('tbody tr').nth(i)
+      expect(await row.locator('td[data-label=Model] code').textContent()).toBe(model.model)
+      for (const [label, what, source] of [
+        ['Context', 'Context', model.sources.limits.context],
+        ['Output', 'Output', model.sources.limits.output],
+      ] as const) {
+        const fact = row.locator(`td[data-label=${label}] .fact`)
+        // On hover, and in words for a screen reader.
+        expect(await fact.getAttribute('title')).toBe(`${what}: ${SOURCE_WORDS[source]}`)
+        expect(await fact.locator('.sr-only').textContent()).toContain(
+          source === 'unknown' ? 'unknown' : SOURCE_WORDS[source],
+        )
+        expect(await fact.locator('.catalog-mark').count()).toBe(source === 'catalog' ? 1 : 0)
+        sources.add(source)
+      }
+      if (model.pricing.input !== null) {
+        const price = row.locator('td[data-label="Price per 1M"] .fact').first()
+        expect(await price.getAttribute('title')).toBe(`Input price: ${SOURCE_WORDS[model.sources.pricing.input]}`)
+        expect(await price.textContent()).toMatch(/^\$[\d.,]+/)
+      }
+    }
+    expect(sources).toContain('discovered')
+    expect(await page.locator('.legend').textContent()).toContain('only from the models.dev catalog')
+    // The catalog fills in what a listing leaves out: some value on the models page is catalog-only.
+    await page.goto('/status/models')
+    const marked = page.locator('tbody .catalog-mark')
+    expect(await marked.count()).toBeGreaterThan(0)
+    const markedTitle = await marked.first().locator('xpath=..').getAttribute('title')
+    expect(markedTitle).toMatch(/: from the models\.dev catalog$/)
+    await context.close()
+  })
+
+  it('filters the models page by capability, context and price, with JavaScript off', async () => {
+    const { context, page } = await signedInContext({ javaScriptEnabled: false })
+    await page.goto('/status/models')
+    const all = await page.locator('tbody tr').count()
+    await page.selectOption('select[name=tools]', 'true')
+    await page.fill('input[name=minContext]', '100000')
+    await page.click('form[role=search] button[type=submit]')
+    await page.waitForURL(/tools=true/)
+    expect(new URL(page.url()).searchParams.get('minContext')).toBe('100000')
+    const rows = page.locator('tbody tr')
+    const count = await rows.count()
+    expect(count).toBeGreaterThan(0)
+    expect(count).toBeLessThan(all)
+    for (let i = 0; i < count; i++) {
+      const row = rows.nth(i)
+      expect(await row.locator('li.cap-tools').count()).toBe(1)
+      const shown = await row.locator('td[data-label=Context] .fact').evaluate((el) => el.firstChild?.textContent ?? '')
+      expect(tokens(shown)).toBeGreaterThanOrEqual(100000)
+    }
+    // The form keeps what was asked.
+    expect(await page.locator('select[name=tools]').inputValue()).toBe('true')
+    expect(await page.locator('input[name=minContext]').inputValue()).toBe('100000')
+
+    const wrong = await page.goto('/status/models?minContext=lots&maxInputPrice=-1')
+    expect(wrong!.status()).toBe(400)
+    const alert = page.locator('[role=alert]')
+    expect(await alert.textContent()).toContain('Min context (tokens) must be a whole number')
+    expect(await alert.textContent()).toContain('Max input price ($/1M) must be at least 0')
+    expect(await page.locator('input[name=minContext]').getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('tbody tr').count()).toBe(0)
+    await context.close()
+  })
+})
+
 describe('/docs', () => {
   it('renders the operations list with no request leaving the Worker', async () => {
     const { context, requested } = await recordingContext()
@@ -206,6 +311,9 @@ describe('screenshots and accessibility', () => {
     { name: 'fleet', path: '/' },
     { name: 'backend', path: `/status/backends/${backends['vllm-back-again']}` },
     { name: 'models', path: '/status/models' },
+    { name: 'models-filtered', path: '/status/models?tools=true&minContext=100000&maxInputPrice=5' },
+    { name: 'models-invalid', path: '/status/models?minContext=lots' },
+    { name: 'backend-priced', path: `/status/backends/${backends['openrouter-keyed']}` },
     { name: 'events', path: '/status/events' },
   ]
 

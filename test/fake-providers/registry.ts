@@ -1,5 +1,6 @@
 import { anthropic, anthropicPage2Fails } from './anthropic'
 import { bedrockFakes } from './bedrock'
+import { catalog, catalogInvalid } from './catalog'
 import type { FakeProvider } from './fixtures'
 import { gemini, geminiPage2Fail } from './gemini'
 import { openaiSameCursor } from './hostile'
@@ -16,6 +17,8 @@ import { vllm } from './vllm'
  */
 export const fakeProviders: Record<string, FakeProvider> = {
   ...bedrockFakes,
+  catalog,
+  'catalog-invalid': catalogInvalid,
   ollama,
   'ollama-caps': ollamaCaps,
   'ollama-partial': ollamaPartial,

@@ -120,7 +120,8 @@ function send(res: http.ServerResponse, reply: Reply) {
  * `script-<step>.<step>…`: the n-th request to the same backend and path answers the n-th step (the
  * last one repeats), so a test can make a backend fail, then recover, across cycles. A step is
  * `ok`; `d<ms>`, ok after a delay; an HTTP status (`500`), optionally with a Retry-After in seconds
- * (`429r30`); or `many<n>`, `many<n>c<context>` for a list of n models (of that context).
+ * (`429r30`); `many<n>`, `many<n>c<context>` for a list of n models (of that context); or
+ * `junk<MiB>`, `huge<MiB>` as the hostile behaviours of those names.
  */
 function scriptStep(
   script: string,
@@ -137,6 +138,8 @@ function scriptStep(
   }
   const many = /^many(\d+)(?:c(\d+))?$/.exec(step)
   if (many) return { mode: 'many', arg: many[2] ? `${many[1]}:ctx=${many[2]}` : many[1]! }
+  const hostile = /^(junk|huge)(\d+)$/.exec(step)
+  if (hostile) return { mode: hostile[1]!, arg: hostile[2]! }
   const delay = /^d(\d+)$/.exec(step)
   if (delay) return { mode: 'delay', arg: delay[1]! }
   return { mode: step, arg: '' }

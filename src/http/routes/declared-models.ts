@@ -8,6 +8,7 @@ import {
   listDeclaredModels,
   updateDeclaredModel,
 } from '../../db/declared-models'
+import { catalogIdProblem } from '../../catalog/match'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
@@ -25,6 +26,7 @@ const declaredModelSchema = z
     canEmbed: z.boolean(),
     canPrompt: z.boolean(),
     canStream: z.boolean(),
+    catalogId: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -53,6 +55,15 @@ const declaredModelInput = body({
   canEmbed: flag('canEmbed'),
   canPrompt: flag('canPrompt'),
   canStream: flag('canStream'),
+  /** Its models.dev entry, `provider/model`: how a self-hosted model gets catalog facts. */
+  catalogId: text('catalogId', { max: MAX_TEXT_CHARS })
+    .superRefine((id, ctx) => {
+      const problem = catalogIdProblem(id)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+    .nullable()
+    .optional()
+    .transform((id) => id ?? null),
 }).refine((v) => v.canChat || v.canEmbed || v.canPrompt || v.canStream, {
   message: 'model must have at least one capability',
   path: ['canChat'],

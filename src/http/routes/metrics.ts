@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
-import { renderMetrics } from '../../views/metrics'
+import { readCatalogMeta } from '../../catalog/store'
+import { renderCatalogMetrics, renderMetrics } from '../../views/metrics'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
@@ -15,16 +16,22 @@ export const metricsRoutes = new Hono<AppEnv>().use(requireRead).get(
   doc({
     tag: 'metrics',
     summary:
-      'Prometheus metrics (text format 0.0.4) from the published snapshot: per backend status, models, uptime 24 h, latency p95 and seconds since the last success; the publishing cycle',
+      "Prometheus metrics (text format 0.0.4) from the published snapshot: per backend status, models, uptime 24 h, latency p95 and seconds since the last success; the publishing cycle; the model catalog's age and whether its last refresh worked",
     access: 'read',
     ok: { 200: { description: 'the metrics' } },
   }),
   async (c) => {
     const reader = snapshotReader(c)
-    const meta = await reader.meta()
-    // Nothing published yet: a valid, empty exposition.
-    if (!meta) return c.body('', 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
+    const source = c.get('settings').CATALOG_URL
+    const [meta, catalog] = await Promise.all([reader.meta(), source ? readCatalogMeta(c.env.KV) : null])
+    const now = new Date()
+    const catalogText = renderCatalogMetrics(catalog?.source === source ? catalog : null, now)
+    // Nothing published yet: a valid exposition with only the catalog's figures.
+    if (!meta) return c.body(catalogText, 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
     const view = await publishedMetrics(reader, meta)
-    return c.body(renderMetrics(view, new Date()), 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
+    return c.body(renderMetrics(view, now) + catalogText, 200, {
+      'Content-Type': CONTENT_TYPE,
+      'Cache-Control': 'no-store',
+    })
   },
 )

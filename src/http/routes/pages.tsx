@@ -20,10 +20,13 @@ import { pageOf } from '../../pages/pager'
 import { LoginPage } from '../../pages/login-page'
 import { ModelsPage } from '../../pages/models-page'
 import type { SnapshotMeta } from '../../published/types'
-import { CAPABILITIES, type Capability, type FleetView, capabilitiesOf } from '../../views/fleet'
+import { factsMatch } from '../../views/fact-filter'
+import { type FleetView, capabilitiesOf } from '../../views/fleet'
+import { filterableFacts } from '../../views/fleet-facts'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { MAX_API_KEY_CHARS, wholeNumber } from '../input'
+import { modelsQuery } from '../models-query'
 import { logDatabaseUnavailable } from '../log'
 import { asPage, requirePageReader, safeNext, signIn, signOut } from '../page-auth'
 import { parsedBackendState, publishedFleet } from '../snapshot-bodies'
@@ -155,25 +158,33 @@ export const pageRoutes = new Hono<AppEnv>()
   })
   .get('/', pageHeaders, requirePageReader, fleetPage)
   .get('/status', pageHeaders, requirePageReader, fleetPage)
-  .get('/status/models', pageHeaders, requirePageReader, (c) => {
-    const query = (c.req.query('q') ?? '').trim().slice(0, 200)
-    const asked = c.req.query('capability') ?? ''
-    const capability = (CAPABILITIES as readonly string[]).includes(asked) ? (asked as Capability) : ''
+  .get('/status/models', pageHeaders, requirePageReader, async (c) => {
+    const asked = modelsQuery((name) => c.req.query(name))
     const page = positiveInteger(c.req.query('page'), 'page') ?? 1
+    const signedIn = c.get('signedIn') === true
+    if (!asked.ok) {
+      // The form again with what is wrong, rather than an error page: the reader fixes it there.
+      const props = { models: [], total: 0, page: 1, pageCount: 1, form: asked.form, problems: asked.problems }
+      return c.html(await renderPage(<ModelsPage {...props} signedIn={signedIn} />), 400, {
+        'Cache-Control': 'private, no-cache',
+      })
+    }
+    const { q, kind, facts } = asked.query
     return fleetViewPage(c, 'models', async (view) => {
-      const found = searchCatalog(catalog(view.backends), query).filter(
-        (m) => capability === '' || capabilitiesOf(m.capabilities).includes(capability),
+      const found = searchCatalog(catalog(view.backends), q).filter(
+        (m) =>
+          (kind === '' || capabilitiesOf(m.capabilities).includes(kind)) && factsMatch(facts, filterableFacts(m.facts)),
       )
       const shown = pageOf(found, page, MODELS_PER_PAGE)
       return renderPage(
         <ModelsPage
           models={shown.items}
           total={found.length}
-          query={query}
-          capability={capability}
+          form={asked.form}
+          problems={[]}
           page={shown.page}
           pageCount={shown.pageCount}
-          signedIn={c.get('signedIn') === true}
+          signedIn={signedIn}
         />,
       )
     })

@@ -28,6 +28,7 @@ import { requireAdmin, requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { MAX_API_KEY_CHARS, MAX_ID_CHARS, body, flag, text } from '../input'
+import { factFilterOf, factFilterQuery } from '../fact-filter-query'
 import { providerList } from '../snapshot-bodies'
 import { snapshotRead } from '../snapshot-read'
 import { doc } from '../openapi'
@@ -225,11 +226,8 @@ const providerQuery = z.object({
   capability: repeated('capability').pipe(
     z.array(z.enum(CAPABILITIES, { error: `capability must be one of ${CAPABILITIES.join(', ')}` })),
   ),
-  minContext: z.coerce
-    .number({ error: 'minContext must be a number' })
-    .int('minContext must be an integer')
-    .min(0)
-    .optional(),
+  // minContext, minOutput, tools, vision, reasoning, prices and inputModality: the published facts.
+  ...factFilterQuery,
   fresh: z
     .enum(['true', 'false'], { error: 'fresh must be true or false' })
     .optional()
@@ -242,7 +240,7 @@ export const providerRoutes = new Hono<AppEnv>()
     doc({
       tag: 'providers',
       summary:
-        "One entry per (serving backend, model), filtered by type, capabilities and minimum context; a suspect backend's last good models are included marked stale: true, and left out with fresh=true",
+        "One entry per (serving backend, model), filtered by type and capability flags (each may repeat), and by the published facts: tools, vision, reasoning (true|false), minContext, minOutput (tokens), maxInputPrice, maxOutputPrice (USD per million tokens) and inputModality (e.g. image), where an unknown fact satisfies no condition; a suspect backend's last good models are included marked stale: true, and left out with fresh=true",
       access: 'read',
       ok: {
         200: { description: 'the providers', schema: z.array(providerEntrySchema) },
@@ -255,9 +253,9 @@ export const providerRoutes = new Hono<AppEnv>()
     (c) => {
       const query = c.req.valid('query')
       const filter = queryOf({
+        ...factFilterOf(query),
         types: query.type,
         capabilities: query.capability,
-        minContext: query.minContext,
         fresh: query.fresh,
       })
       return snapshotRead<ProviderEntry[]>(c, (reader, meta, read) => providerList(reader, meta, filter, read.variant))

@@ -6,6 +6,7 @@ import { UNRECORDED_RUN_KEY, type UnrecordedRun } from '../../reconcile/cycle'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
+import { catalogRefreshSchema } from '../catalog-schemas'
 import { runListSchema, type runSchema } from '../schemas'
 import { limitParam } from '../input'
 import { validate } from '../validate'
@@ -32,6 +33,7 @@ const unrecordedShape = z.object({
   snapshotWritten: z.boolean().optional().default(false),
   deferred: z.number().optional().default(0),
   usage: z.object({ subrequests: z.number(), kvOps: z.number() }).optional(),
+  catalog: catalogRefreshSchema.optional().catch(undefined),
 })
 
 /** Cycle history: the recorded runs, and the last one the database could not take. */
@@ -98,6 +100,7 @@ async function readUnrecorded(kv: KVNamespace): Promise<Run | undefined> {
     deferred: run.deferred,
     maxPerInvocation: { subrequests: run.usage?.subrequests ?? 0, kvOps: run.usage?.kvOps ?? 0 },
     fanOut: null,
+    catalog: run.catalog ?? null,
     recorded: false,
   }
 }
@@ -118,6 +121,7 @@ function fromRecord(row: RunRecord): Run {
     maxPerInvocation: { subrequests: row.maxSubrequests, kvOps: row.maxKvOps },
     fanOut:
       row.planned === null || !row.deadline ? null : { planned: row.planned, deadline: row.deadline.toISOString() },
+    catalog: catalogRefreshSchema.safeParse(row.catalog).data ?? null,
     recorded: true,
   }
 }

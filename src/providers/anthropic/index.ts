@@ -12,5 +12,6 @@ export const anthropic: ProviderAdapter = {
   declaredPolicy: 'filter',
   stripLatest: true,
   learnsContext: false,
+  catalog: { providers: ['anthropic'] },
   listModels: listAnthropicModels,
 }

@@ -85,6 +85,7 @@ function observedFromAnthropic(model: AnthropicModel): ObservedModel {
     canVision: Boolean(capabilities?.image_input?.supported),
     // The API has no tool flag (every current Claude model supports tools): unknown, not false.
     tools: null,
+    ...(capabilities ? { stated: { reasoning: canThink, vision: Boolean(capabilities.image_input?.supported) } } : {}),
     ...(created && !Number.isNaN(Date.parse(created)) ? { modifiedAt: created } : {}),
   }
 }

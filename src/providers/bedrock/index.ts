@@ -1,4 +1,5 @@
 import type { ProviderAdapter } from '../types'
+import { bedrockCatalogIds } from './catalog-ids'
 import { MISSING_AWS_CREDENTIALS } from './config'
 import { listBedrockModels } from './list-models'
 
@@ -14,5 +15,6 @@ export const bedrock: ProviderAdapter = {
   declaredPolicy: 'ignore',
   stripLatest: false,
   learnsContext: false,
+  catalog: { providers: ['amazon-bedrock'], candidateIds: bedrockCatalogIds },
   listModels: listBedrockModels,
 }

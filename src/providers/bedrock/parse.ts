@@ -84,6 +84,13 @@ export function bedrockCapabilities(
     canThink: false,
     canVision: canChat && has(summary.inputModalities, 'IMAGE'),
     tools: null,
+    stated: {
+      ...(summary.inputModalities ? { vision: canChat && has(summary.inputModalities, 'IMAGE') } : {}),
+      modalities: {
+        ...(summary.inputModalities ? { input: lowerCased(summary.inputModalities) } : {}),
+        ...(summary.outputModalities ? { output: lowerCased(summary.outputModalities) } : {}),
+      },
+    },
   }
 }
 
@@ -221,4 +228,8 @@ export function bedrockError(body: string, errorTypeHeader: string | null): { ty
 export function errorTypeName(header: string | null | undefined): string | undefined {
   const name = header?.split(':')[0]?.trim()
   return name || undefined
+}
+
+function lowerCased(values: readonly string[]): string[] {
+  return values.map((v) => v.trim().toLowerCase()).filter(Boolean)
 }

@@ -1,4 +1,5 @@
 import type { ProviderAdapter } from '../types'
+import { geminiCatalogIds } from './catalog-ids'
 import { GEMINI_DEFAULT_BASE, listGeminiModels } from './list-models'
 
 export const gemini: ProviderAdapter = {
@@ -12,5 +13,6 @@ export const gemini: ProviderAdapter = {
   declaredPolicy: 'ignore',
   stripLatest: false,
   learnsContext: false,
+  catalog: { providers: ['google'], candidateIds: geminiCatalogIds },
   listModels: listGeminiModels,
 }

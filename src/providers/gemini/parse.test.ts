@@ -8,6 +8,7 @@ import { GEMINI_ROWS } from './expected-rows'
 import { googleSupportsVision, readGoogleError } from './google'
 import { GEMINI_DEFAULT_BASE, geminiPageUrl } from './list-models'
 import { observedFromGeminiModel, parseGeminiPage } from './parse'
+import { tableFields } from '../expected-rows'
 
 describe('gemini parse', () => {
   it('turns both list pages into the README rows, limits and thinking read from the list', () => {
@@ -15,7 +16,7 @@ describe('gemini parse', () => {
     const second = parseGeminiPage(page2)
     expect(first.nextPageToken).toBe('Ch5tb2RlbHMvZ2VtaW5pLWVtYmVkZGluZy0wMDE=')
     expect(second.nextPageToken).toBeUndefined()
-    expect([...first.models, ...second.models]).toEqual(GEMINI_ROWS)
+    expect([...first.models, ...second.models].map(tableFields)).toEqual(GEMINI_ROWS)
   })
 
   it('gets from the list object exactly what the per-model describe call would give', () => {

@@ -57,5 +57,7 @@ export function observedFromGeminiModel(model: GeminiModel): ObservedModel {
     canThink: model.thinking === true,
     canVision: chat && googleSupportsVision(model.name),
     tools: null,
+    ...(typeof model.thinking === 'boolean' ? { stated: { reasoning: model.thinking } } : {}),
+    ruled: ['canVision'],
   }
 }

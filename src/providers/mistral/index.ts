@@ -12,5 +12,6 @@ export const mistral: ProviderAdapter = {
   declaredPolicy: 'filter',
   stripLatest: true,
   learnsContext: false,
+  catalog: { providers: ['mistral'] },
   listModels: listMistralModels,
 }

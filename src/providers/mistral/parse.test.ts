@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/mistral/models.json'
 import { MISTRAL_ROWS } from './expected-rows'
 import { parseMistralModels } from './parse'
+import { tableFields } from '../expected-rows'
 
 const card = (fields: Record<string, unknown>) => ({ id: 'm', max_context_length: 32768, ...fields })
 
 describe('mistral parse', () => {
   it('turns /v1/models into the README rows, aliases kept as their own entries', () => {
-    expect(parseMistralModels(models)).toEqual(MISTRAL_ROWS)
+    expect(parseMistralModels(models).map(tableFields)).toEqual(MISTRAL_ROWS)
   })
 
   it('drops archived fine-tunes', () => {

@@ -63,5 +63,6 @@ function observedFromMistral(card: MistralCard): ObservedModel {
     canThink: chat && Boolean(capabilities.reasoning),
     canVision: Boolean(capabilities.vision),
     tools: Boolean(capabilities.function_calling),
+    stated: { reasoning: chat && Boolean(capabilities.reasoning), vision: Boolean(capabilities.vision) },
   }
 }

@@ -64,6 +64,9 @@ export function observedFromTag(tag: OllamaTag, show?: OllamaShow): ObservedMode
     canThink: capabilities.has('thinking'),
     canVision: capabilities.has('vision'),
     tools: show || tag.capabilities ? capabilities.has('tools') : null,
+    ...(show?.capabilities || tag.capabilities
+      ? { stated: { reasoning: capabilities.has('thinking'), vision: capabilities.has('vision') } }
+      : {}),
     modifiedAt: tag.modified_at,
     size: tag.size,
     digest: tag.digest,

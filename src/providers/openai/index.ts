@@ -12,5 +12,6 @@ export const openai: ProviderAdapter = {
   declaredPolicy: 'filter',
   stripLatest: true,
   learnsContext: false,
+  catalog: { providers: ['openai'] },
   listModels: listOpenAIModels,
 }

@@ -3,12 +3,13 @@ import models from '../../../fixtures/providers/openai/models.json'
 import { OPENAI_ROWS } from './expected-rows'
 import { openAIMaxOutputTokens, openAISupportsVision } from './name-rules'
 import { observedFromOpenAIId, parseOpenAIPage } from './parse'
+import { tableFields } from '../expected-rows'
 
 describe('openai parse', () => {
   it('turns /v1/models into the README rows', () => {
     const page = parseOpenAIPage(models)
     expect(page.nextAfter).toBeUndefined()
-    expect(page.ids.map(observedFromOpenAIId)).toEqual(OPENAI_ROWS)
+    expect(page.ids.map(observedFromOpenAIId).map(tableFields)).toEqual(OPENAI_ROWS)
   })
 
   it('names the next page when has_more is set', () => {

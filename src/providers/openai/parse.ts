@@ -36,5 +36,7 @@ export function observedFromOpenAIId(id: string): ObservedModel {
     canThink: false,
     canVision: capabilities.canChat && openAISupportsVision(id),
     tools: null,
+    // The list has ids only: these come from name-rules.ts, the fallback for ids the catalog lacks.
+    ruled: ['maxOutputTokens', 'canVision'],
   }
 }

@@ -12,5 +12,6 @@ export const openrouter: ProviderAdapter = {
   declaredPolicy: 'filter',
   stripLatest: true,
   learnsContext: false,
+  catalog: { providers: ['openrouter'] },
   listModels: listOpenRouterModels,
 }

@@ -3,6 +3,7 @@ import embeddings from '../../../fixtures/providers/openrouter/embeddings-models
 import models from '../../../fixtures/providers/openrouter/models.json'
 import { OPENROUTER_EMBEDDINGS_ROWS, OPENROUTER_MODELS_ROWS, OPENROUTER_ROWS } from './expected-rows'
 import { mergeById, parseOpenRouterModels } from './parse'
+import { tableFields } from '../expected-rows'
 
 const chatModel = (fields: Record<string, unknown>) => ({
   id: 'x/model',
@@ -17,18 +18,18 @@ const one = (model: Record<string, unknown>) => parseOpenRouterModels({ data: [m
 describe('openrouter parse', () => {
   it('turns models.json into the README rows, dropping the image-only model', () => {
     const page = parseOpenRouterModels(models)
-    expect(page.models).toEqual(OPENROUTER_MODELS_ROWS)
+    expect(page.models.map(tableFields)).toEqual(OPENROUTER_MODELS_ROWS)
     expect(page.next).toBeUndefined()
     expect(page.models.map((m) => m.name)).not.toContain('black-forest-labs/flux.2-pro')
   })
 
   it('turns embeddings-models.json into embed-only rows', () => {
-    expect(parseOpenRouterModels(embeddings).models).toEqual(OPENROUTER_EMBEDDINGS_ROWS)
+    expect(parseOpenRouterModels(embeddings).models.map(tableFields)).toEqual(OPENROUTER_EMBEDDINGS_ROWS)
   })
 
   it('merges both lists by id, one record per model', () => {
     const merged = mergeById(parseOpenRouterModels(models).models, parseOpenRouterModels(embeddings).models)
-    expect(merged).toEqual(OPENROUTER_ROWS)
+    expect(merged.map(tableFields)).toEqual(OPENROUTER_ROWS)
     expect(merged).toHaveLength(8)
     expect(merged.filter((m) => m.name === 'openai/text-embedding-3-small')).toHaveLength(1)
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { badPayload } from '../http'
-import type { ObservedModel } from '../types'
+import type { ObservedModel, StatedFacts } from '../types'
 import { firstIssue } from '../zod-issue'
 
 export const OPENROUTER_LABEL = 'openrouter catalog'
@@ -23,6 +23,18 @@ const modelSchema = z.object({
     })
     .nullish(),
   supported_parameters: z.array(z.string()).nullish(),
+  /** USD per token, as decimal strings; "-1" (or absent) when it varies or is unknown. */
+  pricing: z
+    .object({
+      prompt: z.string().nullish(),
+      completion: z.string().nullish(),
+      input_cache_read: z.string().nullish(),
+      input_cache_write: z.string().nullish(),
+    })
+    .nullish(),
+  knowledge_cutoff: z.string().nullish(),
+  /** When OpenRouter stops serving it. */
+  expiration_date: z.string().nullish(),
   /** "Omitted for non-reasoning models": its presence alone says the model reasons. */
   reasoning: z.record(z.string(), z.unknown()).nullish(),
 })
@@ -78,6 +90,7 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
     canThink: false,
     canVision: false,
     tools: parameters ? parameters.includes('tools') : null,
+    stated: statedFacts(model, inputs, outputs),
   }
   // Embedding models claim `text->text` in `modality`: the output list (or the id) decides first.
   if (outputs.includes('embeddings') || model.id.toLowerCase().includes('embed')) {
@@ -93,6 +106,45 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
       model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning')),
     canVision: inputs.includes('image'),
   }
+}
+
+function statedFacts(model: OpenRouterModel, inputs: string[], outputs: string[]): StatedFacts {
+  const parameters = model.supported_parameters
+  const pricing = {
+    input: perMillion(model.pricing?.prompt),
+    output: perMillion(model.pricing?.completion),
+    cacheRead: perMillion(model.pricing?.input_cache_read),
+    cacheWrite: perMillion(model.pricing?.input_cache_write),
+  }
+  const cutoff = model.knowledge_cutoff?.trim()
+  const expires = model.expiration_date?.trim()
+  return {
+    ...(inputs.length > 0 ? { vision: inputs.includes('image'), attachments: inputs.some((m) => m !== 'text') } : {}),
+    ...(parameters
+      ? {
+          reasoning: model.reasoning != null || parameters.some((p) => p === 'reasoning' || p === 'include_reasoning'),
+          structuredOutput: parameters.includes('structured_outputs'),
+        }
+      : {}),
+    modalities: {
+      ...(inputs.length > 0 ? { input: inputs } : {}),
+      ...(outputs.length > 0 ? { output: outputs } : {}),
+    },
+    pricing: Object.fromEntries(Object.entries(pricing).filter(([, v]) => v !== undefined)),
+    ...(cutoff && DATE.test(cutoff) ? { knowledgeCutoff: cutoff } : {}),
+    ...(expires && DATE.test(expires) ? { lifecycle: { status: 'deprecated' as const, date: expires } } : {}),
+  }
+}
+
+const DATE = /^\d{4}-\d{2}(-\d{2})?$/
+
+/** A per-token price string as USD per million tokens; undefined when absent, negative or not a number. */
+function perMillion(perToken: string | null | undefined): number | undefined {
+  if (perToken === null || perToken === undefined || perToken.trim() === '') return undefined
+  const value = Number(perToken)
+  if (!Number.isFinite(value) || value < 0) return undefined
+  // 0.000003 × 1e6 is 2.9999999999999996 in binary floating point: round off what the strings never had.
+  return Number((value * 1_000_000).toPrecision(12))
 }
 
 /** The listed modalities, lower-cased and trimmed; else one side of `modality` ("text+image"). */

@@ -1,4 +1,5 @@
 import type { ProviderAdapter } from '../types'
+import { vertexCatalogIds } from './catalog-ids'
 import { listVertexModels } from './list-models'
 import { VERTEX_MISSING_CREDENTIAL } from './service-account'
 
@@ -13,5 +14,6 @@ export const vertexGoogle: ProviderAdapter = {
   declaredPolicy: 'ignore',
   stripLatest: false,
   learnsContext: false,
+  catalog: { providers: ['google-vertex', 'google-vertex-anthropic'], candidateIds: vertexCatalogIds },
   listModels: listVertexModels,
 }

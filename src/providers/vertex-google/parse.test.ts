@@ -3,12 +3,13 @@ import publisherModels from '../../../fixtures/providers/vertex/publisher-models
 import { VERTEX_BASE_URL_REQUIRED, publisherModelsUrl, vertexEndpoint } from './endpoint'
 import { VERTEX_ROWS } from './expected-rows'
 import { isOpenModel, observedFromPublisherModel, parsePublisherModelsPage } from './parse'
+import { tableFields } from '../expected-rows'
 
 describe('vertex-google parse', () => {
   it('turns the publisher model list into the README rows', () => {
     const page = parsePublisherModelsPage(publisherModels)
     expect(page.nextPageToken).toBeUndefined()
-    expect(page.models).toEqual(VERTEX_ROWS)
+    expect(page.models.map(tableFields)).toEqual(VERTEX_ROWS)
   })
 
   it('gives open (Model Garden) models no capabilities, whatever their name', () => {

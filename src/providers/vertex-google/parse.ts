@@ -64,6 +64,7 @@ export function observedFromPublisherModel(model: PublisherModel): ObservedModel
     ...vertexCapabilities(name, model.openSourceCategory),
     canThink: false,
     tools: null,
+    ruled: ['canVision'],
   }
 }
 

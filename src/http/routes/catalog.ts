@@ -1,0 +1,44 @@
+import { Hono } from 'hono'
+import { CATALOG_MATCHES_KEY, type CatalogMatches } from '../../catalog/matches'
+import { readCatalogMeta } from '../../catalog/store'
+import { requireRead } from '../auth'
+import { catalogStatusSchema } from '../catalog-schemas'
+import type { AppEnv } from '../context'
+import { doc } from '../openapi'
+
+/** GET /catalog/status: where the model catalog comes from, how old it is, and what it matched. From KV only. */
+export const catalogRoutes = new Hono<AppEnv>().use(requireRead).get(
+  '/status',
+  doc({
+    tag: 'catalog',
+    summary:
+      'The models.dev catalog: its source, age, last refresh error, models per catalog provider, and per backend type how many published models matched an entry',
+    access: 'read',
+    ok: { 200: { description: 'the status', schema: catalogStatusSchema } },
+  }),
+  async (c) => {
+    const source = c.get('settings').CATALOG_URL
+    const [meta, matches] = await Promise.all([
+      readCatalogMeta(c.env.KV),
+      c.env.KV.get<CatalogMatches>(CATALOG_MATCHES_KEY, 'json'),
+    ])
+    const current = source && meta?.source === source ? meta : null
+    const confirmedAt = current?.confirmedAt ?? null
+    return c.json(
+      {
+        enabled: source !== '',
+        source: source || null,
+        confirmedAt,
+        ageSeconds: confirmedAt ? Math.max(0, Math.round((Date.now() - Date.parse(confirmedAt)) / 1000)) : null,
+        checkedAt: current?.checkedAt ?? null,
+        error: current?.error ?? null,
+        providers: Object.entries(current?.providers ?? {})
+          .map(([id, p]) => ({ id, models: p.models, date: p.date }))
+          .sort((a, b) => (a.id < b.id ? -1 : 1)),
+        matches: matches?.types ?? [],
+      },
+      200,
+      { 'Cache-Control': 'no-store' },
+    )
+  },
+)
