@@ -39,6 +39,19 @@ export interface Env {
 
 export const DEFAULT_CATALOG_URL = 'https://models.dev/api.json'
 
+/** Why a catalog URL cannot be used: not http(s), or it carries userinfo, which would be stored and shown. */
+function catalogUrlProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'not a URL'
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'not http(s)'
+  if (parsed.username || parsed.password) return 'has userinfo'
+  return undefined
+}
+
 /** Settings whose empty value means something (off), rather than "use the default". */
 const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set(['CATALOG_URL'])
 
@@ -99,8 +112,8 @@ const settingsSchema = z.object({
     .optional()
     .default(DEFAULT_CATALOG_URL)
     .refine(
-      (url) => url === '' || /^https?:\/\/[^\s]+$/.test(url),
-      'CATALOG_URL must be an http(s) URL, or empty to turn the catalog off',
+      (url) => url === '' || catalogUrlProblem(url) === undefined,
+      'CATALOG_URL must be an http(s) URL without user:password@, or empty to turn the catalog off',
     ),
   /** Seconds between catalog refreshes (an hour at most after a failed one). */
   CATALOG_REFRESH_S: positiveInt(86_400).pipe(z.number().min(60, 'CATALOG_REFRESH_S must be at least 60 s')),

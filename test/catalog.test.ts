@@ -5,7 +5,19 @@ import type { BackendRuntimeState, ModelPullStatus } from '../src/published/type
 import type { z } from 'zod'
 import type { catalogStatusSchema } from '../src/http/catalog-schemas'
 import { createFixtureFleet } from './fixture-fleet'
-import { ADMIN, READER, adminJson, call, cycleWith, fake, fetchWith, readState, resetAll, stateOf } from './helpers'
+import {
+  ADMIN,
+  READER,
+  adminJson,
+  call,
+  cycleWith,
+  fake,
+  fakeCalls,
+  fetchWith,
+  readState,
+  resetAll,
+  stateOf,
+} from './helpers'
 
 beforeEach(resetAll)
 
@@ -154,6 +166,46 @@ describe('a catalog that misbehaves', () => {
     const runs = (await (await call('/runs', { headers: ADMIN })).json()) as { runs: { catalog: unknown }[] }
     expect(runs.runs[0]!.catalog).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/larger than/) })
     expect(runs.runs.at(-1)!.catalog).toMatchObject({ outcome: 'updated' })
+  })
+
+  it('after a failed refresh, waits an hour before asking again, whatever it never got', async () => {
+    await createFixtureFleet('wait')
+    let clock = Date.parse('2026-12-08T00:00:00Z')
+    const now = () => new Date(clock)
+    const settings = { CATALOG_URL: catalogAt('status-503', 'c7') }
+    const catalogCalls = async () => (await fakeCalls('/catalog/status-503/c7/')).length
+    expect((await cycleWith({ env: settings, now })).catalog).toMatchObject({ outcome: 'failed' })
+    expect(await catalogCalls()).toBe(1)
+    clock += 5 * 60_000
+    const waiting = await cycleWith({ env: settings, now })
+    expect(waiting.catalog).toMatchObject({ outcome: 'waiting', error: expect.stringMatching(/answered 503/) })
+    expect(waiting.outcome).toBe('ok')
+    expect(await catalogCalls()).toBe(1)
+    clock += 60 * 60_000
+    expect((await cycleWith({ env: settings, now })).catalog).toMatchObject({ outcome: 'failed' })
+    expect(await catalogCalls()).toBe(2)
+  })
+
+  it('publishes nothing when the stored catalog cannot be read, so no catalog value drops for a cycle', async () => {
+    await createFixtureFleet('kvdown')
+    const settings = { CATALOG_URL: catalogAt('ok', 'c8') }
+    await cycleWith({ env: settings })
+    const before = await served('openai', 'gpt-5')
+    const failingCatalogKv = new Proxy(env.KV, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop)
+        if (prop !== 'get' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value
+        return (key: string | string[], ...rest: unknown[]) =>
+          Array.isArray(key) && key.some((k) => k.startsWith('catalog:'))
+            ? Promise.reject(new Error('KV is having a bad day'))
+            : (value as (...args: unknown[]) => unknown).call(target, key, ...rest)
+      },
+    })
+    const summary = await cycleWith({ env: settings, kv: failingCatalogKv })
+    expect(summary.outcome).toBe('failed')
+    expect(summary.error).toMatch(/reading the stored catalog: KV is having a bad day: nothing was published/)
+    expect(await served('openai', 'gpt-5')).toEqual(before)
   })
 
   it('keeps the last good catalog when a refresh is JSON of the wrong shape, and says where', async () => {

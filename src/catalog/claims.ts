@@ -44,6 +44,15 @@ export interface Claim {
 /** What is known of one model, path by path; a path without claims is unknown. */
 export type Claims = Partial<Record<FactPath, Claim[]>>
 
+/**
+ * A list of modalities as claims hold it: lower-case names such as `text` or `image`, sorted and
+ * each once, so that equal sets compare equal; anything else (a provider's free text) is left out.
+ */
+export function modalityList(values: readonly string[]): string[] {
+  const names = values.map((v) => v.trim().toLowerCase()).filter((v) => /^[a-z]{1,32}$/.test(v))
+  return [...new Set(names)].sort()
+}
+
 /** The claims with one more; a claim from a source that already claimed the path replaces it. */
 export function withClaim(
   claims: Claims,

@@ -17,7 +17,7 @@ describe('enrichModel: the catalog fills what the listing does not say', () => {
     expect(model).toMatchObject({
       limits: { context: 128000, input: null, output: 16384 },
       capabilities: { tools: true, reasoning: false, vision: true, structuredOutput: true, attachments: true },
-      modalities: { input: ['text', 'image', 'pdf'], output: ['text'] },
+      modalities: { input: ['image', 'pdf', 'text'], output: ['text'] },
       pricing: { input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: null },
       knowledgeCutoff: '2023-09',
       releaseDate: '2024-05-13',
@@ -151,5 +151,30 @@ describe('withPublishedFacts', () => {
       adapters.openai.catalog,
     )
     expect(withPublishedFacts(current)).toBe(current)
+  })
+})
+
+describe('modalities', () => {
+  it('compare as sets: a listing and the catalog naming the same ones in another order do not conflict', () => {
+    const model = enrichModel(
+      pullStatusFromObserved(
+        observed('openai/gpt-4o', {
+          stated: { modalities: { input: ['Image', 'text', 'pdf', 'text'], output: ['text'] } },
+        }),
+      ),
+      catalog,
+      adapters.openrouter.catalog,
+    )
+    expect(model.modalities.input).toEqual(['image', 'pdf', 'text'])
+    expect(model.conflicts.filter((c) => c.field.startsWith('modalities'))).toEqual([])
+  })
+
+  it('leave out what is not a modality name', () => {
+    const model = enrichModel(
+      pullStatusFromObserved(observed('x', { stated: { modalities: { input: ['text', 'sk-test,1', ''] } } })),
+      EMPTY_CATALOG,
+      undefined,
+    )
+    expect(model.modalities.input).toEqual(['text'])
   })
 })

@@ -1,5 +1,5 @@
 import type { ObservedModel } from '../providers/types'
-import { type Claims, type FactPath, type FactValue, withClaim } from './claims'
+import { type Claims, type FactPath, type FactValue, modalityList, withClaim } from './claims'
 
 /**
  * What a provider's listing says of a model, as claims: from the listing itself (`discovered`),
@@ -27,8 +27,8 @@ export function listingClaims(model: ObservedModel): Claims {
     ],
     ['capabilities.structuredOutput', stated.structuredOutput, 'discovered'],
     ['capabilities.attachments', stated.attachments, 'discovered'],
-    ['modalities.input', stated.modalities?.input, 'discovered'],
-    ['modalities.output', stated.modalities?.output, 'discovered'],
+    ['modalities.input', stated.modalities?.input && modalityList(stated.modalities.input), 'discovered'],
+    ['modalities.output', stated.modalities?.output && modalityList(stated.modalities.output), 'discovered'],
     ['pricing.input', stated.pricing?.input, 'discovered'],
     ['pricing.output', stated.pricing?.output, 'discovered'],
     ['pricing.cacheRead', stated.pricing?.cacheRead, 'discovered'],

@@ -1,9 +1,9 @@
 import type { CatalogMapping } from '../providers/types'
-import type { CatalogModel } from './models-dev'
+import type { ModelsDevModel } from './models-dev'
 
 /** The catalog as the publish step reads it: per provider its models and the date they are from. */
 export interface LoadedCatalog {
-  providers: ReadonlyMap<string, { models: Readonly<Record<string, CatalogModel>>; date: string }>
+  providers: ReadonlyMap<string, { models: Readonly<Record<string, ModelsDevModel>>; date: string }>
 }
 
 export const EMPTY_CATALOG: LoadedCatalog = { providers: new Map() }
@@ -11,7 +11,7 @@ export const EMPTY_CATALOG: LoadedCatalog = { providers: new Map() }
 export interface CatalogMatch {
   /** `provider/model`, as a declared `catalogId` names it. */
   id: string
-  model: CatalogModel
+  model: ModelsDevModel
   date: string
 }
 
@@ -27,8 +27,8 @@ export function matchCatalog(
   catalogId?: string,
 ): CatalogMatch | undefined {
   if (catalogId) {
-    const slash = catalogId.indexOf('/')
-    return slash > 0 ? lookup(catalog, catalogId.slice(0, slash), catalogId.slice(slash + 1)) : undefined
+    const named = splitCatalogId(catalogId)
+    return named && lookup(catalog, named.provider, named.model)
   }
   if (!mapping) return undefined
   const ids = mapping.candidateIds ? mapping.candidateIds(modelId) : [modelId]
@@ -47,11 +47,16 @@ function lookup(catalog: LoadedCatalog, provider: string, id: string): CatalogMa
   return model ? { id: `${provider}/${id}`, model, date: entries!.date } : undefined
 }
 
+/** A `catalogId`'s catalog provider and its model id there (which may hold `/` itself). */
+export function splitCatalogId(catalogId: string): { provider: string; model: string } | undefined {
+  const slash = catalogId.indexOf('/')
+  if (slash <= 0 || slash === catalogId.length - 1) return undefined
+  return { provider: catalogId.slice(0, slash), model: catalogId.slice(slash + 1) }
+}
+
 /** A `catalogId` as declared models take it: `provider/model`, both parts non-empty. */
 export function catalogIdProblem(catalogId: string): string | undefined {
-  const slash = catalogId.indexOf('/')
-  if (slash <= 0 || slash === catalogId.length - 1) {
-    return 'catalogId must name a catalog provider and model as provider/model, e.g. openai/gpt-4o'
-  }
-  return undefined
+  return splitCatalogId(catalogId)
+    ? undefined
+    : 'catalogId must name a catalog provider and model as provider/model, e.g. openai/gpt-4o'
 }

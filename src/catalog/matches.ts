@@ -1,19 +1,11 @@
 import { canonicalBackendType } from '../providers'
-import type { BackendRuntimeState } from '../published/types'
+import type { BackendRuntimeState, CatalogMatchCount } from '../published/types'
 
 /**
- * How many of the published models matched a catalog entry, per backend type: written beside the
- * snapshot when its content changes, and read by GET /catalog/status.
+ * How many of the published models matched a catalog entry, per backend type, in code-point order
+ * of the type: kept in the snapshot meta, so GET /catalog/status reads it with the version it counts.
  */
-export const CATALOG_MATCHES_KEY = 'catalog:matches'
-
-export interface CatalogMatches {
-  /** The snapshot content these counts are of. */
-  contentHash: string
-  types: { type: string; models: number; matched: number }[]
-}
-
-export function catalogMatches(backends: readonly BackendRuntimeState[], contentHash: string): CatalogMatches {
+export function catalogMatches(backends: readonly BackendRuntimeState[]): CatalogMatchCount[] {
   const byType = new Map<string, { models: number; matched: number }>()
   for (const state of backends) {
     const type = canonicalBackendType(state.backend.type)
@@ -25,5 +17,5 @@ export function catalogMatches(backends: readonly BackendRuntimeState[], content
     byType.set(type, counts)
   }
   const types = [...byType].map(([type, counts]) => ({ type, ...counts }))
-  return { contentHash, types: types.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0)) }
+  return types.sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
 }

@@ -36,6 +36,10 @@ describe('parseCatalog', () => {
     expect(() => parseCatalog(broken, ['anthropic'])).not.toThrow()
     expect(() => parseCatalog([1, 2], ['openai'])).toThrow(CatalogFormatError)
   })
+
+  it("never reads a provider from the object's prototype", () => {
+    expect(parseCatalog(catalogJson, ['constructor', 'toString', '__proto__', 'hasOwnProperty'])).toEqual([])
+  })
 })
 
 describe('catalogClaims', () => {

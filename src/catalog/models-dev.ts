@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { ModelLifecycle } from '../published/types'
-import { type Claims, withClaim } from './claims'
+import { type Claims, modalityList, withClaim } from './claims'
 
 /**
  * The models.dev catalog (`api.json`): `{ <provider>: { id, name, models: { <id>: model } } }`.
@@ -33,14 +33,14 @@ export const catalogModelSchema = z.object({
     .optional(),
 })
 
-export type CatalogModel = z.infer<typeof catalogModelSchema>
+export type ModelsDevModel = z.infer<typeof catalogModelSchema>
 
 const providerSchema = z.object({ id: z.string(), models: z.record(z.string(), catalogModelSchema) })
 
 /** One catalog provider as this service keeps it. */
 export interface CatalogProvider {
   id: string
-  models: Record<string, CatalogModel>
+  models: Record<string, ModelsDevModel>
 }
 
 /**
@@ -53,8 +53,9 @@ export function parseCatalog(json: unknown, wanted: readonly string[]): CatalogP
   }
   const providers: CatalogProvider[] = []
   for (const id of wanted) {
+    // Own keys only: a wanted id such as `constructor` must not read the object's prototype.
+    if (!Object.hasOwn(json, id)) continue
     const raw = (json as Record<string, unknown>)[id]
-    if (raw === undefined) continue
     const parsed = providerSchema.safeParse(raw)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -77,7 +78,7 @@ export class CatalogFormatError extends Error {
  * embedding model's `limit.output` is its vector size (or a placeholder), not a token budget, so
  * it is left out; a context of 0 is not a limit either.
  */
-export function catalogClaims(model: CatalogModel, { embedding }: { embedding: boolean }): Claims {
+export function catalogClaims(model: ModelsDevModel, { embedding }: { embedding: boolean }): Claims {
   const embeds = embedding || (model.family ?? '').includes('embedding')
   const claims: [Parameters<typeof withClaim>[1], Parameters<typeof withClaim>[2]][] = [
     ['limits.context', model.limit.context > 0 ? model.limit.context : undefined],
@@ -85,11 +86,11 @@ export function catalogClaims(model: CatalogModel, { embedding }: { embedding: b
     ['limits.output', embeds ? undefined : model.limit.output || undefined],
     ['capabilities.tools', model.tool_call],
     ['capabilities.reasoning', model.reasoning],
-    ['capabilities.vision', model.modalities.input.includes('image')],
+    ['capabilities.vision', modalityList(model.modalities.input).includes('image')],
     ['capabilities.structuredOutput', model.structured_output],
     ['capabilities.attachments', model.attachment],
-    ['modalities.input', model.modalities.input],
-    ['modalities.output', model.modalities.output],
+    ['modalities.input', modalityList(model.modalities.input)],
+    ['modalities.output', modalityList(model.modalities.output)],
     ['pricing.input', model.cost?.input],
     ['pricing.output', model.cost?.output],
     ['pricing.cacheRead', model.cost?.cache_read],
@@ -102,7 +103,7 @@ export function catalogClaims(model: CatalogModel, { embedding }: { embedding: b
 }
 
 /** models.dev says `alpha`, `beta` or `deprecated`, and nothing for a model generally available. */
-function lifecycleOf(model: CatalogModel): ModelLifecycle {
+function lifecycleOf(model: ModelsDevModel): ModelLifecycle {
   if (model.status === 'deprecated') return { status: 'deprecated', date: null }
   if (model.status === 'alpha' || model.status === 'beta') return { status: 'beta', date: null }
   return { status: 'active', date: null }

@@ -1,10 +1,12 @@
 import { formatBytes, readCapped } from '../providers/read-body'
+import { sha256Hex } from '../secrets'
 import { type LoadedCatalog, EMPTY_CATALOG } from './match'
 import { CatalogFormatError, type CatalogProvider, parseCatalog } from './models-dev'
 import {
   CATALOG_META_KEY,
   type CatalogMeta,
   catalogProviderKey,
+  catalogSource,
   loadStoredCatalog,
   loadedFrom,
   readCatalogMeta,
@@ -13,15 +15,17 @@ import {
 /** What one cycle's look at the catalog did, as GET /runs shows it. */
 export interface CatalogRefresh {
   /**
-   * `off`: CATALOG_URL is empty. `fresh`: not due. `updated`/`unchanged`: fetched, and some
-   * provider's models changed or none did. `not_modified`: the source answered 304. `failed`: the
-   * last good catalog stays (see `error`).
+   * `fresh`: not due. `waiting`: the last refresh failed (see `error`), and the next try comes an
+   * hour after it. `postponed`: due, but the cycle's time was too short; the next cycle asks.
+   * `updated`/`unchanged`: fetched, and some provider's models changed or none did.
+   * `not_modified`: the source answered 304. `failed`: the last good catalog stays (see `error`).
    */
-  outcome: 'off' | 'fresh' | 'updated' | 'unchanged' | 'not_modified' | 'failed'
+  outcome: 'fresh' | 'waiting' | 'postponed' | 'updated' | 'unchanged' | 'not_modified' | 'failed'
   error?: string
-  source?: string
+  /** The source's origin and path (never its query). */
+  source: string
   /** When the stored catalog was last given or confirmed by its source; null if never. */
-  confirmedAt?: string | null
+  confirmedAt: string | null
   ms?: number
 }
 
@@ -32,89 +36,113 @@ export interface CatalogRefreshDeps {
   settings: { CATALOG_URL: string; CATALOG_REFRESH_S: number; MAX_RESPONSE_BYTES: number }
   /** The catalog providers to keep: those the backend types map to, and any a declared catalogId names. */
   wanted: readonly string[]
+  /** Epoch ms by which the cycle must be publishing: a refresh that could run past it waits for the next cycle. */
+  deadlineMs?: number
 }
 
-/** A fetch of the catalog gives up after this long; the probes never wait for it. */
+/**
+ * The catalog to resolve facts with, or, when the catalog is on but what is stored cannot be read
+ * (KV failing), why: publishing without it would drop every catalog value for a cycle.
+ */
+export type CatalogForPublish = { catalog: LoadedCatalog; warnings: string[] } | { unavailable: string }
+
+/** A fetch of the catalog gives up after this long. */
 export const CATALOG_TIMEOUT_MS = 30_000
 /** After a failed refresh the next try comes this much sooner than CATALOG_REFRESH_S, at the latest. */
 const RETRY_AFTER_FAILURE_S = 3600
 
 /**
- * Refreshes the catalog when it is due, and gives the catalog the publish step resolves facts
- * with. Never throws: any failure keeps the last good catalog and is recorded in the meta (and
- * so in /catalog/status and /metrics) and in the returned refresh.
+ * Refreshes the catalog when it is due and gives the catalog the publish step resolves facts
+ * with. Never throws. A failed refresh keeps the last good catalog and is recorded in the meta
+ * (so in /catalog/status and /metrics) and in the returned refresh.
  */
 export async function refreshCatalog(
   deps: CatalogRefreshDeps,
-): Promise<{ refresh: CatalogRefresh; catalog: LoadedCatalog }> {
-  const source = deps.settings.CATALOG_URL
-  if (!source) return { refresh: { outcome: 'off' }, catalog: EMPTY_CATALOG }
+): Promise<{ refresh: CatalogRefresh; forPublish: CatalogForPublish }> {
+  const source = catalogSource(deps.settings.CATALOG_URL)
   const started = deps.now()
   let meta: CatalogMeta | null
   try {
     meta = await readCatalogMeta(deps.kv)
   } catch (error) {
     // Without the meta, writing one would forget the stored catalog: report, write nothing.
-    const message = `reading the stored catalog: ${error instanceof Error ? error.message : String(error)}`
-    return { refresh: { outcome: 'failed', error: message, source }, catalog: EMPTY_CATALOG }
+    const message = `reading the stored catalog: ${errorMessage(error)}`
+    return {
+      refresh: { outcome: 'failed', error: message, source, confirmedAt: null },
+      forPublish: { unavailable: message },
+    }
   }
+  const kept = meta?.source === source ? meta : null
+  const stored = () => storedForPublish(deps.kv, kept)
+  if (!isDue(kept, deps, started)) {
+    const { confirmedAt, error } = kept!
+    const refresh: CatalogRefresh = error
+      ? { outcome: 'waiting', error, source, confirmedAt }
+      : { outcome: 'fresh', source, confirmedAt }
+    return { refresh, forPublish: await stored() }
+  }
+  if (deps.deadlineMs !== undefined && deps.deadlineMs - started.getTime() < CATALOG_TIMEOUT_MS) {
+    return {
+      refresh: { outcome: 'postponed', source, confirmedAt: kept?.confirmedAt ?? null },
+      forPublish: await stored(),
+    }
+  }
+  let fetched: Awaited<ReturnType<typeof fetchCatalog>>
   try {
-    if (!isDue(meta, deps, started)) {
-      return {
-        refresh: { outcome: 'fresh', source, confirmedAt: meta!.confirmedAt },
-        catalog: await loadStoredCatalog(deps.kv, meta),
-      }
-    }
-    const fetched = await fetchCatalog(deps, meta?.source === source && hasAll(meta, deps.wanted) ? meta.etag : null)
-    const at = deps.now().toISOString()
+    fetched = await fetchCatalog(deps, source, kept && coversWanted(kept, deps.wanted) ? kept.etag : null)
+  } catch (error) {
+    return failed(deps, kept, source, errorMessage(error), started)
+  }
+  const at = deps.now().toISOString()
+  try {
     if (fetched === 'not_modified') {
-      const next: CatalogMeta = { ...meta!, checkedAt: at, confirmedAt: at, error: null }
+      const next: CatalogMeta = { ...kept!, checkedAt: at, confirmedAt: at, error: null }
       await deps.kv.put(CATALOG_META_KEY, JSON.stringify(next))
-      return {
-        refresh: { outcome: 'not_modified', source, confirmedAt: at, ms: elapsed(deps, started) },
-        catalog: await loadStoredCatalog(deps.kv, next),
-      }
+      const refresh = { outcome: 'not_modified' as const, source, confirmedAt: at, ms: elapsed(deps, started) }
+      return { refresh, forPublish: await storedForPublish(deps.kv, next) }
     }
-    const { meta: next, changed } = await store(deps, meta, fetched.providers, fetched.etag, at)
+    const { meta: next, changed } = await store(deps, kept, source, fetched, at)
     return {
       refresh: { outcome: changed ? 'updated' : 'unchanged', source, confirmedAt: at, ms: elapsed(deps, started) },
-      catalog: loadedFrom(fetched.providers, next),
+      forPublish: { catalog: loadedFrom(fetched.providers, next), warnings: [] },
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    return failed(deps, meta, source, message, started)
+    return failed(deps, kept, source, `storing the catalog: ${errorMessage(error)}`, started)
   }
 }
 
+/**
+ * Due when never fetched from this source, CATALOG_REFRESH_S after the last check, or an hour
+ * after a failed one; and at once when a wanted provider was never asked for (a new catalogId),
+ * unless the last try failed, which only the retry interval brings back.
+ */
 function isDue(meta: CatalogMeta | null, deps: CatalogRefreshDeps, now: Date): boolean {
-  if (!meta || meta.source !== deps.settings.CATALOG_URL || !hasAll(meta, deps.wanted)) return true
-  const interval = meta.error
-    ? Math.min(deps.settings.CATALOG_REFRESH_S, RETRY_AFTER_FAILURE_S)
-    : deps.settings.CATALOG_REFRESH_S
-  return now.getTime() - Date.parse(meta.checkedAt) >= interval * 1000
+  if (!meta) return true
+  const since = now.getTime() - Date.parse(meta.checkedAt)
+  if (meta.error) return since >= Math.min(deps.settings.CATALOG_REFRESH_S, RETRY_AFTER_FAILURE_S) * 1000
+  return !coversWanted(meta, deps.wanted) || since >= deps.settings.CATALOG_REFRESH_S * 1000
 }
 
-/** Whether the stored catalog was fetched for every wanted provider (a declared catalogId may name a new one). */
-function hasAll(meta: CatalogMeta, wanted: readonly string[]): boolean {
+function coversWanted(meta: CatalogMeta, wanted: readonly string[]): boolean {
   const asked = new Set(meta.asked)
   return wanted.every((id) => asked.has(id))
 }
 
 async function fetchCatalog(
   deps: CatalogRefreshDeps,
+  source: string,
   etag: string | null,
 ): Promise<'not_modified' | { providers: CatalogProvider[]; etag: string | null }> {
-  const url = deps.settings.CATALOG_URL
   const signal = AbortSignal.timeout(CATALOG_TIMEOUT_MS)
   let response: Response
   try {
-    response = await deps.fetch(url, {
+    response = await deps.fetch(deps.settings.CATALOG_URL, {
       headers: { Accept: 'application/json', ...(etag ? { 'If-None-Match': etag } : {}) },
       redirect: 'manual',
       signal,
     })
   } catch (error) {
-    throw new Error(`the catalog at ${url} did not answer: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`the catalog at ${source} did not answer: ${errorMessage(error)}`)
   }
   if (response.status === 304 && etag) {
     await response.body?.cancel()
@@ -122,100 +150,121 @@ async function fetchCatalog(
   }
   if (response.status !== 200) {
     await response.body?.cancel()
-    throw new Error(`the catalog at ${url} answered ${response.status} ${response.statusText}`.trim())
+    throw new Error(`the catalog at ${source} answered ${response.status} ${response.statusText}`.trim())
   }
   const limit = deps.settings.MAX_RESPONSE_BYTES
   const body = await readCapped(response, limit, signal)
-  if (body.overLimit) throw new Error(`the catalog at ${url} is larger than ${formatBytes(limit)} (MAX_RESPONSE_BYTES)`)
+  if (body.overLimit)
+    throw new Error(`the catalog at ${source} is larger than ${formatBytes(limit)} (MAX_RESPONSE_BYTES)`)
   let json: unknown
   try {
     json = JSON.parse(body.text)
   } catch {
-    throw new Error(`the catalog at ${url} is not JSON`)
+    throw new Error(`the catalog at ${source} is not JSON`)
   }
   try {
     return { providers: parseCatalog(json, deps.wanted), etag: response.headers.get('ETag') }
   } catch (error) {
-    if (error instanceof CatalogFormatError) throw new Error(`the catalog at ${url} is malformed: ${error.message}`)
+    if (error instanceof CatalogFormatError) throw new Error(`the catalog at ${source} is malformed: ${error.message}`)
     throw error
   }
 }
 
-/** Writes the providers whose models changed (one KV write each) and the meta. */
+/** Writes the providers whose models changed (one KV write each), the meta, then deletes providers no longer kept. */
 async function store(
   deps: CatalogRefreshDeps,
   previous: CatalogMeta | null,
-  providers: CatalogProvider[],
-  etag: string | null,
+  source: string,
+  fetched: { providers: CatalogProvider[]; etag: string | null },
   at: string,
 ): Promise<{ meta: CatalogMeta; changed: boolean }> {
-  const source = deps.settings.CATALOG_URL
-  const sameSource = previous?.source === source
-  const stored: CatalogMeta['providers'] = {}
+  const entries: [string, CatalogMeta['providers'][string]][] = []
   let changed = false
-  for (const provider of providers) {
-    const hash = await sha256(JSON.stringify(provider.models))
-    const before = sameSource ? previous?.providers[provider.id] : undefined
-    const date = before?.hash === hash ? before.date : at
-    stored[provider.id] = { models: Object.keys(provider.models).length, hash, date }
+  for (const provider of fetched.providers) {
+    const hash = await sha256Hex(JSON.stringify(provider.models))
+    const before =
+      previous && Object.hasOwn(previous.providers, provider.id) ? previous.providers[provider.id] : undefined
+    entries.push([
+      provider.id,
+      { models: Object.keys(provider.models).length, hash, date: before?.hash === hash ? before.date : at },
+    ])
     if (before?.hash === hash) continue
     changed = true
-    await deps.kv.put(
-      catalogProviderKey(provider.id),
-      JSON.stringify({ id: provider.id, source, date, models: provider.models }),
-    )
+    const value = { id: provider.id, source, date: at, models: provider.models }
+    await deps.kv.put(catalogProviderKey(provider.id), JSON.stringify(value))
   }
-  const gone = Object.keys(previous?.providers ?? {}).filter((id) => !(id in stored))
-  if (gone.length > 0) changed = true
+  // Built as own properties, so that no provider id can stand for a prototype's.
+  const providers = Object.fromEntries(entries)
+  const gone = Object.keys(previous?.providers ?? {}).filter((id) => !Object.hasOwn(providers, id))
   const meta: CatalogMeta = {
     source,
-    etag,
+    etag: fetched.etag,
     checkedAt: at,
     confirmedAt: at,
     error: null,
-    providers: stored,
+    providers,
     asked: [...deps.wanted].sort(),
   }
   await deps.kv.put(CATALOG_META_KEY, JSON.stringify(meta))
   for (const id of gone) await deps.kv.delete(catalogProviderKey(id))
-  return { meta, changed }
+  return { meta, changed: changed || gone.length > 0 }
 }
 
 async function failed(
   deps: CatalogRefreshDeps,
-  meta: CatalogMeta | null,
+  kept: CatalogMeta | null,
   source: string,
   message: string,
   started: Date,
-): Promise<{ refresh: CatalogRefresh; catalog: LoadedCatalog }> {
+): Promise<{ refresh: CatalogRefresh; forPublish: CatalogForPublish }> {
   const at = deps.now().toISOString()
-  // The last good catalog stays only if it came from this source: a new CATALOG_URL starts afresh.
-  const kept = meta?.source === source ? meta : null
   const next: CatalogMeta = kept
     ? { ...kept, checkedAt: at, error: message }
     : { source, etag: null, checkedAt: at, confirmedAt: null, error: message, providers: {}, asked: [] }
-  let catalog: LoadedCatalog = EMPTY_CATALOG
+  let error = message
   try {
     await deps.kv.put(CATALOG_META_KEY, JSON.stringify(next))
-    catalog = await loadStoredCatalog(deps.kv, kept)
-  } catch (error) {
-    message += `; and recording that failed too: ${error instanceof Error ? error.message : String(error)}`
+  } catch (putError) {
+    error += `; and recording that failed too: ${errorMessage(putError)}`
   }
-  return {
-    refresh: {
-      outcome: 'failed',
-      error: message,
-      source,
-      confirmedAt: kept?.confirmedAt ?? null,
-      ms: elapsed(deps, started),
-    },
-    catalog,
+  const refresh = {
+    outcome: 'failed' as const,
+    error,
+    source,
+    confirmedAt: kept?.confirmedAt ?? null,
+    ms: elapsed(deps, started),
+  }
+  return { refresh, forPublish: await storedForPublish(deps.kv, kept) }
+}
+
+/** The stored catalog for the publish step; a provider the meta names that KV does not give back is a warning. */
+async function storedForPublish(kv: KVNamespace, meta: CatalogMeta | null): Promise<CatalogForPublish> {
+  try {
+    const catalog = await loadStoredCatalog(kv, meta)
+    const missing = Object.keys(meta?.providers ?? {}).filter((id) => !catalog.providers.has(id))
+    const warnings =
+      missing.length > 0
+        ? [
+            `the stored catalog of ${missing.join(', ')} is not readable yet: its models go without catalog values this cycle`,
+          ]
+        : []
+    return { catalog, warnings }
+  } catch (error) {
+    return { unavailable: `reading the stored catalog: ${errorMessage(error)}` }
+  }
+}
+
+/** The stored catalog, for a publish that did not refresh it (a fanned-out cycle's). */
+export async function storedCatalog(kv: KVNamespace, url: string): Promise<CatalogForPublish> {
+  if (!url) return { catalog: EMPTY_CATALOG, warnings: [] }
+  try {
+    const meta = await readCatalogMeta(kv)
+    return await storedForPublish(kv, meta?.source === catalogSource(url) ? meta : null)
+  } catch (error) {
+    return { unavailable: `reading the stored catalog: ${errorMessage(error)}` }
   }
 }
 
 const elapsed = (deps: CatalogRefreshDeps, started: Date) => deps.now().getTime() - started.getTime()
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -1,5 +1,5 @@
-import type { CatalogModel, CatalogProvider } from './models-dev'
-import type { LoadedCatalog } from './match'
+import type { ModelsDevModel, CatalogProvider } from './models-dev'
+import { EMPTY_CATALOG, type LoadedCatalog } from './match'
 
 /**
  * The catalog in KV: one value per provider (its models and the date they last changed) and a
@@ -30,7 +30,16 @@ export interface StoredProvider {
   source: string
   /** When its models last changed, as this service saw them. */
   date: string
-  models: Record<string, CatalogModel>
+  models: Record<string, ModelsDevModel>
+}
+
+/**
+ * The catalog's source as it is stored and shown: its origin and path. A query string (a mirror's
+ * token, say) is sent, never stored, logged or answered.
+ */
+export function catalogSource(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
 }
 
 export async function readCatalogMeta(kv: KVNamespace): Promise<CatalogMeta | null> {
@@ -40,9 +49,9 @@ export async function readCatalogMeta(kv: KVNamespace): Promise<CatalogMeta | nu
 /** The stored providers of `meta`, in one bulk get; a value KV cannot give back yet is left out. */
 export async function loadStoredCatalog(kv: KVNamespace, meta: CatalogMeta | null): Promise<LoadedCatalog> {
   const ids = Object.keys(meta?.providers ?? {})
-  if (ids.length === 0) return { providers: new Map() }
+  if (ids.length === 0) return EMPTY_CATALOG
   const values = await kv.get<StoredProvider>(ids.map(catalogProviderKey), 'json')
-  const providers = new Map<string, { models: Record<string, CatalogModel>; date: string }>()
+  const providers = new Map<string, { models: Record<string, ModelsDevModel>; date: string }>()
   for (const id of ids) {
     const stored = values.get(catalogProviderKey(id))
     if (stored) providers.set(id, { models: stored.models, date: stored.date })
@@ -54,20 +63,5 @@ export async function loadStoredCatalog(kv: KVNamespace, meta: CatalogMeta | nul
 export function loadedFrom(parsed: readonly CatalogProvider[], meta: CatalogMeta): LoadedCatalog {
   return {
     providers: new Map(parsed.map((p) => [p.id, { models: p.models, date: meta.providers[p.id]!.date }])),
-  }
-}
-
-/**
- * What a publish that did not refresh resolves facts with: the stored catalog, if it is from the
- * configured source. One that cannot be read is a warning, and the facts go without it.
- */
-export async function storedCatalog(kv: KVNamespace, source: string, warnings: string[]): Promise<LoadedCatalog> {
-  if (!source) return { providers: new Map() }
-  try {
-    const meta = await readCatalogMeta(kv)
-    return await loadStoredCatalog(kv, meta?.source === source ? meta : null)
-  } catch (error) {
-    warnings.push(`reading the stored model catalog: ${error instanceof Error ? error.message : String(error)}`)
-    return { providers: new Map() }
   }
 }

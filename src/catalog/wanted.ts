@@ -1,4 +1,5 @@
 import { adapters } from '../providers'
+import { splitCatalogId } from './match'
 
 /**
  * The catalog providers worth keeping: those the backend types map to, and any a declared model's
@@ -7,16 +8,21 @@ import { adapters } from '../providers'
 export function wantedCatalogProviders(declared: readonly { catalogId: string | null }[]): string[] {
   const wanted = new Set<string>(Object.values(adapters).flatMap((a) => a.catalog?.providers ?? []))
   for (const { catalogId } of declared) {
-    const slash = catalogId?.indexOf('/') ?? -1
-    if (slash > 0) wanted.add(catalogId!.slice(0, slash))
+    const named = catalogId ? splitCatalogId(catalogId) : undefined
+    if (named) wanted.add(named.provider)
   }
   return [...wanted].sort()
 }
 
 /**
- * KV operations a refresh may take: the meta read, a put per provider changed and a delete per
- * provider gone, the meta written, and the stored catalog's bulk get.
+ * KV operations a refresh is held for: the meta read, a put per provider changed, the meta
+ * written (twice, if storing fails after it), and the stored catalog's bulk get. Deleting
+ * providers no longer wanted (rare: a catalogId taken away) is not held for; the budget still
+ * bounds it, and a refresh it stops is a failed refresh.
  */
 export function catalogKvOps(providers: number): number {
-  return 3 + 2 * providers
+  return 4 + providers
 }
+
+/** The catalog's fetch: one subrequest. */
+export const CATALOG_SUBREQUESTS = 1

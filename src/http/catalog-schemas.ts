@@ -3,12 +3,13 @@ import { z } from 'zod'
 /** What a run's look at the models.dev catalog did (CatalogRefresh). */
 export const catalogRefreshSchema = z
   .object({
-    outcome: z.enum(['off', 'fresh', 'updated', 'unchanged', 'not_modified', 'failed']),
-    /** Why it failed; the last good catalog stays. */
+    outcome: z.enum(['fresh', 'waiting', 'postponed', 'updated', 'unchanged', 'not_modified', 'failed']),
+    /** Why it (or, while `waiting`, the last try) failed; the last good catalog stays. */
     error: z.string().optional(),
-    source: z.string().optional(),
-    /** When the stored catalog was last given or confirmed by its source. */
-    confirmedAt: z.string().nullable().optional(),
+    /** The source's origin and path. */
+    source: z.string(),
+    /** When the stored catalog was last given or confirmed by its source; null if never. */
+    confirmedAt: z.string().nullable(),
     ms: z.number().optional(),
   })
   .meta({ id: 'CatalogRefresh' })

@@ -13,6 +13,7 @@ import { type MergedEntry, foldMergedModels, sortedById } from '../views/models'
 import { openAIModels } from '../views/openai-models'
 import { type ProviderChunkHeader, type ProviderDirectory, providerBodyParts } from '../views/provider-index'
 import type { ProviderQuery } from '../views/providers'
+import { ApiError } from './errors'
 
 /**
  * The bodies of the snapshot reads, joined from the values rendered at publish. The /state shards
@@ -232,6 +233,8 @@ export async function openAIModelList(reader: SnapshotReader, meta: SnapshotMeta
 
 /** Ids merged per pass over the shards when a filter asks facts (see mergeShards). */
 const IDS_PER_PASS = 1000
+/** Shard reads one filtered merge may take: a read must stay well inside an invocation's 1 000 KV operations. */
+const MAX_FILTERED_SHARD_READS = 500
 
 /**
  * When a model view was too large to store: the shards merged one at a time, keeping the first
@@ -249,7 +252,14 @@ async function mergeShards(
   const perPass = filtered ? Math.max(limit, IDS_PER_PASS) : limit
   const decoder = new TextDecoder()
   const found: MergedEntry[] = []
-  for (let after: string | undefined; ;) {
+  for (let after: string | undefined, reads = 0; ; reads += meta.shards.length) {
+    if (filtered && reads + meta.shards.length > MAX_FILTERED_SHARD_READS) {
+      throw new ApiError(
+        503,
+        'model_list_too_large',
+        `the model list is too large to store, and this filter would read it ${Math.ceil(reads / meta.shards.length) + 1} times or more: ask /providers with the same filter, which reads only the index chunks that can match`,
+      )
+    }
     const byId = new Map<string, MergedEntry>()
     for (let i = 0; i < meta.shards.length; i++) {
       const body = await shardBody(reader, meta, i, false)

@@ -1,3 +1,4 @@
+import { catalogMatches } from '../catalog/matches'
 import pMap from 'p-map'
 import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
@@ -170,6 +171,7 @@ export class SnapshotStore {
       views,
       retired: plan.retired,
       ...(plan.sweptAt ? { sweptAt: plan.sweptAt } : {}),
+      catalogMatches: catalogMatches(snapshot.backends),
     }
     const put = (key: string) => this.kv.put(key, blobs.get(key)!, { metadata: { writtenAt } satisfies BlobMetadata })
     await pMap(plan.fresh, put, { concurrency: WRITE_CONCURRENCY })

@@ -232,6 +232,14 @@ export interface SnapshotMeta {
   retired?: string[]
   /** When stored values were last listed to find any an interrupted publish left behind. */
   sweptAt?: string
+  /** Per backend type, its models and how many matched a catalog entry; absent in older versions. */
+  catalogMatches?: CatalogMatchCount[]
+}
+
+export interface CatalogMatchCount {
+  type: string
+  models: number
+  matched: number
 }
 
 export interface PublishedShard {

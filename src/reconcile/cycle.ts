@@ -1,6 +1,6 @@
-import type { LoadedCatalog } from '../catalog/match'
-import { type CatalogRefresh, refreshCatalog } from '../catalog/refresh'
-import { catalogKvOps, wantedCatalogProviders } from '../catalog/wanted'
+import { EMPTY_CATALOG } from '../catalog/match'
+import { type CatalogForPublish, type CatalogRefresh, refreshCatalog } from '../catalog/refresh'
+import { CATALOG_SUBREQUESTS, catalogKvOps, wantedCatalogProviders } from '../catalog/wanted'
 import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
@@ -148,7 +148,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       // Probes spend the budgets less what the catalog and publishing need.
       const wanted = wantedCatalogProviders(declared.models)
       budget.hold('kvOps', publishKvReserve(work.length) + catalogKvOps(wanted.length))
-      budget.hold('subrequests', PUBLISH_SUBREQUESTS + 1)
+      budget.hold('subrequests', PUBLISH_SUBREQUESTS + CATALOG_SUBREQUESTS)
       const observed = await observeBackends(declared, work, {
         env: deps.env,
         settings: deps.settings,
@@ -162,7 +162,8 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       summary.kvWrites = observed.kvWrites
       budget.release('kvOps')
       budget.release('subrequests')
-      const catalog = await catalogStep({ ...deps, kv, fetch, wanted }, summary, warnings)
+      const deadlineMs = startedAt.getTime() + deps.settings.CYCLE_BUDGET_MS
+      const catalog = await catalogStep({ ...deps, kv, fetch, wanted, deadlineMs }, summary, warnings)
       published = await publishCycle({
         runId: summary.runId,
         startedAt,
@@ -194,14 +195,15 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
  * to publish with. A failed refresh is a warning; the last good catalog is used.
  */
 export async function catalogStep(
-  deps: Pick<CycleDeps, 'kv' | 'fetch' | 'now' | 'settings'> & { wanted: string[] },
+  deps: Pick<CycleDeps, 'kv' | 'fetch' | 'now' | 'settings'> & { wanted: string[]; deadlineMs?: number },
   summary: RunSummary,
   warnings: string[],
-): Promise<LoadedCatalog> {
-  const { refresh, catalog } = await refreshCatalog(deps)
-  if (refresh.outcome !== 'off') summary.catalog = refresh
+): Promise<CatalogForPublish> {
+  if (!deps.settings.CATALOG_URL) return { catalog: EMPTY_CATALOG, warnings: [] }
+  const { refresh, forPublish } = await refreshCatalog(deps)
+  summary.catalog = refresh
   if (refresh.error) warnings.push(`refreshing the model catalog: ${refresh.error}`)
-  return catalog
+  return forPublish
 }
 
 /**

@@ -1,4 +1,4 @@
-import { storedCatalog } from '../catalog/store'
+import { storedCatalog } from '../catalog/refresh'
 import { wantedCatalogProviders } from '../catalog/wanted'
 import type { Database } from '../db/client'
 import { loadDeclaredState } from '../db/declared'
@@ -77,7 +77,7 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     summary.backends = ids.length
     // The shards are out: the refresh delays no probe, and the publish reads what it stored.
     const wanted = wantedCatalogProviders(declared.models)
-    await catalogStep({ ...deps, kv, fetch, wanted }, summary, warnings)
+    await catalogStep({ ...deps, kv, fetch, wanted, deadlineMs: deadline.getTime() }, summary, warnings)
     await recordUsage(db, summary.runId, budget.usage(), summary.catalog)
     return done('ok')
   } catch (error) {
@@ -268,7 +268,7 @@ async function publishFannedOut(
     confirmLease: async () => {
       if (!(await renewLease(db, { id: runId, leaseTtlS: deps.settings.LEASE_TTL_S }))) throw new LeaseLostError()
     },
-    catalog: await storedCatalog(deps.kv, deps.settings.CATALOG_URL, warnings),
+    catalog: await storedCatalog(deps.kv, deps.settings.CATALOG_URL),
   })
   applyPublished(summary, published, warnings)
   const outcome = published.leaseLost ? 'abandoned' : published.errors.length > 0 ? 'failed' : 'ok'

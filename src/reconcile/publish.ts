@@ -1,6 +1,6 @@
 import { enrichModel, withPublishedFacts } from '../catalog/enrich'
 import type { LoadedCatalog } from '../catalog/match'
-import { CATALOG_MATCHES_KEY, catalogMatches } from '../catalog/matches'
+import type { CatalogForPublish } from '../catalog/refresh'
 import type { Database } from '../db/client'
 import { type DeclaredState, writeBackContextLengths } from '../db/declared'
 import { saveCycle } from '../db/health'
@@ -34,8 +34,8 @@ export interface PublishInput {
   now: () => Date
   /** Throws LeaseLostError once another run holds the lease: called right before publishing. */
   confirmLease: () => Promise<void>
-  /** The catalog the models' facts are resolved with (empty when it is off or never loaded). */
-  catalog: LoadedCatalog
+  /** The catalog the models' facts are resolved with (empty when it is off or never fetched), or why it cannot be read. */
+  catalog: CatalogForPublish
 }
 
 export interface PublishResult {
@@ -61,7 +61,9 @@ export interface PublishResult {
  * database error after publishing must not hide that the snapshot is out.
  */
 export async function publishCycle(input: PublishInput): Promise<PublishResult> {
-  const warnings: string[] = []
+  if ('unavailable' in input.catalog) return catalogUnavailable(input.catalog.unavailable)
+  const { catalog } = input.catalog
+  const warnings: string[] = [...input.catalog.warnings]
   const store = new SnapshotStore(fencedMeta(input.kv, input.confirmLease))
   // Only the meta: health history comes from Postgres, so the previous shards are not needed.
   const previousMeta = await store.readMeta()
@@ -75,7 +77,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
       continue
     }
     probes.push({
-      probed: withCatalogFacts(observation.probed, input.catalog),
+      probed: withCatalogFacts(observation.probed, catalog),
       outcome: observation.outcome,
       deferredUntil: observation.deferredUntil,
     })
@@ -129,14 +131,6 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     })
     result.snapshotWritten = decision.written
     if (decision.warning) warnings.push(decision.warning)
-    if (decision.meta && decision.meta.contentHash !== contentHashOf(previousMeta)) {
-      try {
-        await input.kv.put(CATALOG_MATCHES_KEY, JSON.stringify(catalogMatches(backends, decision.meta.contentHash)))
-        decision.kvWrites++
-      } catch (error) {
-        warnings.push(`recording the catalog matches: ${errorText(error)}`)
-      }
-    }
     result.kvWrites += decision.kvWrites
     result.publish = { kvWrites: decision.kvWrites, ms: input.now().getTime() - publishStarted.getTime() }
   } catch (error) {
@@ -157,8 +151,20 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
   return result
 }
 
-function contentHashOf(meta: StoredMeta | null): string | undefined {
-  return meta?.schemaVersion === 2 ? meta.contentHash : undefined
+/**
+ * Nothing published or saved: without the stored catalog every catalog value would drop for a
+ * cycle, a change event for each model, and back the next. The last snapshot and history stay.
+ */
+function catalogUnavailable(why: string): PublishResult {
+  return {
+    backends: 0,
+    byStatus: Object.fromEntries(BACKEND_STATUSES.map((s) => [s, 0])) as Record<BackendStatus, number>,
+    deferred: 0,
+    snapshotWritten: false,
+    kvWrites: 0,
+    errors: [`${why}: nothing was published or saved this cycle; the last snapshot stays`],
+    warnings: [],
+  }
 }
 
 /** A probed backend's models with their published facts: claims and the catalog resolved. */
@@ -236,8 +242,8 @@ export const PUBLISH_SUBREQUESTS = 2
  * KV operations publishing may need for a fleet of this size, held back while probes run: per
  * shard of about 100 backends its template and its /providers chunks written and the values they
  * replace deleted, plus reading the previous shards for stale models; and the views, the moving
- * values, the meta, the catalog matches, the daily sweep's lists and the unrecorded-run key.
+ * values, the meta, the daily sweep's lists and the unrecorded-run key.
  */
 export function publishKvReserve(backends: number): number {
-  return 25 + 10 * Math.ceil(backends / 100)
+  return 24 + 10 * Math.ceil(backends / 100)
 }

@@ -1,11 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { servedModel } from '../published/testing'
-import { factsMatch, publishedFacts } from './fact-filter'
+import { withPublishedFacts } from '../catalog/enrich'
+import { factsMatch } from './fact-filter'
 import { columnMatcher, factColumns, factQuery, factSummary, summaryMayMatch } from './fact-filter-index'
 import { factFilter, fleet } from './fleet-arbitrary'
 
-const modelsOf = fleet.map((backends) => backends.flatMap((b) => b.pulledModels).map(publishedFacts))
+const modelsOf = fleet.map((backends) => backends.flatMap((b) => b.pulledModels).map((m) => withPublishedFacts(m)))
 
 describe('fact columns', () => {
   it('match an element exactly when factsMatch holds for its facts, and the summary never skips a match', () => {
@@ -24,7 +25,9 @@ describe('fact columns', () => {
   })
 
   it('leave out what no element knows, and read a column left out as unknown', () => {
-    const bare = [servedModel('a', { contextLength: 0 }), servedModel('b', { contextLength: 8192 })].map(publishedFacts)
+    const bare = [servedModel('a', { contextLength: 0 }), servedModel('b', { contextLength: 8192 })].map((m) =>
+      withPublishedFacts(m),
+    )
     const columns = factColumns(bare)
     expect(columns).toEqual({ context: [0, 8192] })
     expect(factSummary(columns)).toEqual({ maxContext: 8192 })
@@ -50,11 +53,11 @@ describe('fact columns', () => {
       pricing: { input: 0.15, output: null, cacheRead: null, cacheWrite: null },
       modalities: { input: ['text'], output: null },
     })
-    const summary = factSummary(factColumns([priced, cheap].map(publishedFacts)))
+    const summary = factSummary(factColumns([priced, cheap].map((m) => withPublishedFacts(m))))
     expect(summary).toEqual({
       maxContext: 4096,
       maxOutput: 8192,
-      facts: factColumns([priced, cheap].map(publishedFacts)).facts!.reduce((a, b) => a | b, 0),
+      facts: factColumns([priced, cheap].map((m) => withPublishedFacts(m))).facts!.reduce((a, b) => a | b, 0),
       minInputPrice: 0.15,
       minOutputPrice: 15,
       modalities: ['image', 'text'],

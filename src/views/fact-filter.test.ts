@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { servedModel } from '../published/testing'
-import { factsMatch, filtersFacts, normalFactFilter, publishedFacts } from './fact-filter'
+import { withPublishedFacts } from '../catalog/enrich'
+import { factsMatch, filtersFacts, normalFactFilter } from './fact-filter'
 
 const priced = servedModel('m', {
   contextLength: 200_000,
@@ -56,10 +57,10 @@ describe('factsMatch', () => {
   it('reads a model published before facts by its flat fields, a false flag being unknown', () => {
     const model = servedModel('old', { contextLength: 8192, canVision: false, canThink: true, tools: false })
     const { limits: _l, capabilities: _c, modalities: _m, pricing: _p, sources: _s, ...flat } = model
-    const facts = publishedFacts(flat as typeof model)
+    const facts = withPublishedFacts(flat as typeof model)
     expect(facts.limits).toEqual({ context: 8192, input: null, output: null })
     expect(facts.capabilities).toMatchObject({ tools: false, vision: null, reasoning: true })
     expect(facts.pricing.input).toBeNull()
-    expect(publishedFacts(priced)).toBe(priced)
+    expect(withPublishedFacts(priced)).toBe(priced)
   })
 })

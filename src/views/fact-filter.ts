@@ -74,24 +74,3 @@ export function factsMatch(filter: FactFilter, facts: FilterableFacts): boolean 
   if (filter.inputModality !== undefined && !(modalities.input ?? []).includes(filter.inputModality)) return false
   return true
 }
-
-/**
- * A published model's facts. A model published before facts had sources (a backend not asked
- * since, serving its last state) has only its flat fields: read as its listing states them, a
- * false `canVision`/`canThink` being unknown, as the catalog's listing claims read it.
- */
-export function publishedFacts(model: ModelPullStatus): PublishedFacts {
-  if (model.limits && model.capabilities && model.modalities && model.pricing) return model
-  return {
-    limits: { context: model.contextLength || null, input: null, output: model.maxOutputTokens || null },
-    capabilities: {
-      tools: model.tools ?? null,
-      reasoning: model.canThink || null,
-      vision: model.canVision || null,
-      structuredOutput: null,
-      attachments: null,
-    },
-    modalities: { input: null, output: null },
-    pricing: { input: null, output: null, cacheRead: null, cacheWrite: null },
-  }
-}

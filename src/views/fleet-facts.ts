@@ -1,5 +1,3 @@
-import { resolveFacts } from '../catalog/claims'
-import { listingClaims } from '../catalog/listing-claims'
 import type { FactSource, ModelCatalogFacts, ModelPullStatus } from '../published/types'
 import type { FilterableFacts } from './fact-filter'
 
@@ -46,14 +44,6 @@ export type FactsTail = [
 
 /** The value of an element left off the end, by position in FactsTail. */
 const LEFT_OFF: readonly (string | number | null)[] = ['', 0, null, null, null]
-
-/**
- * A published model's facts as the pages use them. A model published before facts had sources
- * (a backend not asked since, serving its last state) is read as its listing would state it.
- */
-export function catalogFactsOf(model: ModelPullStatus): ModelCatalogFacts {
-  return model.sources && model.limits ? model : resolveFacts(listingClaims(model))
-}
 
 export function factsTail(facts: ModelCatalogFacts): FactsTail {
   const { limits, pricing, modalities, sources } = facts

@@ -1,6 +1,7 @@
 import type { MovingValues } from '../kv/state-template'
 import type { BackendRuntimeState, BackendStatus, ModelPullStatus } from '../published/types'
-import { type FactsTail, type ShownFacts, catalogFactsOf, factsTail, shownFacts } from './fleet-facts'
+import { withPublishedFacts } from '../catalog/enrich'
+import { type FactsTail, type ShownFacts, factsTail, shownFacts } from './fleet-facts'
 
 /**
  * What the status pages render: one row per backend with its models in a compact form, so a page
@@ -40,7 +41,7 @@ export interface FleetView {
 
 /** Vision, tools and think from the published facts, which the flat flags are filled from. */
 export function capabilityBits(model: ModelPullStatus): number {
-  const { capabilities } = catalogFactsOf(model)
+  const { capabilities } = withPublishedFacts(model)
   const has: Record<Capability, boolean> = {
     chat: model.canChat,
     embed: model.canEmbed,
@@ -58,7 +59,7 @@ export function capabilitiesOf(bits: number): Capability[] {
 const hasBit = (bits: number, capability: Capability) => (bits & (1 << CAPABILITIES.indexOf(capability))) !== 0
 
 export function fleetModel(model: ModelPullStatus): FleetModel {
-  const facts = catalogFactsOf(model)
+  const facts = withPublishedFacts(model)
   const contextLength = facts.limits.context ?? 0
   return [model.model || model.name, capabilityBits(model), contextLength, model.stale ? 1 : 0, ...factsTail(facts)]
 }

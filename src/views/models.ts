@@ -1,5 +1,6 @@
 import type { BackendRuntimeState, ModelPricing } from '../published/types'
-import { type PublishedFacts, publishedFacts } from './fact-filter'
+import { withPublishedFacts } from '../catalog/enrich'
+import type { PublishedFacts } from './fact-filter'
 
 /**
  * A model merged across every backend that serves it (seed GET /models), with its published facts
@@ -107,7 +108,7 @@ export function foldMergedModels(
       const id = served.model || served.name
       if (after !== undefined && id <= after) continue
       const seen = byId.get(id)
-      const facts = ownFacts(publishedFacts(served))
+      const facts = ownFacts(withPublishedFacts(served))
       const model = seen?.model
       byId.set(id, {
         model: {

@@ -11,7 +11,8 @@ import { cutMember, hasObservedAt } from '../kv/state-template'
 import { byteLength } from '../kv/template-view'
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState, ProviderChunkSummary } from '../published/types'
-import { type PublishedFacts, publishedFacts } from './fact-filter'
+import { withPublishedFacts } from '../catalog/enrich'
+import type { PublishedFacts } from './fact-filter'
 import { type FactColumns, columnMatcher, factColumns, factSummary, summaryMayMatch } from './fact-filter-index'
 import { type ProviderQuery, capabilityMask, matchesQuery, providerEntry } from './providers'
 
@@ -98,7 +99,7 @@ export function renderProviderChunks(
     let observed = 0
     for (const [position, model] of state.pulledModels.entries()) {
       const mask = capabilityMask(model)
-      const facts = publishedFacts(model)
+      const facts = withPublishedFacts(model)
       // Counted as state-template.ts counts a backend's observedAt holes.
       const k = hasObservedAt(model) ? observed++ : -1
       const cut = k >= 0 ? cutMember(providerEntry(state, model), 'observedAt') : null

@@ -1,6 +1,7 @@
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
-import { type FactFilter, factsMatch, normalFactFilter, publishedFacts } from './fact-filter'
+import { withPublishedFacts } from '../catalog/enrich'
+import { type FactFilter, factsMatch, normalFactFilter } from './fact-filter'
 import { type FactQuery, factQuery } from './fact-filter-index'
 
 export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
@@ -98,7 +99,7 @@ export function providersFromSnapshot(backends: BackendRuntimeState[], filter: P
     for (const model of state.pulledModels) {
       if (
         matchesQuery(query, type, capabilityMask(model), model.stale) &&
-        factsMatch(query.facts, publishedFacts(model))
+        factsMatch(query.facts, withPublishedFacts(model))
       ) {
         entries.push(providerEntry(state, model))
       }

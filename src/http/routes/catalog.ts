@@ -1,10 +1,10 @@
 import { Hono } from 'hono'
-import { CATALOG_MATCHES_KEY, type CatalogMatches } from '../../catalog/matches'
-import { readCatalogMeta } from '../../catalog/store'
+import { catalogSource, readCatalogMeta } from '../../catalog/store'
 import { requireRead } from '../auth'
 import { catalogStatusSchema } from '../catalog-schemas'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
+import { snapshotReader } from '../snapshot-read'
 
 /** GET /catalog/status: where the model catalog comes from, how old it is, and what it matched. From KV only. */
 export const catalogRoutes = new Hono<AppEnv>().use(requireRead).get(
@@ -17,17 +17,15 @@ export const catalogRoutes = new Hono<AppEnv>().use(requireRead).get(
     ok: { 200: { description: 'the status', schema: catalogStatusSchema } },
   }),
   async (c) => {
-    const source = c.get('settings').CATALOG_URL
-    const [meta, matches] = await Promise.all([
-      readCatalogMeta(c.env.KV),
-      c.env.KV.get<CatalogMatches>(CATALOG_MATCHES_KEY, 'json'),
-    ])
+    const url = c.get('settings').CATALOG_URL
+    const source = url ? catalogSource(url) : null
+    const [meta, snapshot] = await Promise.all([readCatalogMeta(c.env.KV), snapshotReader(c).meta()])
     const current = source && meta?.source === source ? meta : null
     const confirmedAt = current?.confirmedAt ?? null
     return c.json(
       {
-        enabled: source !== '',
-        source: source || null,
+        enabled: source !== null,
+        source,
         confirmedAt,
         ageSeconds: confirmedAt ? Math.max(0, Math.round((Date.now() - Date.parse(confirmedAt)) / 1000)) : null,
         checkedAt: current?.checkedAt ?? null,
@@ -35,7 +33,7 @@ export const catalogRoutes = new Hono<AppEnv>().use(requireRead).get(
         providers: Object.entries(current?.providers ?? {})
           .map(([id, p]) => ({ id, models: p.models, date: p.date }))
           .sort((a, b) => (a.id < b.id ? -1 : 1)),
-        matches: matches?.types ?? [],
+        matches: snapshot?.schemaVersion === 2 ? (snapshot.catalogMatches ?? []) : [],
       },
       200,
       { 'Cache-Control': 'no-store' },

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { readCatalogMeta } from '../../catalog/store'
+import { type CatalogMeta, catalogSource, readCatalogMeta } from '../../catalog/store'
 import { renderCatalogMetrics, renderMetrics } from '../../views/metrics'
 import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
@@ -23,9 +23,9 @@ export const metricsRoutes = new Hono<AppEnv>().use(requireRead).get(
   async (c) => {
     const reader = snapshotReader(c)
     const source = c.get('settings').CATALOG_URL
-    const [meta, catalog] = await Promise.all([reader.meta(), source ? readCatalogMeta(c.env.KV) : null])
+    const [meta, catalog] = await Promise.all([reader.meta(), source ? catalogMetaForMetrics(c.env.KV) : null])
     const now = new Date()
-    const catalogText = renderCatalogMetrics(catalog?.source === source ? catalog : null, now)
+    const catalogText = renderCatalogMetrics(source && catalog?.source === catalogSource(source) ? catalog : null, now)
     // Nothing published yet: a valid exposition with only the catalog's figures.
     if (!meta) return c.body(catalogText, 200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' })
     const view = await publishedMetrics(reader, meta)
@@ -35,3 +35,13 @@ export const metricsRoutes = new Hono<AppEnv>().use(requireRead).get(
     })
   },
 )
+
+/** The catalog's meta, or null when KV cannot give it: the snapshot's metrics must not fail with it. */
+async function catalogMetaForMetrics(kv: KVNamespace): Promise<CatalogMeta | null> {
+  try {
+    return await readCatalogMeta(kv)
+  } catch (error) {
+    console.warn(JSON.stringify({ msg: 'catalog meta unreadable for /metrics', error: String(error) }))
+    return null
+  }
+}

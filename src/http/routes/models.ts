@@ -23,7 +23,7 @@ function parseLimit(raw: string | undefined): number | null {
 }
 
 /** `?limit=` (read as the seed did, with its messages) and the published facts' filter. */
-const modelsQuery = z.object({
+const modelListQuery = z.object({
   limit: z.string({ error: 'invalid limit format, expected integer' }).optional().describe('default 100'),
   ...factFilterQuery,
 })
@@ -42,7 +42,7 @@ export const modelRoutes = new Hono<AppEnv>().use(requireRead).get(
     },
     errors: { 422: 'limit is not a positive integer, or a bad filter (named)' },
   }),
-  validate('query', modelsQuery),
+  validate('query', modelListQuery),
   (c) => {
     const raw = c.req.query('limit')
     const limit = parseLimit(raw)

@@ -79,6 +79,8 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
   const outputs = modalities(architecture?.output_modalities, outputSide)
   const inputs = modalities(architecture?.input_modalities, inputSide)
   const parameters = model.supported_parameters
+  const reasons =
+    model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning'))
   const base = {
     name: model.id,
     contextLength: positive(model.top_provider?.context_length) || positive(model.context_length),
@@ -90,7 +92,7 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
     canThink: false,
     canVision: false,
     tools: parameters ? parameters.includes('tools') : null,
-    stated: statedFacts(model, inputs, outputs),
+    stated: statedFacts(model, inputs, outputs, reasons),
   }
   // Embedding models claim `text->text` in `modality`: the output list (or the id) decides first.
   if (outputs.includes('embeddings') || model.id.toLowerCase().includes('embed')) {
@@ -102,13 +104,13 @@ function observedFromOpenRouter(model: OpenRouterModel): ObservedModel | undefin
     canChat: true,
     canPrompt: true,
     canStream: true,
-    canThink:
-      model.reasoning != null || Boolean(parameters?.some((p) => p === 'reasoning' || p === 'include_reasoning')),
+    canThink: reasons,
     canVision: inputs.includes('image'),
   }
 }
 
-function statedFacts(model: OpenRouterModel, inputs: string[], outputs: string[]): StatedFacts {
+/** What the listing states beyond the flat facts; its `file` input is a PDF, as the catalog names it. */
+function statedFacts(model: OpenRouterModel, inputs: string[], outputs: string[], reasons: boolean): StatedFacts {
   const parameters = model.supported_parameters
   const pricing = {
     input: perMillion(model.pricing?.prompt),
@@ -120,14 +122,10 @@ function statedFacts(model: OpenRouterModel, inputs: string[], outputs: string[]
   const expires = model.expiration_date?.trim()
   return {
     ...(inputs.length > 0 ? { vision: inputs.includes('image'), attachments: inputs.some((m) => m !== 'text') } : {}),
-    ...(parameters
-      ? {
-          reasoning: model.reasoning != null || parameters.some((p) => p === 'reasoning' || p === 'include_reasoning'),
-          structuredOutput: parameters.includes('structured_outputs'),
-        }
-      : {}),
+    ...(parameters || model.reasoning != null ? { reasoning: reasons } : {}),
+    ...(parameters ? { structuredOutput: parameters.includes('structured_outputs') } : {}),
     modalities: {
-      ...(inputs.length > 0 ? { input: inputs } : {}),
+      ...(inputs.length > 0 ? { input: inputs.map((m) => (m === 'file' ? 'pdf' : m)) } : {}),
       ...(outputs.length > 0 ? { output: outputs } : {}),
     },
     pricing: Object.fromEntries(Object.entries(pricing).filter(([, v]) => v !== undefined)),
