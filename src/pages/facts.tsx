@@ -43,17 +43,25 @@ export function SourcedValue<T>(props: { fact: Fact<T>; text: (value: T) => stri
       </span>
     )
   }
-  const words = sourceWords(fact)
   return (
-    <span class={`fact from-${fact.source}`} title={`${what}: ${words}`}>
+    <span class={`fact from-${fact.source}`} title={`${what}: ${sourceWords(fact)}`}>
       {props.text(fact.value)}
+      <SourceMarks fact={fact} />
+    </span>
+  )
+}
+
+/** After a known value: the catalog's mark when only the catalog gives it, and its source in words for screen readers. */
+function SourceMarks({ fact }: { fact: Fact<unknown> }) {
+  return (
+    <>
       {fact.source === 'catalog' ? (
         <span class="catalog-mark" aria-hidden="true">
           {CATALOG_MARK}
         </span>
       ) : null}
-      <span class="sr-only">{` (${words})`}</span>
-    </span>
+      <span class="sr-only">{` (${sourceWords(fact)})`}</span>
+    </>
   )
 }
 
@@ -120,16 +128,10 @@ export function CapabilityBadges({ bits, facts }: { bits: number; facts: ShownFa
             </li>
           )
         }
-        const words = sourceWords(fact)
         return (
-          <li class={`cap cap-${key} from-${fact.source}`} title={`${what}: ${words}`}>
+          <li class={`cap cap-${key} from-${fact.source}`} title={`${what}: ${sourceWords(fact)}`}>
             {label}
-            {fact.source === 'catalog' ? (
-              <span class="catalog-mark" aria-hidden="true">
-                {CATALOG_MARK}
-              </span>
-            ) : null}
-            <span class="sr-only">{` (${words})`}</span>
+            <SourceMarks fact={fact} />
           </li>
         )
       })}

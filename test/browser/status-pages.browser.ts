@@ -3,6 +3,8 @@ import { createRequire } from 'node:module'
 import pg from 'pg'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { SOURCE_WORDS } from '../../src/pages/facts'
+import type { ModelPullStatus } from '../../src/published/types'
 import { TEST_SETTINGS } from '../settings'
 
 /**
@@ -185,22 +187,8 @@ describe('a backend page', () => {
   })
 })
 
-/** How the pages say where a value came from (src/pages/facts.tsx), by FACT_SOURCES name. */
-const SOURCE_WORDS: Record<string, string> = {
-  override: 'set by a capability override',
-  discovered: "from the provider's listing",
-  declared: 'declared by an operator',
-  catalog: 'from the models.dev catalog',
-  rule: 'from name rules',
-  unknown: 'unknown: no source states it',
-}
 
-interface PublishedModel {
-  model: string
-  limits: { context: number | null; output: number | null }
-  pricing: { input: number | null; output: number | null }
-  sources: { limits: { context: string; output: string }; pricing: { input: string; output: string } }
-}
+type PublishedModel = Pick<ModelPullStatus, 'model' | 'limits' | 'pricing' | 'sources'>
 
 async function publishedModels(backendId: string): Promise<PublishedModel[]> {
   const response = await fetch(`${baseUrl}/state/${backendId}`, {
