@@ -187,7 +187,6 @@ describe('a backend page', () => {
   })
 })
 
-
 type PublishedModel = Pick<ModelPullStatus, 'model' | 'limits' | 'pricing' | 'sources'>
 
 async function publishedModels(backendId: string): Promise<PublishedModel[]> {
