@@ -37,8 +37,6 @@ export interface Env {
   [name: string]: unknown
 }
 
-export const DEFAULT_CATALOG_URL = 'https://models.dev/api.json'
-
 /** Why a catalog URL cannot be used: not http(s), or it carries userinfo, which would be stored and shown. */
 function catalogUrlProblem(url: string): string | undefined {
   let parsed: URL
@@ -53,7 +51,7 @@ function catalogUrlProblem(url: string): string | undefined {
 }
 
 /** Settings whose empty value means something (off), rather than "use the default". */
-const EMPTY_MEANS_OFF: ReadonlySet<string> = new Set(['CATALOG_URL'])
+const emptyMeansOff: ReadonlySet<string> = new Set(['CATALOG_URL'])
 
 /** Production Workers allow 6 simultaneous connections per invocation; probes never use more. */
 export const MAX_PROBE_CONCURRENCY = 6
@@ -110,7 +108,7 @@ const settingsSchema = z.object({
   CATALOG_URL: z
     .string()
     .optional()
-    .default(DEFAULT_CATALOG_URL)
+    .default('https://models.dev/api.json')
     .refine(
       (url) => url === '' || catalogUrlProblem(url) === undefined,
       'CATALOG_URL must be an http(s) URL without user:password@, or empty to turn the catalog off',
@@ -164,7 +162,7 @@ export function parseSettings(env: Env): Settings {
   const raw = Object.fromEntries(
     Object.keys(settingsSchema.shape).map((key) => [
       key,
-      EMPTY_MEANS_OFF.has(key) ? env[key] : emptyToUndefined(env[key]),
+      emptyMeansOff.has(key) ? env[key] : emptyToUndefined(env[key]),
     ]),
   )
   const parsed = settingsSchema.safeParse(raw)
