@@ -46,6 +46,12 @@ export interface CatalogRefreshDeps {
  */
 export type CatalogForPublish = { catalog: LoadedCatalog; warnings: string[] } | { unavailable: string }
 
+/** What a refresh did, and how to get the catalog to publish with (read only by an invocation that publishes). */
+export interface Refreshed {
+  refresh: CatalogRefresh
+  forPublish: () => Promise<CatalogForPublish>
+}
+
 /** A fetch of the catalog gives up after this long. */
 export const CATALOG_TIMEOUT_MS = 30_000
 /** After a failed refresh the next try comes this much sooner than CATALOG_REFRESH_S, at the latest. */
@@ -56,9 +62,7 @@ const RETRY_AFTER_FAILURE_S = 3600
  * with. Never throws. A failed refresh keeps the last good catalog and is recorded in the meta
  * (so in /catalog/status and /metrics) and in the returned refresh.
  */
-export async function refreshCatalog(
-  deps: CatalogRefreshDeps,
-): Promise<{ refresh: CatalogRefresh; forPublish: CatalogForPublish }> {
+export async function refreshCatalog(deps: CatalogRefreshDeps): Promise<Refreshed> {
   const source = catalogSource(deps.settings.CATALOG_URL)
   const started = deps.now()
   let meta: CatalogMeta | null
@@ -69,7 +73,7 @@ export async function refreshCatalog(
     const message = `reading the stored catalog: ${errorMessage(error)}`
     return {
       refresh: { outcome: 'failed', error: message, source, confirmedAt: null },
-      forPublish: { unavailable: message },
+      forPublish: async () => ({ unavailable: message }),
     }
   }
   const kept = meta?.source === source ? meta : null
@@ -79,12 +83,12 @@ export async function refreshCatalog(
     const refresh: CatalogRefresh = error
       ? { outcome: 'waiting', error, source, confirmedAt }
       : { outcome: 'fresh', source, confirmedAt }
-    return { refresh, forPublish: await stored() }
+    return { refresh, forPublish: stored }
   }
   if (deps.deadlineMs !== undefined && deps.deadlineMs - started.getTime() < CATALOG_TIMEOUT_MS) {
     return {
       refresh: { outcome: 'postponed', source, confirmedAt: kept?.confirmedAt ?? null },
-      forPublish: await stored(),
+      forPublish: stored,
     }
   }
   let fetched: Awaited<ReturnType<typeof fetchCatalog>>
@@ -99,12 +103,12 @@ export async function refreshCatalog(
       const next: CatalogMeta = { ...kept!, checkedAt: at, confirmedAt: at, error: null }
       await deps.kv.put(CATALOG_META_KEY, JSON.stringify(next))
       const refresh = { outcome: 'not_modified' as const, source, confirmedAt: at, ms: elapsed(deps, started) }
-      return { refresh, forPublish: await storedForPublish(deps.kv, next) }
+      return { refresh, forPublish: () => storedForPublish(deps.kv, next) }
     }
     const { meta: next, changed } = await store(deps, kept, source, fetched, at)
     return {
       refresh: { outcome: changed ? 'updated' : 'unchanged', source, confirmedAt: at, ms: elapsed(deps, started) },
-      forPublish: { catalog: loadedFrom(fetched.providers, next), warnings: [] },
+      forPublish: async () => ({ catalog: loadedFrom(fetched.providers, next), warnings: [] }),
     }
   } catch (error) {
     return failed(deps, kept, source, `storing the catalog: ${errorMessage(error)}`, started)
@@ -216,7 +220,7 @@ async function failed(
   source: string,
   message: string,
   started: Date,
-): Promise<{ refresh: CatalogRefresh; forPublish: CatalogForPublish }> {
+): Promise<Refreshed> {
   const at = deps.now().toISOString()
   const next: CatalogMeta = kept
     ? { ...kept, checkedAt: at, error: message }
@@ -234,7 +238,7 @@ async function failed(
     confirmedAt: kept?.confirmedAt ?? null,
     ms: elapsed(deps, started),
   }
-  return { refresh, forPublish: await storedForPublish(deps.kv, kept) }
+  return { refresh, forPublish: () => storedForPublish(deps.kv, kept) }
 }
 
 /** The stored catalog for the publish step; a provider the meta names that KV does not give back is a warning. */

@@ -163,7 +163,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       budget.release('kvOps')
       budget.release('subrequests')
       const deadlineMs = startedAt.getTime() + deps.settings.CYCLE_BUDGET_MS
-      const catalog = await catalogStep({ ...deps, kv, fetch, wanted, deadlineMs }, summary, warnings)
+      const catalog = await (await catalogStep({ ...deps, kv, fetch, wanted, deadlineMs }, summary, warnings))()
       published = await publishCycle({
         runId: summary.runId,
         startedAt,
@@ -191,15 +191,15 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
 
 /**
  * The cycle's look at the catalog, after the probes (so it never delays them) and before
- * publishing: refreshed when due, noted in the run's summary (and so its record), and the catalog
- * to publish with. A failed refresh is a warning; the last good catalog is used.
+ * publishing: refreshed when due, noted in the run's summary (and so its record), and how to get
+ * the catalog to publish with. A failed refresh is a warning; the last good catalog is used.
  */
 export async function catalogStep(
   deps: Pick<CycleDeps, 'kv' | 'fetch' | 'now' | 'settings'> & { wanted: string[]; deadlineMs?: number },
   summary: RunSummary,
   warnings: string[],
-): Promise<CatalogForPublish> {
-  if (!deps.settings.CATALOG_URL) return { catalog: EMPTY_CATALOG, warnings: [] }
+): Promise<() => Promise<CatalogForPublish>> {
+  if (!deps.settings.CATALOG_URL) return async () => ({ catalog: EMPTY_CATALOG, warnings: [] })
   const { refresh, forPublish } = await refreshCatalog(deps)
   summary.catalog = refresh
   if (refresh.error) warnings.push(`refreshing the model catalog: ${refresh.error}`)
