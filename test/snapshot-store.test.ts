@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader, SnapshotUnavailableError } from '../src/kv/snapshot-reader'
-import { SWEEP_INTERVAL_MS } from '../src/kv/retirement'
+import { SWEEP_INTERVAL_MS, retiredValues } from '../src/kv/retirement'
 import { MOVING_SLOTS, SnapshotStore } from '../src/kv/snapshot-store'
 import { backendState, servedModel } from '../src/published/testing'
 import type { BackendRuntimeState, SnapshotMeta } from '../src/published/types'
@@ -65,6 +65,8 @@ function namedBy(meta: SnapshotMeta): string[] {
 }
 
 const quiet = { announce: () => {} }
+
+const retiredKeys = (meta: SnapshotMeta) => retiredValues(meta.retired, meta.writtenAt).map((r) => r.key)
 
 describe('SnapshotStore', () => {
   it('publishes a fleet as shards of about the set size, each value under a key made of its bytes', async () => {
@@ -177,26 +179,50 @@ describe('SnapshotStore', () => {
         previous,
         { now: later(90000), heartbeatSeconds: 900 },
       )
-      expect(calls.delete.sort()).toEqual([...changed.meta!.retired!].sort())
+      expect(calls.delete.sort()).toEqual(retiredKeys(changed.meta!).sort())
       expect(calls.list).toBe(1)
       expect(next.meta!.sweptAt).toBe(later(90000).toISOString())
-      for (const key of changed.meta!.retired!) expect(await env.KV.get(key)).toBeNull()
+      for (const key of retiredKeys(changed.meta!)) expect(await env.KV.get(key)).toBeNull()
     })
   }
 
-  it('keeps the values of this version and the previous one, and deletes older ones with the next version that writes values', async () => {
+  it('keeps what a version retired while a read of the version before may still need it: two versions on, and a minute', async () => {
+    // A slow /state stream reading the first version, while two changes are published.
+    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
+    const first = await store.write({ backends: states(6) }, null, { now, heartbeatSeconds: 900 })
+    const second = await store.write({ backends: withDown(states(6), 0) }, first.meta, {
+      now: later(10),
+      heartbeatSeconds: 900,
+    })
+    const firstOnly = namedBy(first.meta!).filter((key) => !namedBy(second.meta!).includes(key))
+    expect(firstOnly.length).toBeGreaterThan(0)
+    const third = await store.write({ backends: withDown(withDown(states(6), 0), 5) }, second.meta, {
+      now: later(20),
+      heartbeatSeconds: 900,
+    })
+    expect(third.written).toBe(true)
+    for (const key of firstOnly) expect(await env.KV.get(key), key).not.toBeNull()
+    // Two versions on and a minute later, a version that writes deletes them.
+    await store.write({ backends: withDown(withDown(withDown(states(6), 0), 5), 3) }, third.meta, {
+      now: later(90),
+      heartbeatSeconds: 900,
+    })
+    for (const key of firstOnly) expect(await env.KV.get(key), key).toBeNull()
+  })
+
+  it('keeps the values of the last three versions, and deletes older ones with a version that writes values', async () => {
     const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
     const named: string[][] = []
     let previous: SnapshotMeta | null = null
-    for (let n = 0; n < 3; n++) {
+    for (let n = 0; n < 4; n++) {
       const { meta } = await store.write({ backends: states(4 + n * 3) }, previous, {
-        now: later(n),
+        now: later(n * 100),
         heartbeatSeconds: 900,
       })
       named.push(namedBy(meta!))
       previous = meta
     }
-    const kept = new Set([...named[1]!, ...named[2]!, ...MOVING_SLOTS, 'snapshot:meta'])
+    const kept = new Set([...named[1]!, ...named[2]!, ...named[3]!, ...MOVING_SLOTS, 'snapshot:meta'])
     expect(await storedKeys()).toEqual([...kept].sort())
     expect(named[0]!.filter((k) => !kept.has(k)).length).toBeGreaterThan(0)
   })
@@ -204,9 +230,9 @@ describe('SnapshotStore', () => {
   it('publishes a version whose clean-up fails, with a warning instead of a failure', async () => {
     const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
     let previous: SnapshotMeta | null = null
-    for (let n = 0; n < 2; n++) {
+    for (let n = 0; n < 3; n++) {
       previous = (
-        await store.write({ backends: states(4 + n * 3) }, previous, { now: later(n), heartbeatSeconds: 900 })
+        await store.write({ backends: states(4 + n * 3) }, previous, { now: later(n * 100), heartbeatSeconds: 900 })
       ).meta
     }
     const failingDeletes = new Proxy(env.KV, {
@@ -217,9 +243,9 @@ describe('SnapshotStore', () => {
       },
     })
     const decision = await new SnapshotStore(failingDeletes, { backendsPerShard: 2, ...quiet }).write(
-      { backends: states(10) },
+      { backends: states(13) },
       previous,
-      { now: later(2), heartbeatSeconds: 900 },
+      { now: later(300), heartbeatSeconds: 900 },
     )
     expect(decision.written).toBe(true)
     expect(decision.warning).toBe('deleting retired snapshot values: KV delete() limit exceeded for the day.')
@@ -276,7 +302,9 @@ describe('SnapshotStore', () => {
     expect(replaced.written).toBe(true)
     // Readers of the old layout keep its shard until the next version.
     expect(await storedKeys()).toContain('snapshot:shard:legacy:0')
-    await store.write({ backends: states(4) }, replaced.meta, { now: later(3), heartbeatSeconds: 900 })
+    const next = await store.write({ backends: states(4) }, replaced.meta, { now: later(3), heartbeatSeconds: 900 })
+    expect(await storedKeys()).toContain('snapshot:shard:legacy:0')
+    await store.write({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
     expect(await storedKeys()).not.toContain('snapshot:shard:legacy:0')
   })
 
@@ -302,8 +330,9 @@ describe('SnapshotStore', () => {
     const store = new SnapshotStore(env.KV)
     const replaced = await store.write({ backends: states(3) }, before, { now: later(1), heartbeatSeconds: 900 })
     expect((await call('/state', { headers: READER })).status).toBe(200)
-    expect([...replaced.meta!.retired!].sort()).toEqual([...old].sort())
-    await store.write({ backends: states(4) }, replaced.meta, { now: later(2), heartbeatSeconds: 900 })
+    expect(retiredKeys(replaced.meta!).sort()).toEqual([...old].sort())
+    const next = await store.write({ backends: states(4) }, replaced.meta, { now: later(2), heartbeatSeconds: 900 })
+    await store.write({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
     const stored = await storedKeys()
     expect(old.filter((key) => stored.includes(key))).toEqual([])
   })

@@ -7,7 +7,7 @@ import { mergedEntries } from '../views/models'
 import { type RenderedSnapshot, renderSnapshot } from '../views/render'
 import type { Bytes } from './array-view'
 import { snapshotContentHash } from './content-hash'
-import { planRetirement } from './retirement'
+import { planRetirement, retiredValues } from './retirement'
 import { META_KEY, rememberPublished } from './snapshot-reader'
 
 const PREFIX = 'snapshot:'
@@ -149,8 +149,8 @@ export class SnapshotStore {
     const plan = planRetirement({
       named: new Set(blobs.keys()),
       previous: previousKeys,
-      retired: current?.retired ?? [],
-      hasPrevious: previous !== null,
+      retired: current ? retiredValues(current.retired, current.writtenAt) : [],
+      previousWrittenAt: previous?.writtenAt,
       sweptAt: current?.sweptAt,
       now: options.now,
     })
@@ -184,7 +184,7 @@ export class SnapshotStore {
     // sweep, and must not make a published version look failed.
     try {
       await pMap(plan.deletable, (key) => this.kv.delete(key), { concurrency: WRITE_CONCURRENCY })
-      const keep = new Set([...blobs.keys(), ...previousKeys, ...plan.deletable])
+      const keep = new Set([...blobs.keys(), ...previousKeys, ...plan.retired.map((r) => r.key), ...plan.deletable])
       const swept = plan.sweep && previous ? await this.sweep(keep, previous) : 0
       return { written: true, kvWrites: written + plan.deletable.length + swept, meta }
     } catch (error) {

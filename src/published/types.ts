@@ -226,14 +226,22 @@ export interface SnapshotMeta {
     fleet: string | null
   }
   /**
-   * Values earlier versions named and this one does not: kept for readers one version behind, and
-   * deleted by the next publish that writes values (a heartbeat deletes nothing).
+   * Values earlier versions named and this one does not, with when each was retired: kept for
+   * reads that began on an older version, and deleted by a later publish that writes values once
+   * retired before its previous version and a minute ago (a heartbeat deletes nothing). A meta
+   * from before retirement times lists keys only.
    */
-  retired?: string[]
+  retired?: (string | RetiredValue)[]
   /** When stored values were last listed to find any an interrupted publish left behind. */
   sweptAt?: string
   /** Per backend type, its models and how many matched a catalog entry; absent in older versions. */
   catalogMatches?: CatalogMatchCount[]
+}
+
+/** A stored value a version stopped naming, and when: the `writtenAt` of that version. */
+export interface RetiredValue {
+  key: string
+  since: string
 }
 
 export interface CatalogMatchCount {
