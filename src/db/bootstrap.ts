@@ -3,7 +3,7 @@ import { v5 as uuidv5 } from 'uuid'
 import type { Database } from './client'
 import { declaredModels, groupModels, groups } from './schema'
 
-/** The seed's well-known groups (seed-spec §2.3). */
+/** The Go service's well-known groups, by name, so its clients find them. */
 export const WELL_KNOWN_GROUPS = {
   embed: { id: 'internal_embed_group', name: 'Embedder', purposeType: 'Internal Embeddings' },
   task: { id: 'internal_tasks_group', name: 'Tasks', purposeType: 'Internal Tasks' },
@@ -51,13 +51,13 @@ export function tenantNamespace(tenantId: string): Uint8Array {
   return Uint8Array.from(tenantId.replace(/-/g, '').match(/../g)!, (hex) => parseInt(hex, 16))
 }
 
-/** A declared model's id: UUIDv5 of its name in the tenant's namespace (seed-spec §9.1). */
+/** A declared model's id: UUIDv5 of its name in the tenant's namespace, so every deployment derives the same id. */
 export function modelId(tenantId: string, name: string): string {
   return uuidv5(name, tenantNamespace(tenantId))
 }
 
 /**
- * InitEmbeder, InitPromptExec, InitChatExec and EnsureModels (seed-spec §9) in one transaction:
+ * The Go service's InitEmbeder, InitPromptExec, InitChatExec and EnsureModels in one transaction:
  * all of it is written, or none of it. Idempotent: a second run changes nothing.
  */
 export async function bootstrap(db: Database, input: BootstrapInput) {

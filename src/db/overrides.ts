@@ -26,7 +26,7 @@ export async function listOverrides(db: Database): Promise<CapabilityOverride[]>
 }
 
 /**
- * Merges `patch` into the stored record (seed-spec §2.7: setting think keeps vision and vice
+ * Merges `patch` into the stored record (setting think keeps vision and vice
  * versa) in one upsert; a record left with neither flag is deleted. Returns the merged flags.
  */
 export async function setOverride(

@@ -83,7 +83,7 @@ export interface ListContext {
 }
 
 /**
- * How declared models combine with observed ones (seed-spec §4.7):
+ * How declared models combine with observed ones:
  * - `overlay`: every observed model is kept; a declared match adds its flags and context (Ollama);
  * - `filter`: declared matches take the declared record, others only with auto discovery (vLLM,
  *   OpenAI family);

@@ -28,7 +28,7 @@ export function boundHosts(
 }
 
 /**
- * The credential a backend type uses (seed-spec §6.2): a literal key (stored encrypted) or the
+ * The credential a backend type uses: a literal key (stored encrypted) or the
  * value of the Worker secret/var the config names. A named secret that is unset resolves to ""
  * (listing proceeds without auth, as in the seed); no config at all resolves to `none`. A
  * credential is only resolved for a backend on a host it is bound to: for any other, the result

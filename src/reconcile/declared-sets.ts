@@ -8,7 +8,7 @@ export interface BackendWork {
 }
 
 /**
- * Which backends a cycle probes, each with its declared models (seed-spec §4.2–§4.3).
+ * Which backends a cycle probes, each with its declared models.
  * Without groups every backend gets every declared model. With groups only backends in some
  * group are probed, each with the models of all its groups (merged by model name, a later
  * group's record replacing an earlier one); a backend in no group is not probed at all and so

@@ -52,7 +52,7 @@ function overrideKey(provider: string, model: string): string {
   return `${provider.trim().toLowerCase()}:${model.trim()}`
 }
 
-/** Think/vision corrections win over what the provider said (seed-spec §8.3). */
+/** Think/vision corrections win over what the provider said: an operator knows better than a listing. */
 export function applyOverride(model: ListedModel, type: string, overrides: OverrideIndex): ListedModel {
   const id = model.model.trim() || model.name.trim()
   if (!id) return model
@@ -216,7 +216,7 @@ function declaredIndex(declared: DeclaredModel[], stripLatest: boolean): Map<str
 /** How many observed models a `no_declared_models` error names. */
 const MAX_NAMED_AVAILABLE = 50
 
-/** Seed-spec §4.6, with the declared entries sorted so the text is stable. */
+/** The Go service's message, with the declared entries sorted so the text is stable. */
 function noneDeclaredMessage(input: MergeInput, observed: ObservedModel[]): string {
   const entries = [...declaredIndex(input.declared, input.adapter.stripLatest)]
     .map(([key, d]) => `${key}:${d.id} ${d.model}`)

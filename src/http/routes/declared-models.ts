@@ -38,7 +38,7 @@ const MAX_INT = 2_147_483_647
 
 const flag = (name: string) => boolean(name).optional().default(false)
 
-/** The seed's store validation (seed-spec §2.2), for both create and update. */
+/** The Go service's store validation, for both create and update. */
 const declaredModelInput = body({
   model: text('model', {
     max: MAX_TEXT_CHARS,

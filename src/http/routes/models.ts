@@ -28,7 +28,7 @@ const modelListQuery = z.object({
   ...factFilterQuery,
 })
 
-/** GET /models: every model merged across backends (seed §11.1), filtered on the merged facts. */
+/** GET /models: every model merged across backends, filtered on the merged facts. */
 export const modelRoutes = new Hono<AppEnv>().use(requireRead).get(
   '/',
   doc({

@@ -61,7 +61,7 @@ export interface BedrockEndpoint {
 }
 
 /**
- * Where to list and which region to sign for (DESIGN §4): the region in the base URL host
+ * Where to list and which region to sign for: the region in the base URL host
  * (`bedrock.<region>.amazonaws.com`, also the `bedrock-runtime.` host, whose control plane is
  * `bedrock.`), else the credential's `region`. A blank base URL means AWS's own endpoint; a bare
  * region name (seed behaviour) means AWS's endpoint in that region. Any other URL (a VPC endpoint,

@@ -64,7 +64,7 @@ export function needsInferenceProfile(summary: FoundationModelSummary): boolean 
 }
 
 /**
- * Capabilities from the listing (provider-apis.md §3.9, R rules): embeddings by output modality
+ * Capabilities from the listing: embeddings by output modality
  * or id; chat/prompt only for text output (image generators get nothing); streaming as the API
  * says when it says; vision for chat models taking image input. No limits, no reasoning flag.
  */

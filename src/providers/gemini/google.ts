@@ -1,6 +1,6 @@
 import { clipErrorBody } from '../http'
 /**
- * What Gemini and Vertex AI share: Google's vision allow-list (seed-spec §8.2) and the Google
+ * What Gemini and Vertex AI share: Google's vision allow-list (name rules, the fallback where the catalog does not know a model) and the Google
  * JSON error envelope `{"error":{"code","message","status","details":[{"reason"}]}}`.
  */
 

@@ -37,7 +37,7 @@ export async function listGeminiModels(ctx: ListContext): Promise<Observation> {
 
 /**
  * One page. Gemini answers a bad key with 400 INVALID_ARGUMENT / API_KEY_INVALID rather than
- * 401: that is an auth failure (provider-apis.md §4), not a bad request.
+ * 401: that is an auth failure, not a bad request.
  */
 async function requestPage(ctx: ListContext, url: string, headers: Record<string, string>): Promise<unknown> {
   let keyInvalid = false

@@ -39,7 +39,7 @@ export function parseGeminiPage(json: unknown): GeminiPage {
 }
 
 /**
- * seed-spec §5.7: the name keeps its `models/` prefix; limits as listed; `generateContent` means
+ * As the Go service read it: the name keeps its `models/` prefix; limits as listed; `generateContent` means
  * chat + prompt + stream, `embedContent` means embed; thinking only when the API says so; vision
  * from the Google allow-list, for chat models only.
  */

@@ -5,7 +5,7 @@ import { type OllamaShow, observedFromTag, parseShow, parseTags, tagModelName, t
 
 const LABEL = 'ollama API'
 
-/** Accepts both `http://h:11434` and `https://ollama.com/api` (seed-spec §5.1). */
+/** Accepts both `http://h:11434` and `https://ollama.com/api` (a local daemon, or Ollama's hosted API). */
 export function ollamaApiBase(baseUrl: string): string {
   const base = baseUrl
     .trim()

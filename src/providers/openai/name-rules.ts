@@ -1,5 +1,5 @@
 /**
- * OpenAI's list gives only ids, so capabilities come from the id (seed-spec §8.2, kept verbatim
+ * OpenAI's list gives only ids, so capabilities come from the id (the Go service's rules, kept verbatim
  * so results match the Go service).
  */
 export interface OpenAICapabilities {

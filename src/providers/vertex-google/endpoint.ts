@@ -1,9 +1,9 @@
 import { ProviderError } from '../../errors/provider-error'
 
-/** Prefix of every listing failure, as the seed wraps them (seed-spec §5.8). */
+/** Prefix of every listing failure, as the Go service wrapped them, so its readers' matching still works. */
 export const VERTEX_ERROR_PREFIX = 'vertex-google list models'
 
-/** seed-spec §4.5.5: the error of a backend without a base URL, verbatim. */
+/** The error of a backend without a base URL, word for word as the Go service said it. */
 export const VERTEX_BASE_URL_REQUIRED =
   'vertex-google backend requires --url with project and location, e.g. https://us-central1-aiplatform.googleapis.com/v1/projects/MY_PROJECT/locations/us-central1'
 

@@ -13,7 +13,7 @@ const LIST_LABEL = 'vertex publisher list'
 const tokens = new TokenCache()
 
 /**
- * Vertex AI publisher models (seed-spec §5.8): mint (or reuse) an OAuth access token from the
+ * Vertex AI publisher models: mint (or reuse) an OAuth access token from the
  * service-account JSON, then `GET <root>/v1beta1/publishers/google/models?pageSize=100`, following
  * `nextPageToken` to the last page. A failing page fails the whole listing.
  */

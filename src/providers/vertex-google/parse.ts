@@ -23,7 +23,7 @@ export interface PublisherModelsPage {
   nextPageToken: string | undefined
 }
 
-/** One page of `GET /v1beta1/publishers/google/models` (seed-spec §5.8). */
+/** One page of `GET /v1beta1/publishers/google/models`. */
 export function parsePublisherModelsPage(json: unknown): PublisherModelsPage {
   const parsed = pageSchema.safeParse(json)
   if (!parsed.success) {
@@ -39,7 +39,7 @@ const NO_CAPABILITY_MARKERS = ['imagen', 'veo-', 'tts', 'lyria', 'nano-banana', 
 
 /**
  * Model Garden open models (`gemma3`, Llama, …) are deploy-only: the publisher endpoint cannot
- * call them, so they get no capabilities (provider-apis.md §3.8 R; the Go catalog marks them chat).
+ * call them, so they get no capabilities (the Go catalog marked them chat, which sent chat traffic to them).
  * An absent or unspecified category is not an open model.
  */
 export function isOpenModel(openSourceCategory: string | null | undefined): boolean {
