@@ -73,13 +73,42 @@ describe('POST /backends', () => {
     expect(await backendCount()).toBe(0)
   })
 
-  it('rejects a body that is not JSON', async () => {
+  it('rejects a body that is not JSON with its own code', async () => {
     const response = await call('/backends', {
       method: 'POST',
       headers: { ...ADMIN, 'Content-Type': 'application/json' },
       body: '{',
     })
     expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'invalid_json',
+        message: 'body: not valid JSON (at position 1)',
+      },
+    })
+    // The parser's own words would quote the body, and a body can hold a key.
+    const quoting = await call('/backends', {
+      method: 'POST',
+      headers: { ...ADMIN, 'Content-Type': 'application/json' },
+      body: '{"name": sk-test-unquoted-0000}',
+    })
+    expect(quoting.status).toBe(400)
+    expect(await quoting.text()).not.toContain('sk-test')
+    expect(await backendCount()).toBe(0)
+  })
+
+  it.each([
+    ['a query string', 'https://proxy.example/v1?key=sk-test-query-0000'],
+    ['an empty query string', 'https://proxy.example/v1?'],
+    ['a fragment', 'https://proxy.example/v1#sk-test-fragment-0000'],
+  ])('refuses a base URL with %s, naming baseUrl and writing nothing', async (_what, baseUrl) => {
+    const response = await adminJson('POST', '/backends', { name: 'proxy', type: 'openai', baseUrl })
+    expect(response.status).toBe(422)
+    const { error } = (await response.json()) as { error: { code: string; message: string; param: string } }
+    expect(error).toMatchObject({ code: 'invalid_field', param: 'baseUrl' })
+    expect(error.message).toMatch(/^baseUrl: baseUrl must not contain a query string or fragment/)
+    expect(error.message).not.toContain('sk-test')
     expect(await backendCount()).toBe(0)
   })
 
@@ -190,6 +219,17 @@ describe('PUT /backends/:id', () => {
     const missing = await adminJson('PUT', `/backends/${id}`, { name: 'gpu-9' })
     expect(missing.status).toBe(422)
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/type: .*baseUrl: /)
+    expect(await getBackend(id)).toEqual(before)
+  })
+
+  it('refuses a base URL with a query string or fragment, naming baseUrl and changing nothing', async () => {
+    const id = await oldBackend('gpu-1', 'ollama', 'http://gpu-1:11434')
+    const before = await getBackend(id)
+    for (const baseUrl of ['http://gpu-1:11434/?token=sk-test-query-0000', 'http://gpu-1:11434/#sk-test-0000']) {
+      const response = await adminJson('PUT', `/backends/${id}`, { name: 'gpu-1', type: 'ollama', baseUrl })
+      expect(response.status).toBe(422)
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_field', param: 'baseUrl' } })
+    }
     expect(await getBackend(id)).toEqual(before)
   })
 

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { BackendRuntimeState } from '../src/published/types'
 import {
+  ADMIN,
   READER,
   adminJson,
   allKvValues,
@@ -10,6 +12,7 @@ import {
   logsDuring,
   resetAll,
   runScheduled,
+  withDb,
 } from './helpers'
 
 /** Looks like a real key: random, so any 6 of its characters in a row can only have come from it. */
@@ -113,5 +116,51 @@ describe('a key that backends quote back', () => {
       warnings: [`left out ${left} model(s) whose id quoted the credential`],
     })
     expect(leaksIn([...texts, ...(await allKvValues()), ...logs].join('\n'))).toEqual([])
+  })
+})
+
+describe('a key in a base URL stored before query strings were refused', () => {
+  it('is published, returned and logged without its query string or fragment, and the probe still reaches the backend', async () => {
+    const base = fake('vllm', 'ok', 'query-key')
+    const stored = [
+      { id: 'legacy-query', name: 'legacy-query', baseUrl: `${base}?key=${KEY}` },
+      { id: 'legacy-fragment', name: 'legacy-fragment', baseUrl: `${base}#${KEY}` },
+    ]
+    await withDb(async (db) => {
+      for (const backend of stored) {
+        await db.execute(
+          sql`insert into backends (id, name, type, base_url) values (${backend.id}, ${backend.name}, 'vllm', ${backend.baseUrl})`,
+        )
+      }
+    })
+    const texts: string[] = []
+    const logs = await logsDuring(async () => {
+      await runScheduled()
+      for (const route of [
+        '/state',
+        '/providers',
+        '/models',
+        '/v1/models',
+        '/status',
+        '/status/models',
+        '/status/events',
+      ]) {
+        texts.push(await (await call(route, { headers: READER })).text())
+      }
+      texts.push(await (await call('/backends', { headers: ADMIN })).text())
+      for (const { id } of stored) {
+        texts.push(await (await call(`/state/${id}`, { headers: READER })).text())
+        texts.push(await (await call(`/status/backends/${id}`, { headers: READER })).text())
+        texts.push(await (await call(`/backends/${id}`, { headers: ADMIN })).text())
+      }
+    })
+    const states = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+    expect(states.map((s) => [s.name, s.status, s.backend.baseUrl]).sort()).toEqual([
+      ['legacy-fragment', 'healthy', base],
+      ['legacy-query', 'healthy', base],
+    ])
+    const corpus = [...texts, ...(await allKvValues()), ...logs]
+    const leaks = corpus.flatMap((text) => leaksIn(text).map((f) => `${f} in ${text.slice(0, 120)}`))
+    expect(leaks).toEqual([])
   })
 })

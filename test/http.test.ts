@@ -168,4 +168,9 @@ describe('GET /openapi.json', () => {
     expect(response.headers.get('Content-Type')).toContain('text/html')
     expect(await response.text()).toContain('/openapi.json')
   })
+
+  it("hides Scalar's client button, which would hand this deployment's /openapi.json address to Scalar's hosted client", async () => {
+    const html = await (await call('/docs')).text()
+    expect(html).toMatch(/"hideClientButton":\s*true/)
+  })
 })

@@ -1,5 +1,16 @@
+import { sql } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FAKE_HOST, adminJson, createBackend, fake, jsonRecords, logsDuring, resetAll, runScheduled } from './helpers'
+import {
+  FAKE_HOST,
+  adminJson,
+  createBackend,
+  fake,
+  jsonRecords,
+  logsDuring,
+  resetAll,
+  runScheduled,
+  withDb,
+} from './helpers'
 
 const SECRET = 'sk-test-never-logged-7777'
 
@@ -31,5 +42,41 @@ describe('structured logs', () => {
 
     const changes = records.filter((r) => r.msg === 'admin change').map((r) => r.action)
     expect(changes).toEqual(['backend.create', 'backend.create', 'provider.configure'])
+  })
+})
+
+describe('a query that fails', () => {
+  /** A check the route does not know of, so the insert fails in a way no route maps: a 500. */
+  const REFUSING_CHECK = 'backends_refuse_for_logs_test'
+
+  it("logs the SQLSTATE and the statement's kind, never the parameters", async () => {
+    const baseUrl = `http://gpu-1:11434/${SECRET}`
+    await withDb((db) =>
+      db.execute(
+        sql.raw(
+          `alter table backends add constraint ${REFUSING_CHECK} check (base_url not like '%sk-test-%') not valid`,
+        ),
+      ),
+    )
+    try {
+      let status = 0
+      const lines = await logsDuring(async () => {
+        status = (await adminJson('POST', '/backends', { name: 'refused', type: 'ollama', baseUrl })).status
+      })
+      expect(status).toBe(500)
+      expect(lines.join('\n')).not.toContain(SECRET)
+      expect(jsonRecords(lines).filter((r) => r.msg === 'unhandled error')).toEqual([
+        {
+          msg: 'unhandled error',
+          path: '/backends',
+          error: 'DrizzleQueryError',
+          sqlState: '23514',
+          constraint: REFUSING_CHECK,
+          statement: 'insert into "backends"',
+        },
+      ])
+    } finally {
+      await withDb((db) => db.execute(sql.raw(`alter table backends drop constraint ${REFUSING_CHECK}`)))
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { BackendRecord, BackendStatus } from '../published/types'
 import type { Database } from './client'
+import { publishableBaseUrl } from '../secrets'
 import { holdsLease } from './runs'
 import {
   backendHealth,
@@ -156,7 +157,8 @@ export async function loadDeclaredState(
     backends: row.backends.map((r) => ({
       id: String(r.id),
       name: String(r.name),
-      baseUrl: String(r.base_url),
+      // One stored before query strings were refused is published without one (it may hold a key).
+      baseUrl: publishableBaseUrl(String(r.base_url)),
       type: String(r.type),
       createdAt: iso(r.created_at),
       updatedAt: iso(r.updated_at),

@@ -1,6 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { DatabaseUnavailableError, databaseUnavailable } from './errors'
+import { DatabaseUnavailableError, databaseUnavailable, queryFailureLogFields } from './errors'
 
 /** An error as the driver raises it for a server ErrorResponse. */
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code })
@@ -65,5 +65,53 @@ describe('databaseUnavailable', () => {
     const a = new Error('a') as Error & { cause?: unknown }
     a.cause = a
     expect(databaseUnavailable(a)).toBe(undefined)
+  })
+})
+
+describe('queryFailureLogFields', () => {
+  const SECRET = 'sk-test-query-param-0000'
+  /** A check violation as the server reports it: its detail quotes the failing row. */
+  const checkViolation = () =>
+    Object.assign(new Error('new row for relation "backends" violates check constraint "backends_check"'), {
+      code: '23514',
+      constraint: 'backends_check',
+      detail: `Failing row contains (id, name, ${SECRET}).`,
+    })
+
+  it("names the SQLSTATE, the constraint and the statement's kind, and nothing the parameters say", () => {
+    const error = new DrizzleQueryError(
+      'insert into "backends" ("id", "name", "base_url") values ($1, $2, $3) returning "id"',
+      ['id', 'name', SECRET],
+      checkViolation(),
+    )
+    const fields = queryFailureLogFields(error)
+    expect(fields).toEqual({
+      error: 'DrizzleQueryError',
+      sqlState: '23514',
+      constraint: 'backends_check',
+      statement: 'insert into "backends"',
+    })
+    expect(JSON.stringify(fields)).not.toContain(SECRET)
+  })
+
+  it.each([
+    ['select "id", "name" from "backends" where "id" = $1', 'select from "backends"'],
+    ['update "provider_configs" set "api_key_ciphertext" = $1 where "scope" = $2', 'update "provider_configs"'],
+    ['delete from "backends" where "id" = $1 returning "id"', 'delete from "backends"'],
+    ['  WITH x AS (select 1) select * from x', 'with'],
+    [`select '${SECRET}'`, 'select'],
+    [`insert into backends values ('${SECRET}')`, 'insert into backends'],
+  ])('says %j is %j', (query, statement) => {
+    expect(queryFailureLogFields(new DrizzleQueryError(query, [], new Error('boom')))?.statement).toBe(statement)
+  })
+
+  it('leaves out the message of a server error, which may quote the input, even when not wrapped', () => {
+    const fields = queryFailureLogFields(checkViolation())
+    expect(fields).toEqual({ error: 'Error', sqlState: '23514', constraint: 'backends_check' })
+  })
+
+  it('is undefined for an error no query raised, so its message can be logged', () => {
+    expect(queryFailureLogFields(new TypeError('x is undefined'))).toBe(undefined)
+    expect(queryFailureLogFields(undefined)).toBe(undefined)
   })
 })

@@ -102,3 +102,68 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailableError | 
   }
   return undefined
 }
+
+/** What may be logged of a failed query: names and codes only, never a value. */
+export interface QueryFailureLogFields {
+  /** The thrown error's class, `DrizzleQueryError` when drizzle wrapped the driver's. */
+  error: string
+  /** The server's SQLSTATE (`23514`: a check failed), when the server answered. */
+  sqlState?: string
+  /** The constraint the server named, a schema name. */
+  constraint?: string
+  /** The statement's kind and table (`insert into "backends"`), never its values. */
+  statement?: string
+}
+
+/** A table name as the statement spells it: drizzle quotes every identifier; Postgres allows 63 bytes. */
+const IDENTIFIER = String.raw`("[^"]{1,63}"|[A-Za-z_][\w.$]{0,62})`
+const STATEMENT_KINDS: RegExp[] = [
+  new RegExp(String.raw`^(insert\s+into)\s+${IDENTIFIER}`, 'i'),
+  new RegExp(String.raw`^(update)\s+${IDENTIFIER}`, 'i'),
+  new RegExp(String.raw`^(delete\s+from)\s+${IDENTIFIER}`, 'i'),
+]
+const SELECT_FROM = new RegExp(String.raw`^select\b.*?\bfrom\s+${IDENTIFIER}`, 'is')
+
+/**
+ * A statement as `insert into "backends"`, `select from "runs"` or just its first word. String
+ * literals are removed before a table is looked for, as a statement written with sql.raw can hold
+ * a value in one; the parameters are never read.
+ */
+function statementKind(query: string): string | undefined {
+  const text = query.trim().replace(/'(?:[^']|'')*'/g, "''")
+  for (const pattern of STATEMENT_KINDS) {
+    const match = pattern.exec(text)
+    if (match) return `${match[1]!.toLowerCase().replace(/\s+/, ' ')} ${match[2]}`
+  }
+  const select = SELECT_FROM.exec(text)
+  if (select) return `select from ${select[1]}`
+  return /^[A-Za-z]+\b/.exec(text)?.[0].toLowerCase()
+}
+
+/**
+ * The fields to log for an error a query raised, or undefined when no query raised it. A
+ * DrizzleQueryError's message repeats every parameter, and a server's message or detail can quote
+ * them (`Failing row contains (…)`), so only the SQLSTATE, the constraint and the kind of
+ * statement are kept: enough to find the statement, nothing of what it was given.
+ */
+export function queryFailureLogFields(error: unknown): QueryFailureLogFields | undefined {
+  if (!error || typeof error !== 'object') return undefined
+  const fields: QueryFailureLogFields = { error: (error as Error).constructor?.name || 'Error' }
+  let fromQuery = false
+  const seen = new Set<unknown>()
+  for (let e: unknown = error; e && typeof e === 'object' && !seen.has(e); e = (e as ErrorLike).cause) {
+    seen.add(e)
+    if (e instanceof DrizzleQueryError) {
+      fromQuery = true
+      fields.statement ??= statementKind(e.query)
+      continue
+    }
+    const { code, constraint } = e as ErrorLike & { constraint?: unknown }
+    if (fields.sqlState === undefined && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      fromQuery = true
+      fields.sqlState = code
+      if (typeof constraint === 'string' && constraint) fields.constraint = constraint
+    }
+  }
+  return fromQuery ? fields : undefined
+}

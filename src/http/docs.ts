@@ -15,6 +15,9 @@ export const docsPage = Scalar({
   agent: { disabled: true },
   mcp: { disabled: true },
   showDeveloperTools: 'never',
+  // The "Open API Client" button opens Scalar's hosted client with this deployment's /openapi.json
+  // address in its query: one click would hand an internal API's address to a third party.
+  hideClientButton: true,
 })
 
 /**

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
-import { databaseUnavailable } from '../db/errors'
+import { databaseUnavailable, queryFailureLogFields } from '../db/errors'
 import { SettingsError } from '../env'
 import { SnapshotUnavailableError } from '../kv/snapshot-reader'
 import { ErrorPage } from '../pages/login-page'
@@ -133,6 +133,8 @@ function httpError(error: Error, c: Context<AppEnv>): HttpError {
   if (uniqueViolation(error)) {
     return { status: 409, code: 'conflict', message: 'a concurrent change took the same name or key; retry' }
   }
-  console.error(JSON.stringify({ msg: 'unhandled error', path: c.req.path, error: error.message }))
+  // A failed query's message repeats its parameters, which can be a key: only names and codes go to the log.
+  const logged = queryFailureLogFields(error) ?? { error: error.message }
+  console.error(JSON.stringify({ msg: 'unhandled error', path: c.req.path, ...logged }))
   return { status: 500, code: 'internal_error', message: 'internal error; the Worker log has the details' }
 }

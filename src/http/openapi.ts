@@ -25,6 +25,7 @@ const AUTH_ERRORS: Record<Access, Record<number, string>> = {
 
 /** What every route taking a JSON body can also answer. */
 const BODY_ERRORS: Record<number, string> = {
+  400: 'the body is not valid JSON (invalid_json)',
   413: `the body is larger than ${MAX_BODY_BYTES} bytes`,
   415: 'the body is not sent as JSON (Content-Type: application/json)',
   422: 'bad input, each bad or unknown field named; nothing written',

@@ -1,4 +1,4 @@
-import { sha256Hex } from '../secrets'
+import { derivedHmacKey, sha256Hex } from '../secrets'
 import { digest, sameDigest } from './auth'
 
 /**
@@ -26,25 +26,10 @@ function base64url(bytes: ArrayBuffer): string {
     .replace(/=+$/, '')
 }
 
-/**
- * The sessions' own key, derived with HKDF from SECRETS_KEY (which also encrypts provider keys),
- * or from the token's hash when there is no SECRETS_KEY. Derived on each use: a promise kept from
- * another request is not one workerd lets this request wait on.
- */
-async function sessionKey(material: string): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(material), 'HKDF', false, ['deriveKey'])
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: new TextEncoder().encode('runtimestate-session') },
-    base,
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
-    false,
-    ['sign'],
-  )
-}
-
 async function mac(expires: number, token: string, secretsKey: string | undefined): Promise<string> {
   const tokenHash = await sha256Hex(token)
-  const key = await sessionKey(secretsKey || tokenHash)
+  // The sessions' own key, derived from SECRETS_KEY (or, without one, from the token's hash).
+  const key = await derivedHmacKey(secretsKey || tokenHash, 'session')
   const message = new TextEncoder().encode(`runtimestate-session|${expires}|${tokenHash}`)
   return base64url(await crypto.subtle.sign('HMAC', key, message))
 }

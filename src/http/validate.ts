@@ -33,7 +33,8 @@ export function describeIssue(issue: Issue, target: string): { param?: string; m
  * zod validation that also documents the route's input in /openapi.json; a failure names every
  * bad field: `422 name: name is required; baseUrl: …`, and nothing is written. A JSON body sent
  * as anything but JSON is refused with 415 before it is read: without that, Hono's validator
- * would ignore the body and report every field as missing.
+ * would ignore the body and report every field as missing. A body that does not parse is a 400
+ * `invalid_json`, like the other input that cannot be read (a malformed cursor or limit).
  */
 export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(
   target: Target,
@@ -53,6 +54,17 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
         'unsupported_media_type',
         `send JSON: Content-Type must be application/json${mediaType ? `, not ${mediaType}` : ''}`,
       )
+    }
+    // Parsed here, so a body that is not JSON gets its own code (Hono's validator answers a bare
+    // 400 `http_error`); the validator then reads the parsed body Hono keeps.
+    try {
+      await c.req.json()
+    } catch (error) {
+      // Anything but a parse error (a body over the limit, a broken stream) is not ours to name.
+      if (!(error instanceof SyntaxError)) throw error
+      // The parser's message can quote the body, which may hold a key: only its position is kept.
+      const position = /\bat position (\d+)/.exec(error.message)?.[1]
+      throw new ApiError(400, 'invalid_json', `body: not valid JSON${position ? ` (at position ${position})` : ''}`)
     }
     return middleware(c, next)
   }

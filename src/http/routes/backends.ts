@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { createBackend, deleteBackend, getBackend, listBackends, updateBackend } from '../../db/admin'
 import { ModelCache } from '../../kv/model-cache'
 import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
+import { publishableBaseUrl } from '../../secrets'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, uniqueViolation } from '../errors'
@@ -24,6 +25,12 @@ const backendInput = body({
     .refine(
       (url) => !hasUserinfo(url),
       'baseUrl must not contain a user name or password; store the credential with POST /providers/:type/configure',
+    )
+    // Nor a query string (`?key=…`) or fragment: a base URL is published in /state, /providers and
+    // the pages, and a provider's path appended to it would land in the query anyway.
+    .refine(
+      (url) => publishableBaseUrl(url) === url,
+      'baseUrl must not contain a query string or fragment; store the credential with POST /providers/:type/configure',
     ),
 })
 
