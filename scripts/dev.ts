@@ -5,7 +5,7 @@
  *  2. starts a migrated database behind the WebSocket proxy the Neon driver needs: the Postgres
  *     named by DATABASE_URL in the shell environment, or else an embedded PGlite kept in `.pglite/`;
  *  3. serves the recorded models.dev catalog on a local port, unless CATALOG_URL is set in the shell;
- *  4. runs `wrangler dev --test-scheduled` on PORT (default 8787) with DATABASE_URL, NEON_WS_PROXY and
+ *  4. runs `wrangler dev --test-scheduled` on PORT or `--port` (default 8787) with DATABASE_URL, NEON_WS_PROXY and
  *     CATALOG_URL passed as `--var` (these beat `.dev.vars`, so a stale line there cannot point the
  *     Worker elsewhere);
  *  5. on Ctrl-C / SIGTERM, or when wrangler exits, stops wrangler, the proxy, the database and the catalog server.
@@ -14,10 +14,11 @@
  * from a copy of wrangler.toml written to wrangler.fanout.toml beside it (so `.dev.vars` still applies):
  * cron cycles then plan shards that the same Worker probes as a queue consumer.
  *
- * Arguments: `--pglite-dir <dir>` keeps the embedded database elsewhere than `.pglite/`; any other
- * argument goes to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`). With
- * `--env-file`, wrangler reads that file instead of `.dev.vars`, so this script neither fills nor
- * prints `.dev.vars` either.
+ * Arguments (scripts/local/dev-args.ts): `--port <n>` is the port, as PORT is (the argument wins);
+ * `--pglite-dir <dir>` keeps the embedded database elsewhere than `.pglite/`; any other argument goes
+ * to `wrangler dev` (`npm run dev -- --persist-to /tmp/x --var KEY:value`). With `--env-file`,
+ * wrangler reads that file instead of `.dev.vars`, so this script neither fills nor prints
+ * `.dev.vars` either.
  *
  * The database (PGlite runs its queries synchronously) lives in a worker thread, so the main thread
  * always answers signals at once: the `tsx` wrapper SIGKILLs a child that is slow to acknowledge one,
@@ -33,6 +34,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { copyDocsAssets } from './docs-assets'
 import { startCatalogServer } from './local/catalog-server'
 import { type LocalDatabase, startLocalDatabase } from './local/database'
+import { parseDevArgs } from './local/dev-args'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 if (isMainThread) process.chdir(root)
@@ -49,7 +51,9 @@ const fail = (message: string): never => {
 
 // ---------------------------------------------------------------- settings
 
-const port = parsePort(process.env.PORT)
+// A worker thread's argv holds none of these arguments: it parses to the defaults, which it does not use.
+const args = parseDevArgs(process.argv.slice(2), process.env)
+const { port, pgliteDir: PGLITE_DIR, wranglerArgs } = 'error' in args ? fail(args.error) : args
 const fanOut = process.env.FANOUT === 'true'
 
 /** The queue part of a fanned-out deployment; the README shows the same for production. */
@@ -78,28 +82,6 @@ function fanOutConfig(): string[] {
   writeFileSync(config, readFileSync('wrangler.toml', 'utf8') + FANOUT_QUEUES)
   return ['--config', config]
 }
-const { pgliteDir: PGLITE_DIR, wranglerArgs } = parseArgs(process.argv.slice(2))
-
-function parseArgs(args: string[]): { pgliteDir: string; wranglerArgs: string[] } {
-  let pgliteDir = '.pglite'
-  const rest: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--pglite-dir') {
-      const dir = args[++i]
-      if (!dir) fail('--pglite-dir needs a directory')
-      pgliteDir = dir!
-    } else rest.push(args[i]!)
-  }
-  return { pgliteDir, wranglerArgs: rest }
-}
-
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return 8787
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`PORT must be a TCP port number, got "${value}"`)
-  return n
-}
-
 /** KEY=value lines as wrangler reads them (dotenv: optional `export`, quotes stripped, # comments). */
 function parseDotEnv(text: string): Map<string, string> {
   const values = new Map<string, string>()
@@ -301,7 +283,7 @@ async function main() {
   if (!existsSync(wranglerBin)) fail(`${wranglerBin} not found: run \`npm install\` first`)
   if (!(await portIsFree(port))) {
     fail(
-      `port ${port} is already in use (another \`npm run dev\`?). Stop it, or pick another port: PORT=${port + 1} npm run dev`,
+      `port ${port} is already in use (another \`npm run dev\`?). Stop it, or pick another port: PORT=${port + 1} npm run dev (or npm run dev -- --port ${port + 1})`,
     )
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -1,11 +1,19 @@
+import { env } from 'cloudflare:workers'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { eq } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { backendRollups } from '../src/db/schema'
+import { backendHealth, backendRollups } from '../src/db/schema'
+import { LAST_CYCLE_KEY } from '../src/kv/moving-view'
 import type { BackendRuntimeState } from '../src/published/types'
 import { READER, call, createBackend, cycleWith, fake, resetAll, stateOf, withDb } from './helpers'
 
 beforeEach(resetAll)
+
+/** Postgres that cannot be reached: a cycle given it fails before it probes anything. */
+const DATABASE_DOWN = {
+  DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:1/postgres',
+  NEON_WS_PROXY: '127.0.0.1:1',
+}
 
 /** A cycle at `at`: the clock reads `at` when the cycle starts and moves on in real time from there. */
 async function cycleAt(at: string) {
@@ -90,5 +98,91 @@ describe('GET /metrics', () => {
     const empty = await call('/metrics', { headers: READER })
     expect(empty.status).toBe(200)
     expect(await empty.text()).toBe('')
+  })
+})
+
+/** /metrics, parsed. */
+async function scrape() {
+  const response = await call('/metrics', { headers: READER })
+  expect(response.status).toBe(200)
+  return parsePrometheusTextFormat(await response.text()) as { name: string; metrics: Sample[] }[]
+}
+
+/** The one sample of a family without labels, or of one backend's. */
+async function gauge(name: string, backendId?: string): Promise<number | undefined> {
+  const family = (await scrape()).find((f) => f.name === name)
+  const sample = family?.metrics.find((m) => backendId === undefined || m.labels?.backend_id === backendId)
+  return sample === undefined ? undefined : Number(sample.value)
+}
+
+describe('GET /metrics between publishes', () => {
+  it('says whether the last cycle succeeded, though a failed cycle publishes nothing', async () => {
+    await createBackend('plain', 'vllm', fake('vllm', 'ok', 'cs1'))
+    expect(await cycleWith()).toMatchObject({ outcome: 'ok', snapshotWritten: true })
+    expect(await gauge('runtimestate_cycle_success')).toBe(1)
+
+    const failed = await cycleWith({ env: DATABASE_DOWN })
+    expect(failed.outcome).toBe('failed')
+    expect(await gauge('runtimestate_cycle_success')).toBe(0)
+    expect(await gauge('runtimestate_cycle_start_timestamp_seconds')).toBe(Date.parse(failed.startedAt) / 1000)
+
+    // Nothing changed since the snapshot was published: this good cycle publishes nothing either.
+    const quiet = await cycleWith()
+    expect(quiet).toMatchObject({ outcome: 'ok', snapshotWritten: false })
+    expect(await gauge('runtimestate_cycle_success')).toBe(1)
+    expect(await gauge('runtimestate_cycle_start_timestamp_seconds')).toBe(Date.parse(quiet.startedAt) / 1000)
+
+    // A value it cannot read leaves the published figures.
+    for (const unreadable of ['not json', '{"cycle":null,"lastSuccessAt":{}}']) {
+      await env.KV.put(LAST_CYCLE_KEY, unreadable)
+      expect(await gauge('runtimestate_cycle_success')).toBe(1)
+    }
+  })
+
+  it("measures a quiet healthy backend's last success from its last cycle, not from the last publish", async () => {
+    const id = await createBackend('steady', 'vllm', fake('vllm', 'ok', 'ls1'))
+    // Cycles 5 minutes apart, the last one now, all within SNAPSHOT_HEARTBEAT_S (900 s) of the first.
+    const first = Date.now() - 14 * 60_000
+    const cycles = []
+    for (const minutes of [0, 5, 10, 14]) cycles.push(await cycleAt(new Date(first + minutes * 60_000).toISOString()))
+    expect(cycles.map((c) => c.snapshotWritten)).toEqual([true, false, false, false])
+    const [health] = await withDb((db) => db.select().from(backendHealth).where(eq(backendHealth.backendId, id)))
+    const lastSuccess = health!.lastSuccessAt!.getTime()
+    expect(lastSuccess).toBeGreaterThanOrEqual(first + 14 * 60_000)
+
+    const before = Date.now()
+    const age = await gauge('runtimestate_backend_last_success_age_seconds', id)
+    const after = Date.now()
+    // Seconds from the last cycle's success to the scrape, not from the publish 14 minutes before it.
+    expect(age).toBeGreaterThanOrEqual((before - lastSuccess) / 1000)
+    expect(age).toBeLessThanOrEqual((after - lastSuccess) / 1000)
+  })
+})
+
+describe('uptime counts the probes that asked a backend how it is', () => {
+  it('leaves an unconfigured and an only rate-limited backend without uptime in /state, /metrics and pages', async () => {
+    const unconfigured = await createBackend('no-key', 'openai', `${fake('openai', 'ok', 'up1')}/v1`)
+    const limited = await createBackend('busy', 'vllm', fake('vllm', 'status-429', 'up2'))
+    // Listed, failed, then rate-limited: one good probe of the two that count.
+    const mixed = await createBackend('sometimes', 'vllm', fake('vllm', 'script-ok.500.429', 'up3'))
+    for (let i = 0; i < 3; i++) await cycleWith()
+
+    const none = { '1h': null, '24h': null, '7d': null }
+    expect(await stateOf('no-key')).toMatchObject({ status: 'unconfigured', uptime: none })
+    expect(await stateOf('busy')).toMatchObject({ status: 'degraded', errorKind: 'rate_limited', uptime: none })
+    expect((await stateOf('sometimes')).uptime).toEqual({ '1h': 0.5, '24h': 0.5, '7d': 0.5 })
+
+    const families = await scrape()
+    const uptimes = families.find((f) => f.name === 'runtimestate_backend_uptime_ratio')!.metrics
+    expect(uptimes.map((s) => [s.labels!.backend_id, Number(s.value)])).toEqual([[mixed, 0.5]])
+
+    const fleet = await (await call('/', { headers: READER })).text()
+    const uptimeCell = (id: string) =>
+      new RegExp(`data-backend="${id}"[\\s\\S]*?data-label="Uptime 24 h">([^<]*)<`).exec(fleet)?.[1]
+    expect([uptimeCell(unconfigured), uptimeCell(limited), uptimeCell(mixed)]).toEqual(['–', '–', '50%'])
+    for (const id of [unconfigured, limited]) {
+      const page = await (await call(`/status/backends/${id}`, { headers: READER })).text()
+      expect(page).toContain('1 h – · 24 h – · 7 d –')
+    }
   })
 })

@@ -60,7 +60,7 @@ export interface BackendHealth {
   lastSuccessAt: string | null
 }
 
-/** Per model id: context length, capability mask (views/providers CAPABILITIES), first seen (ms). */
+/** Per model id: context length, capability mask (bits fixed in db/model-fact-bits.ts), first seen (ms). */
 export type ModelFactsMap = Record<string, [contextLength: number, capabilities: number, firstSeenAt: number]>
 
 /** What Postgres remembers of a backend between cycles (backend_health). */

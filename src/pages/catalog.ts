@@ -5,7 +5,7 @@ import type { Fact, ShownFacts } from '../views/fleet-facts'
 /** A model id across the fleet: who serves it and what it can do on any of them. */
 export interface CatalogModel {
   id: string
-  /** Capability bits OR-ed over its backends (see CAPABILITIES). */
+  /** Badge bits OR-ed over its backends (see BADGE_CAPABILITIES in views/fleet.ts). */
   capabilities: number
   /**
    * Each fact at its best on any of its backends: the largest context and output, the lowest

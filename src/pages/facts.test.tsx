@@ -1,12 +1,12 @@
 import type { Child } from 'hono/jsx'
 import { describe, expect, it } from 'vitest'
-import { CAPABILITIES } from '../views/fleet'
+import { BADGE_CAPABILITIES } from '../views/fleet'
 import type { Fact, ShownFacts } from '../views/fleet-facts'
 import { CapabilityBadges, PriceFacts, SourcedValue, TokensFact, usd } from './facts'
 
 const html = async (node: Child) => String(await (node as { toString(): string | Promise<string> }).toString())
 const unknown: Fact<never> = { value: null, source: 'unknown' }
-const bit = (name: (typeof CAPABILITIES)[number]) => 1 << CAPABILITIES.indexOf(name)
+const bit = (name: (typeof BADGE_CAPABILITIES)[number]) => 1 << BADGE_CAPABILITIES.indexOf(name)
 
 describe('a fact on a page', () => {
   it('says where it came from on hover and in words, and marks a catalog-only value', async () => {

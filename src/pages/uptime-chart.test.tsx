@@ -36,9 +36,11 @@ describe('UptimeChart', () => {
     expect(html).toContain(`data-hour="${hour(12 - 23)}"`)
   })
 
-  it('says so when nothing was measured', async () => {
+  it('says so when nothing was measured, and what does not count', async () => {
     const html = await svg([])
     expect(html).not.toContain('class="bar')
-    expect(html).toContain('No probes in the last 24 hours.')
+    expect(html).toContain(
+      'No counted probes in the last 24 hours (a 429, a wait for Retry-After or a missing key does not count).',
+    )
   })
 })

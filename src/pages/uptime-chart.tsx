@@ -1,6 +1,9 @@
 import { percent, utcHour } from './time-ago'
 
-/** One measured hour: probes that ran and those that ended healthy or degraded. */
+/**
+ * One measured hour: the probes that count in uptime (reconcile/windows.ts uptimeSample), and those
+ * of them that ended healthy or degraded.
+ */
 export interface HourBar {
   hour: string
   probes: number
@@ -33,7 +36,7 @@ export function UptimeChart({ hours, now }: { hours: readonly HourBar[]; now: Da
   const good = measured.reduce((sum, [, h]) => sum + h.good, 0)
   const summary =
     measured.length === 0
-      ? 'No probes in the last 24 hours.'
+      ? 'No counted probes in the last 24 hours (a 429, a wait for Retry-After or a missing key does not count).'
       : `${measured.length} of the last 24 hours measured: ${percent(good / probes)} up over ${probes} probes.`
   const slots = Array.from({ length: HOURS }, (_, i) => firstHour + i * HOUR_MS)
   return (

@@ -5,8 +5,10 @@ import type { Database } from '../db/client'
 import { type DeclaredState, loadDeclaredState } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
+import { writeLastCycle } from '../kv/moving-view'
 import { InvocationBudget, countedFetch, countedKv, type BudgetUsage } from '../platform/invocation-budget'
 import { BACKEND_STATUSES, type BackendStatus } from '../published/types'
+import { lastCycle } from '../views/metrics'
 import { errorText } from './cycle-errors'
 import { declaredSets } from './declared-sets'
 import { LeaseKeeper } from './lease'
@@ -99,8 +101,13 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
   const summary = newRunSummary(deps.trigger, startedAt)
   const { budget, kv, fetch } = invocationBudget(deps)
   const warnings: string[] = []
-  const done = (outcome: RunSummary['outcome'], error?: string, databaseMs = 0) =>
-    finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), databaseMs })
+  let lastSuccessAt: Record<string, string> | undefined
+  /** Ends the summary, and keeps for /metrics what no published version says (views/metrics.ts lastCycle). */
+  const done = async (outcome: RunSummary['outcome'], error?: string, databaseMs = 0) => {
+    const finished = finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), databaseMs })
+    await writeLastCycle(kv, lastCycle(finished, lastSuccessAt))
+    return finished
+  }
 
   const begun = await beginRun({ ...deps, kv }, summary, budget, warnings)
   if ('outcome' in begun) return done(begun.outcome, begun.error)
@@ -182,6 +189,7 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
       return await record('failed', errorText(error))
     }
     applyPublished(summary, published, warnings)
+    lastSuccessAt = published.lastSuccessAt
     if (published.leaseLost) return await record('abandoned', published.leaseLost)
     return await record(published.errors.length > 0 ? 'failed' : 'ok', published.errors.join('; ') || undefined)
   } finally {

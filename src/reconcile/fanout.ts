@@ -13,7 +13,9 @@ import {
   renewLease,
   saveObservations,
 } from '../db/runs'
+import { writeLastCycle } from '../kv/moving-view'
 import { countedQueue } from '../platform/invocation-budget'
+import { lastCycle } from '../views/metrics'
 import {
   type CycleDeps,
   type RunSummary,
@@ -52,8 +54,19 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
   const { budget, kv, fetch } = invocationBudget(deps)
   const queue = countedQueue(deps.queue, budget)
   const warnings: string[] = []
-  const done = (outcome: RunSummary['outcome'], error?: string) =>
-    finishSummary(summary, { outcome, error, warnings, budget, now: deps.now(), msg: 'reconcile cycle planned' })
+  const done = async (outcome: RunSummary['outcome'], error?: string) => {
+    const finished = finishSummary(summary, {
+      outcome,
+      error,
+      warnings,
+      budget,
+      now: deps.now(),
+      msg: 'reconcile cycle planned',
+    })
+    // A planned cycle ends where it is published; only a plan that failed ends the cycle here.
+    if (outcome === 'failed') await writeLastCycle(kv, lastCycle(finished))
+    return finished
+  }
   const begun = await beginRun({ ...deps, kv }, summary, budget, warnings)
   if ('outcome' in begun) return done(begun.outcome, begun.error)
   const { db } = begun
@@ -288,4 +301,5 @@ async function publishFannedOut(
     now: deps.now(),
     databaseMs: recorded.durationMs,
   })
+  await writeLastCycle(deps.kv, lastCycle(summary, published.lastSuccessAt))
 }

@@ -11,6 +11,7 @@ import { aroundKv } from '../platform/invocation-budget'
 import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
+import { lastSuccesses } from '../views/metrics'
 import { errorText } from './cycle-errors'
 import type { BackendWork } from './declared-sets'
 import type { ProbedState, ServedModel } from './health'
@@ -51,6 +52,8 @@ export interface PublishResult {
   warnings: string[]
   /** Set when the lease was lost before anything was written. */
   leaseLost?: string
+  /** Each backend's last success as settled, for what the cycle keeps for /metrics (views/metrics.ts lastCycle). */
+  lastSuccessAt?: Record<string, string>
 }
 
 /**
@@ -107,6 +110,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
     kvWrites: 0,
     errors: [],
     warnings,
+    lastSuccessAt: lastSuccesses(backends),
   }
   for (const state of backends) result.byStatus[state.status]++
 

@@ -7,7 +7,15 @@ import { NEVER_PROBED, type ProbeEvent, type Thresholds, nextHealth, probeEvent 
 import { type ProbedState, type ServedModel, type Windows, deferredState, servesLastGood, settle } from './health'
 import type { ProbeOutcome } from './merge'
 import type { DeferReason } from './observation'
-import { LATENCY_BUCKETS_MS, emptyHistogram, hourOf, latencyBucket, percentileMs, uptimeRatio } from './windows'
+import {
+  LATENCY_BUCKETS_MS,
+  emptyHistogram,
+  hourOf,
+  latencyBucket,
+  percentileMs,
+  uptimeRatio,
+  uptimeSample,
+} from './windows'
 
 /** One backend's probe this cycle, merged (mergeBackend), or not asked because of a Retry-After. */
 export interface Probed {
@@ -69,18 +77,18 @@ export async function settleFleet(
     const id = p.probed.id
     const previous = input.healthByBackend.get(id)
     const event = events[i]!
-    const asked = p.deferredUntil === null
     // The latency of a listing that really asked the backend; a cached list did not.
     const bucket = p.outcome.ok && !p.outcome.fromCache ? latencyBucket(p.outcome.latencyMs) : null
     const memory = memories[i]!
-    const good = memory.status === 'healthy' || memory.status === 'degraded'
+    // Whether this probe counts in the uptime windows, and as good or bad (see uptimeSample).
+    const sample = uptimeSample(event, memory.status!)
     const settled = settle({
       probed: p.probed,
       event,
       previous,
       memory,
       lastGood: published.get(id)?.pulledModels.map(({ firstSeenAt: _f, observedAt: _o, stale: _s, ...m }) => m),
-      windows: windowsOf(input.windowsByBackend.get(id), asked ? { good, bucket } : undefined),
+      windows: windowsOf(input.windowsByBackend.get(id), sample && { good: sample.good, bucket }),
       retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
     })
     backends.push(settled.state)
@@ -95,7 +103,7 @@ export async function settleFleet(
       checkedAt: settled.state.checkedAt,
       retryAfterUntil: settled.state.retryAfterUntil ?? null,
       modelFacts: sameFacts(settled.facts, previous?.models) ? null : settled.facts,
-      ...(asked ? { rollup: { good, latencyBucket: bucket } } : {}),
+      ...(sample ? { rollup: { good: sample.good, latencyBucket: bucket } } : {}),
     })
   }
   // A deferred backend keeps its last published state, and its history as it was: no health row,

@@ -1,3 +1,6 @@
+import type { BackendStatus } from '../published/types'
+import type { ProbeEvent } from './health-machine'
+
 /**
  * Uptime and latency over windows of whole clock hours, from hourly rollups: per backend and hour,
  * how many probes ran, how many ended healthy or degraded, and a histogram of the latencies of the
@@ -31,6 +34,27 @@ export function percentileMs(histogram: readonly number[], p: number): number | 
     if (seen >= rank) return LATENCY_BUCKETS_MS[Math.min(i, LATENCY_BUCKETS_MS.length - 1)]!
   }
   return LATENCY_BUCKETS_MS.at(-1)!
+}
+
+/**
+ * How one cycle's probe counts in the uptime windows: good, bad, or not at all. A probe counts when
+ * the backend told how it is: it listed (good when the backend ended healthy or degraded, so a
+ * listing while it is still recovering is not yet good), or it failed. A probe that learnt nothing
+ * of that does not count: a backend not asked because of its Retry-After, one that answered 429
+ * (it limits how often we may ask, which says nothing of whether it serves), and one that could
+ * not be asked at all (no key, or a type without an adapter). A backend with no counted probe in
+ * a window has no uptime there (null), as a backend never probed.
+ */
+export function uptimeSample(event: ProbeEvent, status: BackendStatus): { good: boolean } | undefined {
+  switch (event) {
+    case 'deferred':
+    case 'rate_limited':
+    case 'unconfigured':
+    case 'unsupported':
+      return undefined
+    default:
+      return { good: status === 'healthy' || status === 'degraded' }
+  }
 }
 
 /** The share of good probes, or null when there were none. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { backendState, servedModel } from '../published/testing'
-import { CAPABILITIES, capabilitiesOf, capabilityBits, factsOf, fleetModel, fleetView } from './fleet'
+import { BADGE_CAPABILITIES, capabilitiesOf, capabilityBits, factsOf, fleetModel, fleetView } from './fleet'
 
 describe('fleet view', () => {
   it('keeps what the pages show of each backend, its models as compact tuples', () => {
@@ -41,7 +41,7 @@ describe('fleet view', () => {
 
   it('maps capability flags to bits and back, tools only when the provider says so', () => {
     const all = servedModel('m', { canChat: true, canEmbed: true, canVision: true, tools: true, canThink: true })
-    expect(capabilitiesOf(capabilityBits(all))).toEqual([...CAPABILITIES])
+    expect(capabilitiesOf(capabilityBits(all))).toEqual([...BADGE_CAPABILITIES])
     const unknownTools = servedModel('m', {
       canChat: false,
       canEmbed: false,

@@ -9,12 +9,17 @@ import { type FactsTail, type ShownFacts, factsTail, shownFacts } from './fleet-
  * joined with the version's moving values when read, so a heartbeat does not rewrite it.
  */
 
-/** Capabilities a page shows as badges, in their order. */
-export const CAPABILITIES = ['chat', 'embed', 'vision', 'tools', 'think'] as const
-export type Capability = (typeof CAPABILITIES)[number]
+/**
+ * Capabilities a page shows as badges, in their order; a model's badge bits in the fleet view follow
+ * it (bit i: the i-th badge). Not the bits Postgres keeps (db/model-fact-bits.ts): the fleet view is
+ * rendered again with each version, so a change here only misreads the version published before it,
+ * until the next one (at most SNAPSHOT_HEARTBEAT_S).
+ */
+export const BADGE_CAPABILITIES = ['chat', 'embed', 'vision', 'tools', 'think'] as const
+export type BadgeCapability = (typeof BADGE_CAPABILITIES)[number]
 
 /**
- * A model as the pages need it: [id, capability bits (CAPABILITIES order), context length (0 =
+ * A model as the pages need it: [id, badge bits (BADGE_CAPABILITIES order), context length (0 =
  * unknown), stale (1) or not (0), then its other facts and their sources (see FactsTail)].
  */
 export type FleetModel = [id: string, capabilities: number, contextLength: number, stale: 0 | 1, ...FactsTail]
@@ -42,21 +47,22 @@ export interface FleetView {
 /** Vision, tools and think from the published facts, which the flat flags are filled from. */
 export function capabilityBits(model: ModelPullStatus): number {
   const { capabilities } = withPublishedFacts(model)
-  const has: Record<Capability, boolean> = {
+  const has: Record<BadgeCapability, boolean> = {
     chat: model.canChat,
     embed: model.canEmbed,
     vision: (capabilities.vision ?? model.canVision) === true,
     tools: (capabilities.tools ?? model.tools) === true,
     think: (capabilities.reasoning ?? model.canThink) === true,
   }
-  return CAPABILITIES.reduce((bits, capability, i) => (has[capability] ? bits | (1 << i) : bits), 0)
+  return BADGE_CAPABILITIES.reduce((bits, capability, i) => (has[capability] ? bits | (1 << i) : bits), 0)
 }
 
-export function capabilitiesOf(bits: number): Capability[] {
-  return CAPABILITIES.filter((_, i) => (bits & (1 << i)) !== 0)
+export function capabilitiesOf(bits: number): BadgeCapability[] {
+  return BADGE_CAPABILITIES.filter((_, i) => (bits & (1 << i)) !== 0)
 }
 
-const hasBit = (bits: number, capability: Capability) => (bits & (1 << CAPABILITIES.indexOf(capability))) !== 0
+const hasBit = (bits: number, capability: BadgeCapability) =>
+  (bits & (1 << BADGE_CAPABILITIES.indexOf(capability))) !== 0
 
 export function fleetModel(model: ModelPullStatus): FleetModel {
   const facts = withPublishedFacts(model)

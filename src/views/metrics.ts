@@ -1,10 +1,11 @@
 import type { CatalogMeta } from '../catalog/store'
-import type { MovingView } from '../kv/moving-view'
+import type { LastCycle, MovingView } from '../kv/moving-view'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 
 /**
  * The Prometheus text exposition format (version 0.0.4), rendered from the published snapshot's
- * metrics view: nothing here reads Postgres.
+ * metrics view and what the last cycle left in KV when it published no version: nothing here reads
+ * Postgres.
  */
 
 /** One backend, as the metrics view stores it at publish. */
@@ -20,7 +21,7 @@ export interface BackendMetrics {
   lastSuccessAt: string | null
 }
 
-/** The cycle that published the snapshot, up to publishing. */
+/** A cycle: the one that published the snapshot (up to publishing), or a later one that published none. */
 export interface CycleMetrics {
   startedAt: string
   durationMs: number
@@ -31,8 +32,10 @@ export interface CycleMetrics {
 
 export interface MetricsView {
   backends: BackendMetrics[]
+  /** The last cycle. */
   cycle: CycleMetrics
-  publishedAt: string
+  /** Null when no snapshot was published yet (the first cycles failed). */
+  publishedAt: string | null
 }
 
 /** The metrics view stored at publish, from the snapshot's backends. */
@@ -74,6 +77,57 @@ export function metricsFromMoving(moving: MovingView<CycleMetrics>, publishedAt:
     })
   }
   return { backends, cycle: moving.header.cycle, publishedAt }
+}
+
+/** How a cycle ended, as its run summary says. */
+export interface CycleEnd {
+  outcome: 'ok' | 'failed' | 'skipped'
+  startedAt: string
+  durationMs: number
+  deferred: number
+  snapshotWritten: boolean
+}
+
+/**
+ * What a finished cycle keeps for /metrics (kv/moving-view.ts LAST_CYCLE_KEY), or null when it has
+ * nothing to add: a skipped cycle did nothing, and a good one that published a version said it all in
+ * the version's moving values. So a quiet cycle writes this one value, and a publishing one nothing
+ * more; without it a failed cycle would leave /metrics saying the last one succeeded, and a healthy
+ * backend's last success would look as old as the last publish.
+ */
+export function lastCycle(end: CycleEnd, lastSuccessAt: Record<string, string> = {}): LastCycle<CycleMetrics> | null {
+  if (end.outcome === 'skipped' || (end.outcome === 'ok' && end.snapshotWritten)) return null
+  const { startedAt, durationMs, outcome, deferred } = end
+  return { cycle: { startedAt, durationMs, outcome, deferred }, lastSuccessAt }
+}
+
+/** Each backend's last success as a cycle settled it, for lastCycle: only those that ever listed. */
+export function lastSuccesses(states: readonly Pick<BackendRuntimeState, 'id' | 'lastSuccessAt'>[]) {
+  const at: Record<string, string> = {}
+  for (const s of states) if (s.lastSuccessAt !== null) at[s.id] = s.lastSuccessAt
+  return at
+}
+
+/**
+ * The published figures brought up to the last cycle, when that one came after the publishing
+ * cycle (or is it, having failed after publishing): its figures, and each backend's later success.
+ * The snapshot's statuses, models, uptime and latency stay as published: a cycle that published
+ * nothing did not change them.
+ */
+export function withLastCycle(view: MetricsView, last: LastCycle<CycleMetrics> | null): MetricsView {
+  if (!last || Date.parse(last.cycle.startedAt) < Date.parse(view.cycle.startedAt)) return view
+  const later = (published: string | null, settled: string | undefined) =>
+    settled !== undefined && (published === null || Date.parse(settled) > Date.parse(published)) ? settled : published
+  return {
+    ...view,
+    cycle: last.cycle,
+    backends: view.backends.map((b) => ({ ...b, lastSuccessAt: later(b.lastSuccessAt, last.lastSuccessAt[b.id]) })),
+  }
+}
+
+/** Before any snapshot: only the last cycle's figures (the first cycles failed). */
+export function cycleOnly(last: LastCycle<CycleMetrics>): MetricsView {
+  return { backends: [], cycle: last.cycle, publishedAt: null }
 }
 
 /** A label value as the format wants it: backslash, double quote and line feed escaped. */
@@ -127,7 +181,7 @@ export function renderMetrics(view: MetricsView, now: Date): string {
   )
   family(
     'runtimestate_backend_last_success_age_seconds',
-    'Seconds since the backend last listed its models successfully.',
+    'Seconds since the backend last listed its models successfully, as of the last cycle.',
     'gauge',
     view.backends
       .filter((b) => b.lastSuccessAt !== null)
@@ -135,25 +189,27 @@ export function renderMetrics(view: MetricsView, now: Date): string {
   )
   family(
     'runtimestate_cycle_duration_seconds',
-    'Duration of the cycle that published the snapshot, up to publishing.',
+    'Duration of the last cycle (of one that published the snapshot: up to publishing).',
     'gauge',
     [['', seconds(view.cycle.durationMs)]],
   )
-  family('runtimestate_cycle_success', 'Whether that cycle succeeded (1) or failed (0).', 'gauge', [
+  family('runtimestate_cycle_success', 'Whether the last cycle succeeded (1) or failed (0).', 'gauge', [
     ['', view.cycle.outcome === 'ok' ? 1 : 0],
   ])
   family(
     'runtimestate_cycle_deferred_backends',
-    "Backends that cycle did not check: its time or an invocation's budgets ran out, or their shard never came in.",
+    "Backends the last cycle did not check: its time or an invocation's budgets ran out, or their shard never came in.",
     'gauge',
     [['', view.cycle.deferred ?? 0]],
   )
-  family('runtimestate_cycle_start_timestamp_seconds', 'When that cycle started (Unix time).', 'gauge', [
+  family('runtimestate_cycle_start_timestamp_seconds', 'When the last cycle started (Unix time).', 'gauge', [
     ['', seconds(Date.parse(view.cycle.startedAt))],
   ])
-  family('runtimestate_snapshot_age_seconds', 'Seconds since the snapshot was published.', 'gauge', [
-    ['', Math.max(0, seconds(now.getTime() - Date.parse(view.publishedAt)))],
-  ])
+  if (view.publishedAt !== null) {
+    family('runtimestate_snapshot_age_seconds', 'Seconds since the snapshot was published.', 'gauge', [
+      ['', Math.max(0, seconds(now.getTime() - Date.parse(view.publishedAt)))],
+    ])
+  }
   return `${lines.join('\n')}\n`
 }
 

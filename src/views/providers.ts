@@ -1,10 +1,22 @@
+import { MODEL_FACT_BITS, type ModelFactCapability } from '../db/model-fact-bits'
 import { canonicalBackendType } from '../providers'
 import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
 import { withPublishedFacts } from '../catalog/enrich'
 import { type FactFilter, factsMatch, normalFactFilter } from './fact-filter'
 import { type FactQuery, factQuery } from './fact-filter-index'
 
-export const CAPABILITIES = ['chat', 'embed', 'prompt', 'stream', 'think', 'vision'] as const
+/**
+ * The capabilities /providers filters by, in the order the API names them. A capability's bit in a
+ * mask is its MODEL_FACT_BITS entry, which Postgres keeps, never its place in this list.
+ */
+export const CAPABILITIES = [
+  'chat',
+  'embed',
+  'prompt',
+  'stream',
+  'think',
+  'vision',
+] as const satisfies readonly ModelFactCapability[]
 export type Capability = (typeof CAPABILITIES)[number]
 
 const FLAG: Record<Capability, 'canChat' | 'canEmbed' | 'canPrompt' | 'canStream' | 'canThink' | 'canVision'> = {
@@ -63,10 +75,10 @@ export function providerQuery(filter: ProviderFilter): ProviderQuery {
 }
 
 export function capabilityBit(capability: Capability): number {
-  return 1 << CAPABILITIES.indexOf(capability)
+  return MODEL_FACT_BITS[capability]
 }
 
-/** The capabilities a model has, as a bit mask over CAPABILITIES. */
+/** The capabilities a model has, as a mask of MODEL_FACT_BITS (what backend_health.model_facts stores). */
 export function capabilityMask(model: Pick<ModelPullStatus, (typeof FLAG)[Capability]>): number {
   return CAPABILITIES.reduce((mask, c) => (model[FLAG[c]] ? mask | capabilityBit(c) : mask), 0)
 }
