@@ -1,8 +1,8 @@
 import type { DatabaseHandle } from './db/client'
 import { openDatabase } from './db/client'
-import { type Env, parseSettings } from './env'
+import { type Env, type Settings, SettingsError, parseSettings } from './env'
 import { app } from './http/app'
-import { runBackendCycle } from './reconcile/cycle'
+import { newRunSummary, runBackendCycle, saveUnrecorded } from './reconcile/cycle'
 import { type ProbeMessage, consumeProbeBatch, planFanOut } from './reconcile/fanout'
 
 /** The dead-letter queue of PROBE_QUEUE is named after it with this suffix (see the README). */
@@ -17,7 +17,7 @@ export default {
    */
   async scheduled(_controller, env, ctx) {
     let handle: DatabaseHandle | undefined
-    const settings = parseSettings(env)
+    const settings = await settingsOrRecordedFailure(env, 'cron')
     const deps = {
       env,
       settings,
@@ -38,7 +38,12 @@ export default {
   /** Shards of a fanned-out cycle, its publish, and shards that went to the dead-letter queue. */
   async queue(batch, env, ctx) {
     let handle: DatabaseHandle | undefined
-    const settings = parseSettings(env)
+    const runIds = [...new Set(batch.messages.map((m) => (m.body as Partial<ProbeMessage> | null)?.runId))]
+    const settings = await settingsOrRecordedFailure(
+      env,
+      'queue',
+      `; a ${batch.queue} batch of run ${runIds.join(', ')}`,
+    )
     const queue = env.PROBE_QUEUE as Queue<ProbeMessage> | undefined
     if (!queue) throw new Error('a probe queue message arrived, but the PROBE_QUEUE binding is not set')
     try {
@@ -57,5 +62,33 @@ export default {
     }
   },
 } satisfies ExportedHandler<Env>
+
+/**
+ * The invocation's settings. A bad one stops the run before it begins, so the run is kept as the
+ * unrecorded run in KV (the database cannot take it: opening it needs the settings too), where
+ * GET /runs shows it with the setting named; then the error is thrown again, so the invocation
+ * fails where the platform shows it (and a queue batch is retried rather than acknowledged).
+ */
+async function settingsOrRecordedFailure(env: Env, trigger: 'cron' | 'queue', where = ''): Promise<Settings> {
+  try {
+    return parseSettings(env)
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error
+    const summary = newRunSummary(trigger, new Date())
+    const message = `${error.message}${where}`
+    const warnings: string[] = []
+    await saveUnrecorded({ kv: env.KV, now: () => new Date() }, summary, message, warnings)
+    console.error(
+      JSON.stringify({
+        msg: 'reconcile cycle',
+        ...summary,
+        outcome: 'failed',
+        error: message,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      }),
+    )
+    throw error
+  }
+}
 
 export type { AppType } from './http/app'

@@ -68,6 +68,22 @@ describe('the change feed', () => {
     expect(upToDate).toEqual({ events: [], next: all.at(-1)!.seq })
   })
 
+  it('records no removal for backends a cycle did not check, nor an addition when they are checked again', async () => {
+    for (let i = 0; i < 6; i++) await createBackend(`d${i}`, 'vllm', fake('vllm', 'ok', `defer-${i}`))
+    await cycleWith()
+    // A clock that moves a second at every reading: the 10 s budget runs out after a few probes.
+    let ticks = 0
+    const start = Date.now()
+    const short = await cycleWith({
+      env: { CYCLE_BUDGET_MS: '10000', PROBE_CONCURRENCY: '1' },
+      now: () => new Date(start + 1000 * ticks++),
+    })
+    expect(short.deferred).toBeGreaterThan(0)
+    await cycleWith()
+    const kinds = (await pollAll(100)).map((e) => e.kind)
+    expect(kinds).toEqual(Array(6).fill('backend.added'))
+  })
+
   it('answers 410 to a cursor whose events were pruned, and keeps 30 days', async () => {
     await createBackend('old', 'vllm', fake('vllm', 'script-many1.many2.many3', 'e3'))
     const start = Date.parse('2026-10-01T10:00:00.000Z')

@@ -64,6 +64,16 @@ async function declare(model: string, flags: Record<string, boolean> = { canChat
   return ((await response.json()) as { id: string }).id
 }
 
+/** The change feed's backend.added and backend.removed events, oldest first. */
+async function backendEvents(): Promise<{ kind: string; backendId: string }[]> {
+  const response = await call('/events?limit=100', { headers: READER })
+  expect(response.status).toBe(200)
+  const { events } = (await response.json()) as { events: { kind: string; backendId: string }[] }
+  return events
+    .filter((e) => e.kind === 'backend.added' || e.kind === 'backend.removed')
+    .map(({ kind, backendId }) => ({ kind, backendId }))
+}
+
 const getGroup = async (id: string) => (await (await call(`/groups/${id}`, { headers: ADMIN })).json()) as Group
 
 describe('group auth', () => {
@@ -455,6 +465,34 @@ describe('groups drive the cycle (GROUPS=true)', () => {
     expect((await adminJson('DELETE', `/groups/${group.id}/backends/${grouped}`)).status).toBe(200)
     await cycle()
     expect(await readState()).toEqual([])
+  })
+
+  it('records a backend taken out of its group as removed once, however many cycles follow, and as added when put back', async () => {
+    const grouped = await createBackend('grouped', 'vllm', fake('vllm', 'ok', 'grp-events-1'))
+    const qwen = await declare('qwen3-8b', { canChat: true })
+    const group = await createGroup('Chat')
+    await adminJson('PUT', `/groups/${group.id}/models/${qwen}`)
+    await adminJson('PUT', `/groups/${group.id}/backends/${grouped}`)
+    await cycle()
+    expect(await backendEvents()).toEqual([{ kind: 'backend.added', backendId: grouped }])
+
+    // Out of its group it is no longer probed: that is news once, not every cycle after.
+    expect((await adminJson('DELETE', `/groups/${group.id}/backends/${grouped}`)).status).toBe(200)
+    for (let i = 0; i < 4; i++) await cycle()
+    expect(await backendEvents()).toEqual([
+      { kind: 'backend.added', backendId: grouped },
+      { kind: 'backend.removed', backendId: grouped },
+    ])
+
+    // Put back, it is added once more, as a new backend would be.
+    expect((await adminJson('PUT', `/groups/${group.id}/backends/${grouped}`)).status).toBe(200)
+    for (let i = 0; i < 2; i++) await cycle()
+    expect(await backendEvents()).toEqual([
+      { kind: 'backend.added', backendId: grouped },
+      { kind: 'backend.removed', backendId: grouped },
+      { kind: 'backend.added', backendId: grouped },
+    ])
+    expect(await stateOf('grouped')).toMatchObject({ id: grouped, status: 'healthy', models: ['qwen3-8b'] })
   })
 })
 

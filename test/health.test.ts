@@ -84,15 +84,36 @@ describe('the health state machine, across cycles against a fake that fails and 
     expect(until - Date.parse(limited!.checkedAt)).toBe(600_000)
     // The third cycle did not ask: two requests in all.
     expect(await fakeCalls('/vllm/script-ok.429r600.ok/ra1')).toHaveLength(2)
-    expect(waiting).toMatchObject({ status: 'degraded', retryAfterUntil: limited!.retryAfterUntil })
+    expect(waiting).toMatchObject({
+      status: 'degraded',
+      retryAfterUntil: limited!.retryAfterUntil,
+      errorKind: 'rate_limited',
+      error: limited!.error,
+    })
     expect(waiting!.models).toEqual(first!.models)
+  })
+
+  it("keeps the provider's message while a backend waits out its Retry-After, and writes no snapshot for the wait", async () => {
+    await createBackend('hold-on', 'vllm', fake('vllm', 'script-429r600', 'ra3'))
+    const states = await cycles(2, 'hold-on')
+    const [limited, waiting] = states
+    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited' })
+    expect(limited!.error).toMatch(/429/)
+    // The second cycle did not ask: one request in all.
+    expect(await fakeCalls('/vllm/script-429r600/ra3')).toHaveLength(1)
+    expect(waiting).toMatchObject({ status: 'degraded', errorKind: 'rate_limited', error: limited!.error })
+    expect(waiting!.retryAfterUntil).toBe(limited!.retryAfterUntil)
+    // Nothing a reader acts on changed: the wait costs no snapshot write.
+    expect(states.summaries.map((s) => s.snapshotWritten)).toEqual([true, false])
   })
 
   it('caps a Retry-After at an hour', async () => {
     await createBackend('very-slow', 'vllm', fake('vllm', 'script-ok.503r86400', 'ra2'))
-    const [, limited] = await cycles(2, 'very-slow')
-    expect(limited!.status).toBe('suspect')
+    const [, limited, waiting] = await cycles(3, 'very-slow')
+    expect(limited).toMatchObject({ status: 'suspect', errorKind: 'bad_status' })
     expect(Date.parse(limited!.retryAfterUntil!) - Date.parse(limited!.checkedAt)).toBe(3_600_000)
+    // Not asked meanwhile, it stands on its last answer: a 503 is not reworded as a rate limit.
+    expect(waiting).toMatchObject({ status: 'suspect', errorKind: 'bad_status', error: limited!.error })
   })
 
   it('takes a backend whose key is refused straight to down', async () => {

@@ -1,10 +1,13 @@
+import { createExecutionContext, createMessageBatch } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { desc, eq, sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/client'
 import { backendHealth, reconcileLease, reconcileRuns } from '../src/db/schema'
-import type { Env } from '../src/env'
+import { type Env, SettingsError } from '../src/env'
 import type { RunSummary } from '../src/reconcile/cycle'
+import type { ProbeMessage } from '../src/reconcile/fanout'
+import worker from '../src/index'
 import {
   ADMIN,
   READER,
@@ -342,6 +345,37 @@ describe('GET /runs', () => {
     expect(body.runs).toHaveLength(1)
     expect(body.runs[0]).toMatchObject({ outcome: 'failed', recorded: false, trigger: 'cron' })
     expect(body.runs[0]!.error).toMatch(/^database unavailable: /)
+  })
+
+  it('records a run that a bad setting stopped, naming the setting, and fails the invocation', async () => {
+    await createBackend('vllm', 'vllm', fake('vllm', 'ok', 'n3'))
+    await runScheduled()
+    await expect(runScheduled({ KV_OPS_BUDGET: '5000' })).rejects.toThrow(SettingsError)
+
+    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    expect(runs.map((r) => [r.outcome, r.recorded])).toEqual([
+      ['failed', false],
+      ['ok', true],
+    ])
+    expect(runs[0]).toMatchObject({ trigger: 'cron', backendsTotal: 0, snapshotWritten: false })
+    expect(runs[0]!.error).toMatch(/^invalid setting KV_OPS_BUDGET: /)
+    expect(runs[0]!.finishedAt).not.toBeNull()
+  })
+
+  it('records a queue batch that a bad setting stopped, naming the setting and the run, and fails the batch so that it is delivered again', async () => {
+    const runId = crypto.randomUUID()
+    const batch = createMessageBatch<ProbeMessage>('runtimestate-probes', [
+      { id: 'm1', timestamp: new Date(), attempts: 1, body: { kind: 'publish', runId } },
+    ])
+    const ctx = createExecutionContext()
+    const bad = { ...env, STATEMENT_TIMEOUT_MS: 'soon' } as Env
+    await expect(worker.queue(batch, bad, ctx)).rejects.toThrow(SettingsError)
+
+    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    expect(runs).toHaveLength(1)
+    expect(runs[0]).toMatchObject({ outcome: 'failed', recorded: false, trigger: 'queue' })
+    expect(runs[0]!.error).toMatch(/^invalid setting STATEMENT_TIMEOUT_MS: .*; a runtimestate-probes batch of run /)
+    expect(runs[0]!.error).toContain(runId)
   })
 
   it('shows how a run ended when the database went away after recording its start', async () => {

@@ -96,7 +96,7 @@ export interface DeclaredState {
   groupModels: { groupId: string; modelId: string }[]
   providerConfigs: ProviderConfigRecord[]
   overrides: CapabilityOverride[]
-  /** Every backend the last cycles recorded, deleted ones included (until their removal is recorded). */
+  /** Every backend the last cycles recorded, deleted ones and ones no longer probed included (until their removal is recorded). */
   healthByBackend: Map<string, HealthRecord>
   windowsByBackend: Map<string, WindowSums>
 }

@@ -36,17 +36,22 @@ export interface CycleSave {
   buckets: number
   health: HealthSave[]
   events: EventSave[]
-  /** Backends whose removal this cycle recorded: their health rows go. */
+  /**
+   * Backends whose removal this cycle recorded (deleted, or no longer probed: out of every group
+   * with GROUPS=true): their health rows go, so that the next cycle no longer knows them and records
+   * the removal once. One probed again later has no row, and is recorded as added.
+   */
   removed: string[]
   eventRetentionDays: number
 }
 
 /**
  * Everything a cycle records, in one statement (one round trip, one transaction): each backend's
- * health (its model facts only when they changed), its hourly rollup, the events, the removal of deleted
- * backends' records, and the pruning of rollups older than 8 days, events past retention and a fanned-out
- * run's observations. The statement's parts see the same snapshot of the database, and write
- * nothing unless the run still holds the lease. Returns whether it was written.
+ * health (its model facts only when they changed), its hourly rollup, the events, the removal of
+ * the records of backends that left the probed set, and the pruning of rollups older than 8 days,
+ * events past retention and a fanned-out run's observations. The statement's parts see the same
+ * snapshot of the database, and write nothing unless the run still holds the lease. Returns
+ * whether it was written.
  */
 export async function saveCycle(db: Database, save: CycleSave): Promise<boolean> {
   const health = JSON.stringify(
@@ -113,9 +118,10 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<boolean>
       order by e.ord
     ),
     removed as (
+      -- Whether or not the backend still exists: a kept row would make every later cycle record it again.
       delete from ${backendHealth} h
       where h.backend_id in (select jsonb_array_elements_text(${JSON.stringify(save.removed)}::jsonb))
-        and not exists (select 1 from ${backends} b where b.id = h.backend_id) and exists (select 1 from fence)
+        and exists (select 1 from fence)
     ),
     pruned_rollups as (
       delete from ${backendRollups} where hour < ${save.hour}::timestamptz - '8 days'::interval

@@ -25,7 +25,7 @@ export interface FleetEvent {
   data: Record<string, unknown>
 }
 
-/** What the last cycle recorded of a backend. */
+/** What the last cycle recorded of a backend: one it probed, or one it did not check (deferred). */
 export type KnownBackend = Pick<HealthRecord, 'name' | 'status' | 'models'>
 
 /** What this cycle found. `listed`: its model list was read this cycle (not stale, not failed). */
@@ -86,6 +86,8 @@ export function fleetEvents(
       if (!(model in backend.models)) event('model.removed', { model })
     }
   }
+  // Known but not observed: it left the probed set (deleted, or out of every group). The caller
+  // forgets it with this event, so that the next cycle does not record the removal again.
   for (const [id, before] of [...known].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!seen.has(id)) events.push({ backendId: id, backendName: before.name, kind: 'backend.removed', data: {} })
   }

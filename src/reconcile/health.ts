@@ -71,6 +71,20 @@ export function servesLastGood(status: BackendStatus, event: ProbeEvent): boolea
 
 export const modelId = (model: { model: string; name: string }) => model.model || model.name
 
+/**
+ * A backend not asked this cycle because of its Retry-After still stands on its last answer: the
+ * error it was last published with (the provider's own message and kind), not a wording of the
+ * wait, which would read as a change and rewrite the snapshot for nothing. `retryAfterUntil` says
+ * when it is asked again. With nothing published to keep, the wait's own wording stays.
+ */
+export function withLastAnswer<M>(
+  probed: ProbedState<M>,
+  published: Pick<BackendRuntimeState, 'error' | 'errorKind'> | undefined,
+): ProbedState<M> {
+  if (published?.error === undefined || published.errorKind === undefined) return probed
+  return { ...probed, error: published.error, errorKind: published.errorKind }
+}
+
 export function settle(input: SettleInput): Settled {
   const { probed, event, previous, memory } = input
   const listed = event === 'ok' || event === 'warned'

@@ -4,7 +4,15 @@ import type { BackendRecord, BackendRuntimeState } from '../published/types'
 import { capabilityNames } from '../views/providers'
 import { fleetEvents } from './fleet-events'
 import { NEVER_PROBED, type ProbeEvent, type Thresholds, nextHealth, probeEvent } from './health-machine'
-import { type ProbedState, type ServedModel, type Windows, deferredState, servesLastGood, settle } from './health'
+import {
+  type ProbedState,
+  type ServedModel,
+  type Windows,
+  deferredState,
+  servesLastGood,
+  settle,
+  withLastAnswer,
+} from './health'
 import type { ProbeOutcome } from './merge'
 import type { DeferReason } from './observation'
 import {
@@ -65,8 +73,11 @@ export async function settleFleet(
     const previous = input.healthByBackend.get(p.probed.id)
     return previous && Object.keys(previous.models).length > 0 && servesLastGood(memories[i]!.status!, events[i]!)
   })
+  const servingLastGood = new Set(needsLastGood.map((p) => p.probed.id))
+  // A backend waiting out its Retry-After keeps the error it was last published with (withLastAnswer).
+  const waiting = input.probes.filter((p) => p.deferredUntil !== null)
   const published = await input.loadPublished([
-    ...needsLastGood.map((p) => p.probed.id),
+    ...new Set([...needsLastGood, ...waiting].map((p) => p.probed.id)),
     ...input.deferred.map((d) => d.backend.id),
   ])
 
@@ -83,11 +94,13 @@ export async function settleFleet(
     // Whether this probe counts in the uptime windows, and as good or bad (see uptimeSample).
     const sample = uptimeSample(event, memory.status!)
     const settled = settle({
-      probed: p.probed,
+      probed: p.deferredUntil === null ? p.probed : withLastAnswer(p.probed, published.get(id)),
       event,
       previous,
       memory,
-      lastGood: published.get(id)?.pulledModels.map(({ firstSeenAt: _f, observedAt: _o, stale: _s, ...m }) => m),
+      lastGood: servingLastGood.has(id)
+        ? published.get(id)?.pulledModels.map(({ firstSeenAt: _f, observedAt: _o, stale: _s, ...m }) => m)
+        : undefined,
       windows: windowsOf(input.windowsByBackend.get(id), sample && { good: sample.good, bucket }),
       retryAfterUntil: p.deferredUntil ?? retryAfterUntil(p.outcome, now),
     })
@@ -118,6 +131,9 @@ export async function settleFleet(
     })
     if (state) backends.push(state)
   }
+  // A health row is kept exactly while a backend is in the probed set (probed or deferred), so a
+  // known backend that is neither left it this cycle: deleted, or out of every group. Its row goes
+  // with the removal event, so the event is recorded once, and a return is recorded as added.
   const deferredIds = new Set(input.deferred.map((d) => d.backend.id))
   const known = new Map([...input.healthByBackend].filter(([id]) => !deferredIds.has(id)))
   const present = new Set([...input.probes.map((p) => p.probed.id), ...deferredIds])
