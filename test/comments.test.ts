@@ -11,6 +11,8 @@ const sources = import.meta.glob<string>(['../src/**/*.ts', '../src/**/*.tsx', '
 describe('comments', () => {
   it('say why in their own words: none cites a document this repository does not have', () => {
     expect(Object.keys(sources).length).toBeGreaterThan(100)
+    // The names below are of design notes kept beside this repository, not in it: a comment that
+    // cites one sends a reader to a document they cannot open.
     const citations = Object.entries(sources).flatMap(([file, text]) =>
       text
         .split('\n')

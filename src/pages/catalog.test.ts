@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { Fact, ShownFacts } from '../views/fleet-facts'
+import { type ShownFacts, shownFactsWith } from '../views/fleet-facts'
 import { bestFacts } from './catalog'
 
-const unknown: Fact<never> = { value: null, source: 'unknown' }
-const none: ShownFacts = {
-  context: unknown,
-  output: unknown,
-  inputPrice: unknown,
-  outputPrice: unknown,
-  tools: unknown,
-  vision: unknown,
-  reasoning: unknown,
-  inputModalities: null,
-}
+const none = shownFactsWith()
 
 describe('a model across its backends', () => {
   it('shows each fact at its best on any of them, a known value before an unknown one', () => {

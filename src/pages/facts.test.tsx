@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx'
 import { describe, expect, it } from 'vitest'
 import { BADGE_CAPABILITIES } from '../views/fleet'
-import type { Fact, ShownFacts } from '../views/fleet-facts'
+import { type Fact, shownFactsWith } from '../views/fleet-facts'
 import { CapabilityBadges, PriceFacts, SourcedValue, TokensFact, usd } from './facts'
 
 const html = async (node: Child) => String(await (node as { toString(): string | Promise<string> }).toString())
@@ -53,17 +53,7 @@ describe('a fact on a page', () => {
 })
 
 describe('capability badges', () => {
-  const facts = (over: Partial<ShownFacts>): ShownFacts => ({
-    context: unknown,
-    output: unknown,
-    inputPrice: unknown,
-    outputPrice: unknown,
-    tools: unknown,
-    vision: unknown,
-    reasoning: unknown,
-    inputModalities: null,
-    ...over,
-  })
+  const facts = shownFactsWith
 
   it('badges what holds with its source, marks the unknown, and leaves out what is known not to hold', async () => {
     const shown = await html(

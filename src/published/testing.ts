@@ -1,5 +1,6 @@
 import { resolveFacts } from '../catalog/claims'
 import { listingClaims } from '../catalog/listing-claims'
+import { observedModel } from '../providers/testing'
 import type { BackendRuntimeState, ModelPullStatus } from './types'
 
 /** Builders of published records for tests: a usable default, and only what a test cares about given. */
@@ -10,17 +11,8 @@ import type { BackendRuntimeState, ModelPullStatus } from './types'
  */
 export function servedModel(id: string, facts: Partial<ModelPullStatus> = {}): ModelPullStatus {
   const flat = {
-    name: id,
+    ...observedModel(id, { contextLength: 4096 }),
     model: id,
-    contextLength: 4096,
-    maxOutputTokens: 0,
-    canChat: true,
-    canEmbed: false,
-    canPrompt: true,
-    canStream: true,
-    canThink: false,
-    canVision: false,
-    tools: null,
     firstSeenAt: '2026-11-27T12:00:00.000Z',
     observedAt: '2026-11-27T12:00:00.000Z',
     stale: false,

@@ -127,3 +127,19 @@ export function filterableFacts(facts: ShownFacts): FilterableFacts {
     modalities: { input: facts.inputModalities },
   }
 }
+
+/** Shown facts that no source states, with what a test (or a caller) gives laid over them. */
+export function shownFactsWith(over: Partial<ShownFacts> = {}): ShownFacts {
+  const unknown: Fact<never> = { value: null, source: 'unknown' }
+  return {
+    context: unknown,
+    output: unknown,
+    inputPrice: unknown,
+    outputPrice: unknown,
+    tools: unknown,
+    vision: unknown,
+    reasoning: unknown,
+    inputModalities: null,
+    ...over,
+  }
+}
