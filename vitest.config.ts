@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
-import { defineConfig } from 'vitest/config'
+import { availableParallelism } from 'node:os'
+import { configDefaults, defineConfig, defineProject } from 'vitest/config'
 import { TEST_SETTINGS } from './test/settings.ts'
 
 // wrangler reads `.dev.vars` (or `.env`) from the folder of the config it is given. The tests get
@@ -16,7 +17,17 @@ writeFileSync(
 )
 process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = 'false'
 
-export default defineConfig({
+/**
+ * Unit tests that need the Workers runtime although they touch no binding, so they run in workerd
+ * with the integration tests. Every other `src/**` test is pure and runs in Node.
+ */
+const WORKERD_UNIT_TESTS: string[] = []
+
+/**
+ * Integration: the Worker in workerd (Miniflare), with its bindings, the database and the fake
+ * providers of test/global-setup.ts.
+ */
+const integration = defineProject({
   plugins: [
     cloudflareTest(({ inject }) => ({
       main: './src/index.ts',
@@ -28,6 +39,8 @@ export default defineConfig({
           DATABASE_URL: inject('databaseUrl'),
           NEON_WS_PROXY: inject('wsProxy'),
           FAKE_PROVIDERS_URL: inject('fakeProvidersUrl'),
+          // The fake DNS-over-HTTPS resolver: no test asks a real one.
+          WEBHOOK_DNS_URL: `${inject('fakeProvidersUrl')}/dns/ok/resolver/dns-query`,
         },
         // Miniflare's real queues for the fanned-out cycle. Test helpers leave PROBE_QUEUE out unless
         // a test fans out; PARKED_QUEUE has no consumer, so what a test plans onto it waits there
@@ -35,6 +48,7 @@ export default defineConfig({
         queueProducers: {
           PROBE_QUEUE: 'runtimestate-probes',
           PARKED_QUEUE: 'runtimestate-parked',
+          WEBHOOK_QUEUE: 'runtimestate-webhooks',
         },
         queueConsumers: {
           'runtimestate-probes': {
@@ -44,14 +58,35 @@ export default defineConfig({
             deadLetterQueue: 'runtimestate-probes-dlq',
           },
           'runtimestate-probes-dlq': { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 0 },
+          'runtimestate-webhooks': { maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 3 },
         },
       },
     })),
   ],
   test: {
-    include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
+    name: 'workerd',
+    include: ['test/**/*.test.ts', ...WORKERD_UNIT_TESTS],
     globalSetup: ['./test/global-setup.ts'],
     // One database and one set of fake providers serve every file: run files one at a time.
     fileParallelism: false,
   },
 })
+
+/**
+ * Pure tests beside the code in src/: no binding, no database, no fake provider. They run in plain
+ * Node worker threads, many files at once, before the integration tests start.
+ */
+const unit = defineProject({
+  test: {
+    name: 'node',
+    include: ['src/**/*.test.{ts,tsx}'],
+    exclude: [...configDefaults.exclude, ...WORKERD_UNIT_TESTS],
+    environment: 'node',
+    pool: 'threads',
+    // Nothing else runs while they do: every core.
+    maxWorkers: availableParallelism(),
+  },
+})
+
+// `npm test` runs both projects; a `--project node` or `--project workerd` runs one.
+export default defineConfig({ test: { projects: [unit, integration] } })

@@ -56,7 +56,7 @@ export const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`
 
 interface ServiceProcess<T> {
   info: T
-  stop(): Promise<void>
+  stop: () => Promise<void>
 }
 
 export interface DatabaseInfo {
@@ -162,17 +162,19 @@ async function measure(api: Api, caseName: string, run: number, ids: { hostile?:
   const loop = monitorEventLoopDelay({ resolution: 1 })
   const polls: { at: number; ms: number }[] = []
   let refreshing = true
+  // Read through a call: it turns false while the poller awaits, which a narrowed variable would not show.
+  const stillRefreshing = () => refreshing
   loop.enable()
   const started = performance.now()
   const poller = (async () => {
-    while (refreshing) {
+    while (stillRefreshing()) {
       const sent = performance.now()
       const response = await fetch(new URL('/healthz', api.base))
       await response.arrayBuffer()
       assert(response.status === 200, `GET /healthz answered ${response.status}`)
       polls.push({ at: sent - started, ms: performance.now() - sent })
       const wait = sent + POLL_MS - performance.now()
-      if (wait > 0 && refreshing) await sleep(wait)
+      if (wait > 0 && stillRefreshing()) await sleep(wait)
     }
   })()
   let wallMs: number
@@ -187,7 +189,8 @@ async function measure(api: Api, caseName: string, run: number, ids: { hostile?:
     await poller.catch((error: unknown) => (pollError = error))
     loop.disable()
   }
-  if (pollError) throw pollError
+  if (pollError)
+    throw pollError instanceof Error ? pollError : new Error('the /healthz poller failed', { cause: pollError })
   const summary = ((json as { run?: RunSummary }).run ?? json) as RunSummary
   assert(status === 200, `${caseName}: POST /setup/refresh answered ${status}: ${JSON.stringify(json)}`)
   assert(summary.outcome === 'ok', `${caseName}: cycle outcome ${summary.outcome}: ${summary.error ?? ''}`)
@@ -356,7 +359,7 @@ export async function runHostileBench(options: HostileBenchOptions): Promise<Hos
       try {
         await cleanup()
       } catch (error) {
-        console.error(`bench-hostile: cleanup failed: ${error instanceof Error ? error.message : error}`)
+        console.error(`bench-hostile: cleanup failed: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
   }
@@ -402,7 +405,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } catch (error) {
     process.exitCode = 1
     console.error(
-      `\nbench-hostile FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : error}`,
+      `\nbench-hostile FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : String(error)}`,
     )
     if (workerOutput.length > 0) {
       console.error('\nlast Worker output:')

@@ -441,7 +441,7 @@ function onWorkerLine(line: string) {
   if (parsed.bench === 'inv-start') seen.starts++
   else if (parsed.bench === 'inv') seen.invocations.push(parsed as unknown as Invocation)
   else if (parsed.msg === 'reconcile cycle') seen.cycles.push(parsed as unknown as CycleLog)
-  else if (parsed.msg === 'reconcile cycle planned') seen.planned.push(parsed as unknown as (typeof seen.planned)[0])
+  else if (parsed.msg === 'reconcile cycle planned') seen.planned.push(parsed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1021,10 +1021,10 @@ async function runCase(c: Case, ctx: { script: WorkerBundle; compat: Compatibili
         await sleep(250)
         quiet = seen.starts === seen.invocations.length ? quiet + 1 : 0
       }
-      const finishedAt = Date.parse(run.finishedAt!)
+      const finishedAt = Date.parse(run.finishedAt)
       const cpuTotalMs = sampler.at(Math.max(finishedAt, ...seen.invocations.map((i) => i.end))) - cpu0
-      const stats = (await (await fetch(`${ctx.fakeUrl}/__stats`)).json()) as { maxInFlight: number }
-      const calls = (await (await fetch(`${ctx.fakeUrl}/__calls`)).json()) as { path: string }[]
+      const stats = await (await fetch(`${ctx.fakeUrl}/__stats`)).json<{ maxInFlight: number }>()
+      const calls = await (await fetch(`${ctx.fakeUrl}/__calls`)).json<{ path: string }[]>()
       const row = summarize(c, phase, {
         run,
         t0,
@@ -1048,7 +1048,9 @@ async function runCase(c: Case, ctx: { script: WorkerBundle; compat: Compatibili
       try {
         await cleanup()
       } catch (error) {
-        console.error(`bench-scale: ${c.label}: cleanup failed: ${error instanceof Error ? error.message : error}`)
+        console.error(
+          `bench-scale: ${c.label}: cleanup failed: ${error instanceof Error ? error.message : String(error)}`,
+        )
       }
     }
   }
@@ -1471,7 +1473,7 @@ async function main() {
       try {
         await cleanup()
       } catch (error) {
-        failures.push(`cleanup: ${error instanceof Error ? error.message : error}`)
+        failures.push(`cleanup: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
   }

@@ -22,24 +22,23 @@ async function start(): Promise<{ info: unknown; stop: () => Promise<unknown> }>
   }
   if (kind === 'db') {
     const db = await startLocalDatabase({ databaseUrl: process.env.DATABASE_URL || undefined })
-    return { info: { databaseUrl: db.databaseUrl, wsProxy: db.wsProxy, kind: db.kind }, stop: db.stop }
+    return { info: { databaseUrl: db.databaseUrl, wsProxy: db.wsProxy, kind: db.kind }, stop: () => db.stop() }
   }
   throw new Error(`usage: tsx scripts/bench-services.ts fakes|db (got ${kind})`)
 }
 
 const service = await start()
-let stopping: Promise<void> | undefined
-const stop = () =>
-  (stopping ??= (async () => {
-    // Never hang the parent's cleanup on a service that will not close.
-    const timer = setTimeout(() => process.exit(0), 5_000)
-    try {
-      await service.stop()
-    } finally {
-      clearTimeout(timer)
-      process.exit(0)
-    }
-  })())
+let stopping = false
+const stop = (): void => {
+  if (stopping) return
+  stopping = true
+  // Never hang the parent's cleanup on a service that will not close.
+  const timer = setTimeout(() => process.exit(0), 5_000)
+  void service.stop().finally(() => {
+    clearTimeout(timer)
+    process.exit(0)
+  })
+}
 process.stdin.on('end', stop)
 process.stdin.on('close', stop)
 process.stdin.resume()

@@ -136,7 +136,7 @@ async function fakeCalls(fakeUrl: string, reset = false): Promise<number> {
     await fetch(`${fakeUrl}/__reset`)
     return 0
   }
-  const calls = (await (await fetch(`${fakeUrl}/__calls`)).json()) as { path: string }[]
+  const calls = await (await fetch(`${fakeUrl}/__calls`)).json<{ path: string }[]>()
   return calls.filter((c) => c.path.endsWith('/v1/models')).length
 }
 
@@ -284,7 +284,7 @@ async function main() {
   } catch (error) {
     failed = true
     console.error(
-      `\nbench FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : error}`,
+      `\nbench FAILED: ${error instanceof Error ? (error instanceof BenchError ? error.message : error.stack) : String(error)}`,
     )
     if (workerOutput.length > 0) {
       console.error('\nlast Worker output:')
@@ -296,7 +296,7 @@ async function main() {
         await cleanup()
       } catch (error) {
         failed = true
-        console.error(`bench: cleanup failed: ${error instanceof Error ? error.message : error}`)
+        console.error(`bench: cleanup failed: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
   }

@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { URL as NodeURL, fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { copyDocsAssets } from './docs-assets'
 import { startCatalogServer } from './local/catalog-server'
@@ -175,11 +175,15 @@ async function databaseThread(options: DatabaseOptions) {
   const channel = parentPort!
   try {
     const database = await startLocalDatabase(options)
-    channel.on('message', async (message) => {
+    channel.on('message', (message) => {
       if (message !== 'stop') return
-      await database.stop().catch((error) => console.error(`[dev] stopping the database: ${String(error)}`))
-      channel.postMessage({ type: 'stopped' } satisfies ThreadMessage)
-      channel.close()
+      void database
+        .stop()
+        .catch((error: unknown) => console.error(`[dev] stopping the database: ${String(error)}`))
+        .then(() => {
+          channel.postMessage({ type: 'stopped' } satisfies ThreadMessage)
+          channel.close()
+        })
     })
     const { databaseUrl, wsProxy, kind } = database
     channel.postMessage({ type: 'ready', databaseUrl, wsProxy, kind } satisfies ThreadMessage)
@@ -198,7 +202,9 @@ function startDatabaseThread(options: DatabaseOptions, onCrash: (reason: string)
   const tsx = import.meta.resolve('tsx/esm/api')
   const self = JSON.stringify(import.meta.url)
   const bootstrap = `import { tsImport } from ${JSON.stringify(tsx)}; await tsImport(${self}, ${self})`
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: options })
+  const worker = new Worker(new NodeURL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
+    workerData: options,
+  })
   let ready = false
   let stopping = false
   const exited = new Promise<number>((resolve) => worker.on('exit', resolve))
@@ -212,8 +218,10 @@ function startDatabaseThread(options: DatabaseOptions, onCrash: (reason: string)
       else if (!stopping) onCrash(`the database thread exited with code ${code}`)
     })
     worker.once('message', (message: ThreadMessage) => {
-      if (message.type === 'error') return reject(new Error(message.message))
-      if (message.type !== 'ready') return reject(new Error(`unexpected message ${message.type}`))
+      if (message.type !== 'ready') {
+        reject(new Error(message.type === 'error' ? message.message : `unexpected message ${message.type}`))
+        return
+      }
       ready = true
       const stop = async () => {
         if (!stopping) {
@@ -378,13 +386,14 @@ async function main() {
     log(`database     ${databaseLabel}`)
     log(`try          curl -X POST -H "Authorization: Bearer ${values.get('ADMIN_TOKEN') ?? ''}" ${url}/setup/refresh`)
     log('------------------------------------------------------------------')
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- shutdown() may set it during the wait
   } else if (!stopping) {
     log(`wrangler has not answered ${url}/healthz yet; see its output above`)
   }
 }
 
 if (isMainThread) {
-  main().catch((error) => {
+  main().catch((error: unknown) => {
     console.error('[dev] fatal:', error)
     process.exit(1)
   })

@@ -1,7 +1,7 @@
 /**
  * KV cost per day: `npm run kv:cost` (issue 15, "Fit the free plan's KV budget").
  *
- * Measures, does not estimate: the real SnapshotStore publishes to a real KV namespace (Miniflare's,
+ * Measures, does not estimate: the real SnapshotPublisher publishes to a real KV namespace (Miniflare's,
  * the one `wrangler dev` runs), wrapped to count every put, delete and list (the operations the
  * free plan allows 1 000 of a day) and get. For each fleet size in KV_COST_NS (default 20,100,2000)
  * and each scenario, on an empty namespace, it runs a first publish, then one simulated day of the
@@ -14,14 +14,14 @@
  *   chunk, the status pages' fleet view and the model lists.
  *
  * Each cycle does what the publish step does (src/reconcile/publish.ts): read the meta, then
- * SnapshotStore.write with SNAPSHOT_HEARTBEAT_S (KV_COST_HEARTBEAT_S, default 900). vLLM backends
+ * SnapshotPublisher.publish with SNAPSHOT_HEARTBEAT_S (KV_COST_HEARTBEAT_S, default 900). vLLM backends
  * are not served from the model cache, so the snapshot is the cycle's only KV writer here.
  *
  * It prints one JSON line per run and a markdown table (the one in README.md, "KV cost per day").
  */
 import { Log, LogLevel, Miniflare } from 'miniflare'
-import { SnapshotStore } from '../src/kv/snapshot-store'
-import { backendState, servedModel } from '../src/published/testing'
+import { SnapshotPublisher } from '../src/reconcile/publish-snapshot'
+import { backendState, servedModel } from '../test/support/published'
 import type { BackendRuntimeState } from '../src/published/types'
 
 const NS = (process.env.KV_COST_NS ?? '20,100,2000').split(',').map(Number)
@@ -95,7 +95,7 @@ function fleetAt(n: number, t: number, extra: ReadonlySet<number>): BackendRunti
 
 async function run(kv: KVNamespace, n: number, scenario: Scenario) {
   const counts: Counts = { puts: 0, deletes: 0, lists: 0, gets: 0 }
-  const store = new SnapshotStore(counting(kv, counts), { announce: () => {} })
+  const store = new SnapshotPublisher(counting(kv, counts), { announce: () => {} })
   const extra = new Set<number>()
   let publishes = 0
   let heartbeats = 0
@@ -107,7 +107,7 @@ async function run(kv: KVNamespace, n: number, scenario: Scenario) {
     }
     const previous = await store.readMeta()
     const now = new Date(START + t * 1000)
-    const decision = await store.write({ backends: fleetAt(n, t, extra) }, previous, {
+    const decision = await store.publish({ backends: fleetAt(n, t, extra) }, previous, {
       now,
       heartbeatSeconds: HEARTBEAT_S,
       cycle: { startedAt: new Date(now.getTime() - 2000).toISOString(), durationMs: 2000, outcome: 'ok' },

@@ -1,40 +1,24 @@
+import { hostPatternProblem } from './hosts'
 import { z } from 'zod'
 
-/** Worker bindings, vars and secrets. Credentials named by `apiKeyEnv` are read from here too. */
-export interface Env {
+/**
+ * Worker bindings, vars and secrets: `Cloudflare.Env` as `npm run types` generates it in
+ * src/env.generated.d.ts from wrangler.toml and .dev.vars.example. Every var and secret is optional
+ * here, as the code treats it: a secret may never have been put, and tests and benches bind only
+ * what they set (parseSettings supplies the defaults). A credential named by `apiKeyEnv` is any
+ * other secret: look it up with `envEntry`.
+ */
+export interface Env extends Partial<Omit<Cloudflare.Env, 'KV'>> {
   KV: KVNamespace
-  DATABASE_URL?: string
-  /** Local only: host:port of the WebSocket→TCP proxy in front of a plain Postgres. */
-  NEON_WS_PROXY?: string
-  ADMIN_TOKEN?: string
-  READ_TOKEN?: string
-  PUBLIC_READ?: string
-  PROBE_CONCURRENCY?: string
-  PROBE_TIMEOUT_MS?: string
-  PROVIDER_CACHE_TTL_S?: string
-  SNAPSHOT_HEARTBEAT_S?: string
-  SNAPSHOT_META_MAX_AGE_MS?: string
-  FAIL_THRESHOLD?: string
-  RECOVER_THRESHOLD?: string
-  EVENT_RETENTION_DAYS?: string
-  LEASE_TTL_S?: string
-  MAX_RESPONSE_BYTES?: string
-  MAX_MODELS_PER_BACKEND?: string
-  STATEMENT_TIMEOUT_MS?: string
-  AUTO_DISCOVER?: string
-  GROUPS?: string
-  CORS_ORIGINS?: string
-  SECRETS_KEY?: string
-  TENANT_ID?: string
-  CYCLE_BUDGET_MS?: string
-  SUBREQUEST_BUDGET?: string
-  KV_OPS_BUDGET?: string
-  SHARD_SIZE?: string
-  CATALOG_URL?: string
-  CATALOG_REFRESH_S?: string
   /** Set in production for fleets past one invocation: the cycle fans out over this queue. */
   PROBE_QUEUE?: Queue
-  [name: string]: unknown
+  /** The webhook deliveries' queue, when bound (not declared in wrangler.toml, as PROBE_QUEUE is not). */
+  WEBHOOK_QUEUE?: Queue
+}
+
+/** The binding, var or secret called `name`, for names known only at run time (`apiKeyEnv`, a setting's key). */
+export function envEntry(env: Env, name: string): unknown {
+  return (env as unknown as Record<string, unknown>)[name]
 }
 
 /** Why a catalog URL cannot be used: not http(s), or it carries userinfo, which would be stored and shown. */
@@ -115,6 +99,33 @@ const settingsSchema = z.object({
     ),
   /** Seconds between catalog refreshes (an hour at most after a failed one). */
   CATALOG_REFRESH_S: positiveInt(86_400).pipe(z.number().min(60, 'CATALOG_REFRESH_S must be at least 60 s')),
+  /** How long a webhook receiver has to answer one attempt. */
+  WEBHOOK_TIMEOUT_MS: positiveInt(15_000, 60_000),
+  /**
+   * Host patterns (as credential `hosts`) a webhook may be sent to whatever their address, over
+   * http too: an internal receiver, or 127.0.0.1:PORT for local work. None by default.
+   */
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
+    .superRefine((patterns, ctx) => {
+      for (const pattern of patterns) {
+        const problem = hostPatternProblem(pattern)
+        if (problem) ctx.addIssue({ code: 'custom', message: `WEBHOOK_ALLOW_HOSTS: "${pattern}" ${problem}` })
+      }
+    }),
+  /** The DNS-over-HTTPS resolver (JSON) that tells whether a webhook's host is a public address. */
+  WEBHOOK_DNS_URL: z
+    .string()
+    .optional()
+    .default('https://cloudflare-dns.com/dns-query')
+    .refine((url) => catalogUrlProblem(url) === undefined, 'WEBHOOK_DNS_URL must be an http(s) URL without user:password@'),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */
@@ -146,6 +157,7 @@ export const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([
   'SECRETS_KEY',
   'TENANT_ID',
   'PROBE_QUEUE',
+  'WEBHOOK_QUEUE',
 ])
 
 export type Settings = z.infer<typeof settingsSchema>
@@ -162,7 +174,7 @@ export function parseSettings(env: Env): Settings {
   const raw = Object.fromEntries(
     Object.keys(settingsSchema.shape).map((key) => [
       key,
-      emptyMeansOff.has(key) ? env[key] : emptyToUndefined(env[key]),
+      emptyMeansOff.has(key) ? envEntry(env, key) : emptyToUndefined(envEntry(env, key)),
     ]),
   )
   const parsed = settingsSchema.safeParse(raw)

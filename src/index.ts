@@ -4,6 +4,8 @@ import { type Env, type Settings, SettingsError, parseSettings } from './env'
 import { app } from './http/app'
 import { newRunSummary, runBackendCycle, saveUnrecorded } from './reconcile/cycle'
 import { type ProbeMessage, consumeProbeBatch, planFanOut } from './reconcile/fanout'
+import { consumeWebhookBatch } from './reconcile/webhook-step'
+import type { WebhookQueueMessage } from './webhooks/deliver'
 
 /** The dead-letter queue of PROBE_QUEUE is named after it with this suffix (see the README). */
 const DEAD_LETTER_SUFFIX = '-dlq'
@@ -44,6 +46,9 @@ export default {
       'queue',
       `; a ${batch.queue} batch of run ${runIds.join(', ')}`,
     )
+    if (batch.messages.every((m) => (m.body as Partial<WebhookQueueMessage> | null)?.kind === 'webhooks')) {
+      return consumeWebhookBatch(batch as MessageBatch<WebhookQueueMessage>, env, settings, ctx)
+    }
     const queue = env.PROBE_QUEUE as Queue<ProbeMessage> | undefined
     if (!queue) throw new Error('a probe queue message arrived, but the PROBE_QUEUE binding is not set')
     try {

@@ -1,3 +1,5 @@
+import { base64, fromBase64, hex } from './platform/encoding'
+
 /**
  * Every key this service holds is derived from the one SECRETS_KEY Worker secret with HKDF-SHA256,
  * each under its own `info`, so no two purposes share a key: a fingerprint in KV, a session
@@ -66,7 +68,7 @@ export async function encryptSecret(plaintext: string, secretsKey: string): Prom
     await aesKey(CURRENT_VERSION, secretsKey),
     new TextEncoder().encode(plaintext),
   )
-  return `${CURRENT_VERSION}:${toBase64(iv)}:${toBase64(new Uint8Array(ciphertext))}`
+  return `${CURRENT_VERSION}:${base64(iv)}:${base64(ciphertext)}`
 }
 
 /** Throws when the value was encrypted under another SECRETS_KEY or was tampered with. */
@@ -102,9 +104,9 @@ export async function credentialFingerprint(
   const input = new TextEncoder().encode(
     ['runtimestate-cache-v1', parts.type, parts.baseUrl.trim(), parts.credential ?? ''].join('\0'),
   )
-  if (!secretsKey) return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', input)))
+  if (!secretsKey) return hex(await crypto.subtle.digest('SHA-256', input))
   const key = await derivedHmacKey(secretsKey, 'fingerprint')
-  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, input)))
+  return hex(await crypto.subtle.sign('HMAC', key, input))
 }
 
 /**
@@ -120,18 +122,5 @@ export function publishableBaseUrl(stored: string): string {
 }
 
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+  return hex(await crypto.subtle.digest('SHA-256', typeof data === 'string' ? new TextEncoder().encode(data) : data))
 }

@@ -2,11 +2,14 @@
 import { describe, expect, it } from 'vitest'
 
 /** Every source file's text, read at build time. */
-const sources = import.meta.glob<string>(['../src/**/*.ts', '../src/**/*.tsx', '../scripts/**/*.ts'], {
-  query: '?raw',
-  import: 'default',
-  eager: true,
-})
+const sources = import.meta.glob<string>(
+  ['../src/**/*.ts', '../src/**/*.tsx', '../scripts/**/*.ts', './support/**/*.ts'],
+  {
+    query: '?raw',
+    import: 'default',
+    eager: true,
+  },
+)
 
 describe('comments', () => {
   it('say why in their own words: none cites a document this repository does not have', () => {

@@ -9,7 +9,7 @@ import {
   reconcileLease,
   reconcileRuns,
 } from '../src/db/schema'
-import { generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
+import { generateTestKey, testServiceAccount } from './support/vertex-google-key'
 import type { BackendRuntimeState } from '../src/published/types'
 import {
   FAKE_HOST,

@@ -1,13 +1,16 @@
-import type { Env as WorkerEnv } from '../src/env'
-
+// The tests' `env` (`cloudflare:test`) is the Worker's Cloudflare.Env, generated in
+// src/env.generated.d.ts (`npm run types`), plus what vitest.config.ts binds for the tests alone.
 declare global {
   namespace Cloudflare {
-    interface GlobalProps {
-      mainModule: typeof import('../src/index')
-    }
-    interface Env extends WorkerEnv {
+    interface Env {
       FAKE_PROVIDERS_URL: string
       PARKED_QUEUE: Queue
+      PROBE_QUEUE?: Queue
+      WEBHOOK_QUEUE?: Queue
+      /** A provider key named by `apiKeyEnv` in the tests. */
+      OPENAI_KEY_FROM_ENV: string
     }
   }
 }
+
+export {}

@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
+import { generateTestKey, testServiceAccount } from './support/vertex-google-key'
 import { FAKE_HOST, adminJson, createBackend, fake } from './helpers'
 
 /** The project test/fake-providers/vertex.ts lets callers bill. */

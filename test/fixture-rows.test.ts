@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { OLLAMA_ROWS } from '../src/providers/ollama/expected-rows'
-import { OPENAI_ROWS } from '../src/providers/openai/expected-rows'
-import { VLLM_ROWS } from '../src/providers/vllm/expected-rows'
+import { OLLAMA_ROWS } from './support/expected-rows/ollama'
+import { OPENAI_ROWS } from './support/expected-rows/openai'
+import { VLLM_ROWS } from './support/expected-rows/vllm'
 import { FAKE_HOST, adminJson, asRow, createBackend, fake, resetAll, runScheduled, stateOf } from './helpers'
 
 beforeEach(resetAll)

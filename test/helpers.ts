@@ -85,7 +85,7 @@ export async function resetAll(): Promise<void> {
   await withDb((db) =>
     db.execute(sql`truncate backends, declared_models, groups, group_backends, group_models,
       provider_configs, capability_overrides, reconcile_runs, reconcile_lease, backend_health, fleet_events,
-      cycle_observations restart identity cascade;
+      cycle_observations, webhook_subscriptions, webhook_deliveries, webhook_counters restart identity cascade;
       update fleet_events_pruned set through = 0`),
   )
   let cursor: string | undefined
@@ -101,7 +101,12 @@ export async function resetAll(): Promise<void> {
  * The test Worker's bindings without its queues: a cycle in one invocation, the default. A test
  * that fans out passes PROBE_QUEUE back in.
  */
-export const SINGLE_INVOCATION_ENV = { ...env, PROBE_QUEUE: undefined, PARKED_QUEUE: undefined } as Env
+export const SINGLE_INVOCATION_ENV = {
+  ...env,
+  PROBE_QUEUE: undefined,
+  PARKED_QUEUE: undefined,
+  WEBHOOK_QUEUE: undefined,
+} as Env
 
 /** One cron invocation of the Worker, as production runs it. */
 export async function runScheduled(overrides: Partial<Env> = {}): Promise<void> {

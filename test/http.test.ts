@@ -162,6 +162,25 @@ describe('GET /openapi.json', () => {
     expect(spec.paths['/backends']!.post!.responses['422']).toBeDefined()
   })
 
+  it('reads like a reference: a short summary per operation, and the bearer scheme declared for /docs to offer', async () => {
+    const spec = (await (await call('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { summary?: string; security?: Record<string, string[]>[] }>>
+      components?: { securitySchemes?: Record<string, { type: string; scheme?: string }> }
+    }
+    const operations = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })),
+    )
+    expect(operations.length).toBeGreaterThan(30)
+    const tooLong = operations
+      .filter((op) => !op.summary || op.summary.length > 60)
+      .map((op) => `${op.at}: ${op.summary ?? '(none)'}`)
+    expect(tooLong).toEqual([])
+    expect(spec.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' })
+    // Every operation that needs a token names the declared scheme.
+    const schemes = new Set(operations.flatMap((op) => (op.security ?? []).flatMap((s) => Object.keys(s))))
+    expect([...schemes]).toEqual(['bearer'])
+  })
+
   it('serves a human docs page', async () => {
     const response = await call('/docs')
     expect(response.status).toBe(200)
@@ -172,5 +191,10 @@ describe('GET /openapi.json', () => {
   it("hides Scalar's client button, which would hand this deployment's /openapi.json address to Scalar's hosted client", async () => {
     const html = await (await call('/docs')).text()
     expect(html).toMatch(/"hideClientButton":\s*true/)
+  })
+
+  it('offers the bearer scheme on /docs from the start', async () => {
+    const html = await (await call('/docs')).text()
+    expect(html).toMatch(/"preferredSecurityScheme":\s*"bearer"/)
   })
 })

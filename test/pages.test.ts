@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { SnapshotStore } from '../src/kv/snapshot-store'
+import { SnapshotPublisher } from '../src/reconcile/publish-snapshot'
 import { STYLESHEET } from '../src/pages/assets'
-import { backendState, servedModel } from '../src/published/testing'
+import { backendState, servedModel } from './support/published'
 import type { ModelPullStatus } from '../src/published/types'
 import { READER, call, createBackend, fake, fetchWith, readState, resetAll, runScheduled, withDb } from './helpers'
 
@@ -233,8 +233,8 @@ describe('the fleet page', () => {
 
   it('says so, with the routes to use instead, when the fleet is too large for its view', async () => {
     const fleet = [backendState('b1'), backendState('b2')]
-    const store = new SnapshotStore(env.KV, { maxViewBytes: 10 })
-    const { meta } = await store.write({ backends: fleet }, null, { now: new Date(), heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, { maxViewBytes: 10 })
+    const { meta } = await store.publish({ backends: fleet }, null, { now: new Date(), heartbeatSeconds: 900 })
     expect(meta!.views.fleet).toBeNull()
     const response = await call('/', { headers: READER })
     expect(response.status).toBe(503)
@@ -346,7 +346,7 @@ function catalogued(id: string, over: { context: number; input: number; output: 
 
 /** A published fleet of hand-made states, written as a cycle writes it. */
 async function publish(...backends: ReturnType<typeof backendState>[]) {
-  await new SnapshotStore(env.KV).write({ backends }, null, { now: new Date(), heartbeatSeconds: 900 })
+  await new SnapshotPublisher(env.KV).publish({ backends }, null, { now: new Date(), heartbeatSeconds: 900 })
 }
 
 const modelRows = (html: string) => [...html.matchAll(/<tr role="row" data-model="([^"]+)">/g)].map(([, id]) => id)

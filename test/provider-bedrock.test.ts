@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import accessDenied from '../fixtures/providers/bedrock/error-403-access-denied.json'
 import signature from '../fixtures/providers/bedrock/error-403-signature.json'
-import throttling from '../fixtures/providers/bedrock/error-429-throttling.json'
-import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../src/providers/bedrock/expected-rows'
+import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from './support/expected-rows/bedrock'
 import type { BackendRuntimeState } from '../src/published/types'
 import {
   FAKE_HOST,
@@ -17,6 +16,9 @@ import {
   runScheduled,
   stateOf,
 } from './helpers'
+
+// What Bedrock shares with the other cloud providers (a rate limit, a failing later page) is in
+// test/cloud-providers.test.ts.
 
 beforeEach(resetAll)
 
@@ -88,20 +90,6 @@ describe('bedrock through a full cycle', () => {
     ])
   })
 
-  it('fails the whole listing when a later page fails', async () => {
-    await createBackend('bedrock-broken', 'bedrock', fake('bedrock-page2-fails', 'ok', 'us-east-1.p2'))
-    await configure(credential())
-    await runScheduled()
-
-    expect(await stateOf('bedrock-broken')).toMatchObject({
-      status: 'down',
-      errorKind: 'bad_status',
-      error: 'bedrock ListInferenceProfiles returned 500: InternalServerException: Internal server error',
-      pulledModels: [],
-    })
-    expect(await fakeCalls('/bedrock-page2-fails/ok/us-east-1.p2')).toHaveLength(3)
-  })
-
   it('serves the second cycle from the model cache', async () => {
     await createBackend('bedrock-cached', 'bedrock', fake('bedrock', 'ok', 'us-east-1.c1'))
     await configure(credential())
@@ -150,19 +138,6 @@ describe('bedrock failures', () => {
     expect(await stateOf('bedrock-denied')).toMatchObject({
       errorKind: 'auth',
       error: `bedrock ListFoundationModels returned 403: AccessDeniedException: ${accessDenied.message}`,
-    })
-  })
-
-  it('is rate_limited when throttled', async () => {
-    await createBackend('bedrock-throttled', 'bedrock', fake('bedrock-throttled', 'ok', 'us-east-1.t1'))
-    await configure(credential())
-    await runScheduled()
-
-    // Busy, not down: a rate limit never counts toward down.
-    expect(await stateOf('bedrock-throttled')).toMatchObject({
-      status: 'degraded',
-      errorKind: 'rate_limited',
-      error: `bedrock ListFoundationModels returned 429: ThrottlingException: ${throttling.message}`,
     })
   })
 

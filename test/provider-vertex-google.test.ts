@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { VERTEX_ROWS } from '../src/providers/vertex-google/expected-rows'
+import { VERTEX_ROWS } from './support/expected-rows/vertex-google'
 import { VERTEX_MISSING_CREDENTIAL } from '../src/providers/vertex-google/service-account'
-import { type TestKey, generateTestKey, testServiceAccount } from '../src/providers/vertex-google/testing'
+import { type TestKey, generateTestKey, testServiceAccount } from './support/vertex-google-key'
 import {
   FAKE_HOST,
   READER,
@@ -12,7 +12,6 @@ import {
   createBackend,
   fake,
   fakeCalls,
-  readState,
   resetAll,
   runScheduled,
   stateOf,
@@ -22,6 +21,9 @@ import {
 const PROJECT = 'rs-test-project'
 /** The access token of fixtures/providers/vertex/oauth-token.json, which the fake list requires. */
 const ACCESS_TOKEN = 'ya29.c.c0ASRK0GbExAmPlEtOkEnOnLyNoTaReAlToKeN_vKq3nR8yTzW1pXl0aQ'
+
+// What Vertex shares with the other cloud providers (a rate limit, a failing later page) is in
+// test/cloud-providers.test.ts.
 
 beforeEach(resetAll)
 
@@ -142,20 +144,6 @@ describe('vertex-google through a full cycle', () => {
     expect(await sa.tokenRequests()).toHaveLength(1)
   })
 
-  it('fails the whole listing when a later page fails, publishing no partial list', async () => {
-    const sa = await serviceAccount('p2')
-    await createBackend('vertex', 'vertex-google', vertexBase('vertex-page2-fail', 'ok', 'vx-p2'))
-    await configure(sa.json)
-    await runScheduled()
-
-    const state = await stateOf('vertex')
-    expect(state).toMatchObject({ status: 'down', errorKind: 'bad_status', pulledModels: [], models: [] })
-    expect(state.error).toBe(
-      'vertex-google list models: vertex publisher list returned 503: The service is currently unavailable. (UNAVAILABLE)',
-    )
-    expect(await fakeCalls('/vertex-page2-fail/ok/vx-p2/')).toHaveLength(2)
-  })
-
   it('reports a refused access token as auth and mints a new one next time', async () => {
     const sa = await serviceAccount('401')
     const refusedId = await createBackend('refused', 'vertex-google', vertexBase('vertex', 'status-401', 'vx-401'))
@@ -175,16 +163,6 @@ describe('vertex-google through a full cycle', () => {
     await runScheduled()
     expect((await stateOf('fine')).status).toBe('healthy')
     expect(await sa.tokenRequests()).toHaveLength(2)
-  })
-
-  it('reports a rate limit as rate_limited', async () => {
-    const sa = await serviceAccount('429')
-    await createBackend('limited', 'vertex-google', vertexBase('vertex', 'status-429', 'vx-429'))
-    await configure(sa.json)
-    await runScheduled()
-    const limited = await stateOf('limited')
-    expect(limited).toMatchObject({ status: 'degraded', errorKind: 'rate_limited' })
-    expect(limited.error).toMatch(/^vertex-google list models: vertex publisher list returned 429: /)
   })
 
   it('lists without x-goog-user-project when the account may not bill that project', async () => {

@@ -30,6 +30,9 @@ export const TEST_SETTINGS = {
   // Off unless a test turns it on with the fake catalog: no test reaches models.dev.
   CATALOG_URL: '',
   CATALOG_REFRESH_S: '86400',
+  WEBHOOK_TIMEOUT_MS: '1500',
+  // The fake receivers listen on 127.0.0.1 over http; every other host goes through the checks.
+  WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
   ADMIN_TOKEN: 'test-admin-token',
   READ_TOKEN: 'test-read-token',
   SECRETS_KEY: 'test-secrets-key-not-for-production',
@@ -37,4 +40,4 @@ export const TEST_SETTINGS = {
 } as const satisfies Record<string, string>
 
 /** Bindings the test run adds at start-up (they name servers started by test/global-setup.ts). */
-export const STARTED_BINDINGS = ['DATABASE_URL', 'NEON_WS_PROXY', 'FAKE_PROVIDERS_URL'] as const
+export const STARTED_BINDINGS = ['DATABASE_URL', 'NEON_WS_PROXY', 'FAKE_PROVIDERS_URL', 'WEBHOOK_DNS_URL'] as const

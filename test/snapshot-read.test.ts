@@ -2,9 +2,9 @@ import { gunzipSync } from 'node:zlib'
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader } from '../src/kv/snapshot-reader'
-import { SnapshotStore, type SnapshotStoreOptions } from '../src/kv/snapshot-store'
+import { SnapshotPublisher, type SnapshotPublisherOptions } from '../src/reconcile/publish-snapshot'
 import { fullState, providerList } from '../src/http/snapshot-bodies'
-import { backendState, servedModel } from '../src/published/testing'
+import { backendState, servedModel } from './support/published'
 import type { BackendRuntimeState } from '../src/published/types'
 import { type FactFilter, factsMatch } from '../src/views/fact-filter'
 import { mergedModels } from '../src/views/models'
@@ -72,10 +72,10 @@ const FILTERS: [string, FactFilter][] = [
   ['minContext=0', {}],
 ]
 
-async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2, options: SnapshotStoreOptions = {}) {
-  const store = new SnapshotStore(env.KV, { backendsPerShard, ...options })
+async function publish(fleet: BackendRuntimeState[], backendsPerShard = 2, options: SnapshotPublisherOptions = {}) {
+  const store = new SnapshotPublisher(env.KV, { backendsPerShard, ...options })
   const previous = await store.readMeta()
-  const { meta } = await store.write({ backends: fleet }, previous, { now: new Date(), heartbeatSeconds: 900 })
+  const { meta } = await store.publish({ backends: fleet }, previous, { now: new Date(), heartbeatSeconds: 900 })
   return meta!
 }
 
@@ -315,7 +315,7 @@ describe('paging /state', () => {
     expect(again.status).toBe(304)
   })
 
-  it('refuses a cursor from a replaced version with a clear 400, and a malformed one or a bad limit too', async () => {
+  it('refuses a cursor from a replaced version with a clear 400, a malformed one too, and a bad limit with a 422', async () => {
     await publish(states(5), 2)
     const link = (await call('/state?limit=2', { headers: READER })).headers.get('Link')!
     const next = /^<([^>]+)>/.exec(link)![1]!
@@ -339,8 +339,11 @@ describe('paging /state', () => {
     })
     for (const limit of ['0', '1001', 'ten', '-1']) {
       const bad = await call(`/state?limit=${limit}`, { headers: READER })
-      expect(bad.status).toBe(400)
-      expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('limit')
+      expect(bad.status).toBe(422)
+      expect(((await bad.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+        code: 'invalid_field',
+        param: 'limit',
+      })
     }
   })
 })
@@ -428,8 +431,8 @@ describe("the isolate's copy of the snapshot", () => {
     await publish(states(2))
     expect(await ids(await fetchWith(fresh, '/state', { headers: READER }))).toEqual(['b0', 'b1'])
     // Published by another isolate: this one is not told.
-    const elsewhere = new SnapshotStore(env.KV, { backendsPerShard: 2, announce: () => {} })
-    await elsewhere.write({ backends: states(4) }, await elsewhere.readMeta(), {
+    const elsewhere = new SnapshotPublisher(env.KV, { backendsPerShard: 2, announce: () => {} })
+    await elsewhere.publish({ backends: states(4) }, await elsewhere.readMeta(), {
       now: new Date(),
       heartbeatSeconds: 900,
     })

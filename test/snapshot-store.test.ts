@@ -2,8 +2,9 @@ import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotReader, SnapshotUnavailableError } from '../src/kv/snapshot-reader'
 import { SWEEP_INTERVAL_MS, retiredValues } from '../src/kv/retirement'
-import { MOVING_SLOTS, SnapshotStore } from '../src/kv/snapshot-store'
-import { backendState, servedModel } from '../src/published/testing'
+import { MOVING_SLOTS } from '../src/kv/snapshot-store'
+import { SnapshotPublisher } from '../src/reconcile/publish-snapshot'
+import { backendState, servedModel } from './support/published'
 import type { BackendRuntimeState, SnapshotMeta } from '../src/published/types'
 import { READER, call, resetAll } from './helpers'
 
@@ -68,10 +69,10 @@ const quiet = { announce: () => {} }
 
 const retiredKeys = (meta: SnapshotMeta) => retiredValues(meta.retired, meta.writtenAt).map((r) => r.key)
 
-describe('SnapshotStore', () => {
+describe('SnapshotPublisher and SnapshotStore', () => {
   it('publishes a fleet as shards of about the set size, each value under a key made of its bytes', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
-    const { meta, kvWrites } = await store.write({ backends: states(250) }, null, { now, heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 10, ...quiet })
+    const { meta, kvWrites } = await store.publish({ backends: states(250) }, null, { now, heartbeatSeconds: 900 })
     expect(meta).toMatchObject({ schemaVersion: 2, backendCount: 250 })
     expect(meta!.shards.reduce((n, s) => n + s.count, 0)).toBe(250)
     expect(meta!.shards.every((s) => s.count <= 20)).toBe(true)
@@ -87,11 +88,11 @@ describe('SnapshotStore', () => {
   })
 
   it('writes only the changed shard, its /providers chunks, the views it touches, the moving values and the meta when one backend changes', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
-    const first = await store.write({ backends: states(300) }, null, { now, heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 10, ...quiet })
+    const first = await store.publish({ backends: states(300) }, null, { now, heartbeatSeconds: 900 })
     const { kv, calls, total } = countingKv()
     // A later cycle: every backend's timestamps moved, one backend went down.
-    const second = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(
+    const second = await new SnapshotPublisher(kv, { backendsPerShard: 10, ...quiet }).publish(
       { backends: withDown(states(300, later(60).toISOString()), 137) },
       first.meta,
       { now: later(60), heartbeatSeconds: 900 },
@@ -117,15 +118,15 @@ describe('SnapshotStore', () => {
   })
 
   it('makes no write when only timestamps changed, until the heartbeat, which writes the moving values and the meta alone', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
-    const first = await store.write({ backends: states(30) }, null, { now, heartbeatSeconds: 900 })
-    const quietWrite = await store.write({ backends: states(30, later(60).toISOString()) }, first.meta, {
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 10, ...quiet })
+    const first = await store.publish({ backends: states(30) }, null, { now, heartbeatSeconds: 900 })
+    const quietWrite = await store.publish({ backends: states(30, later(60).toISOString()) }, first.meta, {
       now: later(60),
       heartbeatSeconds: 900,
     })
     expect(quietWrite).toEqual({ written: false, kvWrites: 0, meta: first.meta })
     const { kv, calls, total } = countingKv()
-    const due = await new SnapshotStore(kv, { backendsPerShard: 10, ...quiet }).write(
+    const due = await new SnapshotPublisher(kv, { backendsPerShard: 10, ...quiet }).publish(
       { backends: states(30, later(901).toISOString()) },
       first.meta,
       { now: later(901), heartbeatSeconds: 900 },
@@ -147,10 +148,10 @@ describe('SnapshotStore', () => {
     [400, 10],
   ] as const) {
     it(`costs a heartbeat at most 2 KV writes, deletes and lists with ${backends} backends, values waiting to be deleted and a sweep due`, async () => {
-      const store = new SnapshotStore(env.KV, { backendsPerShard: perShard, ...quiet })
-      const first = await store.write({ backends: states(backends) }, null, { now, heartbeatSeconds: 900 })
+      const store = new SnapshotPublisher(env.KV, { backendsPerShard: perShard, ...quiet })
+      const first = await store.publish({ backends: states(backends) }, null, { now, heartbeatSeconds: 900 })
       // A change: it retires the old shard, chunks and fleet view, which wait for a later version.
-      const changed = await store.write(
+      const changed = await store.publish(
         { backends: withDown(states(backends, later(300).toISOString()), 3) },
         first.meta,
         { now: later(300), heartbeatSeconds: 900 },
@@ -160,7 +161,7 @@ describe('SnapshotStore', () => {
       // Heartbeats a day apart: the daily sweep is due, and still waits for a version that writes values.
       for (const at of [1200, 1200 + SWEEP_INTERVAL_MS / 1000]) {
         const { kv, calls, total } = countingKv()
-        const heartbeat = await new SnapshotStore(kv, { backendsPerShard: perShard, ...quiet }).write(
+        const heartbeat = await new SnapshotPublisher(kv, { backendsPerShard: perShard, ...quiet }).publish(
           { backends: withDown(states(backends, later(at).toISOString()), 3) },
           previous,
           { now: later(at), heartbeatSeconds: 900 },
@@ -174,7 +175,7 @@ describe('SnapshotStore', () => {
       }
       // The next change deletes what waited, and lists once for leftovers.
       const { kv, calls } = countingKv()
-      const next = await new SnapshotStore(kv, { backendsPerShard: perShard, ...quiet }).write(
+      const next = await new SnapshotPublisher(kv, { backendsPerShard: perShard, ...quiet }).publish(
         { backends: withDown(states(backends, later(90000).toISOString()), 4) },
         previous,
         { now: later(90000), heartbeatSeconds: 900 },
@@ -188,22 +189,22 @@ describe('SnapshotStore', () => {
 
   it('keeps what a version retired while a read of the version before may still need it: two versions on, and a minute', async () => {
     // A slow /state stream reading the first version, while two changes are published.
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
-    const first = await store.write({ backends: states(6) }, null, { now, heartbeatSeconds: 900 })
-    const second = await store.write({ backends: withDown(states(6), 0) }, first.meta, {
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 2, ...quiet })
+    const first = await store.publish({ backends: states(6) }, null, { now, heartbeatSeconds: 900 })
+    const second = await store.publish({ backends: withDown(states(6), 0) }, first.meta, {
       now: later(10),
       heartbeatSeconds: 900,
     })
     const firstOnly = namedBy(first.meta!).filter((key) => !namedBy(second.meta!).includes(key))
     expect(firstOnly.length).toBeGreaterThan(0)
-    const third = await store.write({ backends: withDown(withDown(states(6), 0), 5) }, second.meta, {
+    const third = await store.publish({ backends: withDown(withDown(states(6), 0), 5) }, second.meta, {
       now: later(20),
       heartbeatSeconds: 900,
     })
     expect(third.written).toBe(true)
     for (const key of firstOnly) expect(await env.KV.get(key), key).not.toBeNull()
     // Two versions on and a minute later, a version that writes deletes them.
-    await store.write({ backends: withDown(withDown(withDown(states(6), 0), 5), 3) }, third.meta, {
+    await store.publish({ backends: withDown(withDown(withDown(states(6), 0), 5), 3) }, third.meta, {
       now: later(90),
       heartbeatSeconds: 900,
     })
@@ -211,11 +212,11 @@ describe('SnapshotStore', () => {
   })
 
   it('keeps the values of the last three versions, and deletes older ones with a version that writes values', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 2, ...quiet })
     const named: string[][] = []
     let previous: SnapshotMeta | null = null
     for (let n = 0; n < 4; n++) {
-      const { meta } = await store.write({ backends: states(4 + n * 3) }, previous, {
+      const { meta } = await store.publish({ backends: states(4 + n * 3) }, previous, {
         now: later(n * 100),
         heartbeatSeconds: 900,
       })
@@ -228,11 +229,11 @@ describe('SnapshotStore', () => {
   })
 
   it('publishes a version whose clean-up fails, with a warning instead of a failure', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 2, ...quiet })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 2, ...quiet })
     let previous: SnapshotMeta | null = null
     for (let n = 0; n < 3; n++) {
       previous = (
-        await store.write({ backends: states(4 + n * 3) }, previous, { now: later(n * 100), heartbeatSeconds: 900 })
+        await store.publish({ backends: states(4 + n * 3) }, previous, { now: later(n * 100), heartbeatSeconds: 900 })
       ).meta
     }
     const failingDeletes = new Proxy(env.KV, {
@@ -242,7 +243,7 @@ describe('SnapshotStore', () => {
         return typeof value === 'function' ? value.bind(target) : value
       },
     })
-    const decision = await new SnapshotStore(failingDeletes, { backendsPerShard: 2, ...quiet }).write(
+    const decision = await new SnapshotPublisher(failingDeletes, { backendsPerShard: 2, ...quiet }).publish(
       { backends: states(13) },
       previous,
       { now: later(300), heartbeatSeconds: 900 },
@@ -253,27 +254,27 @@ describe('SnapshotStore', () => {
   })
 
   it('sweeps values an interrupted write left behind with the daily list, once they are older than the previous version', async () => {
-    const store = new SnapshotStore(env.KV, quiet)
-    const first = await store.write({ backends: states(1) }, null, { now, heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, quiet)
+    const first = await store.publish({ backends: states(1) }, null, { now, heartbeatSeconds: 900 })
     // A write that stored a value and died before its meta.
     await env.KV.put('snapshot:blob:orphan', '{}', { metadata: { writtenAt: later(1).toISOString() } })
-    const second = await store.write({ backends: states(2) }, first.meta, { now: later(2), heartbeatSeconds: 900 })
+    const second = await store.publish({ backends: states(2) }, first.meta, { now: later(2), heartbeatSeconds: 900 })
     expect(await storedKeys()).toContain('snapshot:blob:orphan')
-    const third = await store.write({ backends: states(3) }, second.meta, { now: later(3), heartbeatSeconds: 900 })
+    const third = await store.publish({ backends: states(3) }, second.meta, { now: later(3), heartbeatSeconds: 900 })
     // Listed at most daily: still there.
     expect(await storedKeys()).toContain('snapshot:blob:orphan')
     const day = SWEEP_INTERVAL_MS / 1000
-    await store.write({ backends: states(4) }, third.meta, { now: later(3 + day), heartbeatSeconds: 900 })
+    await store.publish({ backends: states(4) }, third.meta, { now: later(3 + day), heartbeatSeconds: 900 })
     expect(await storedKeys()).not.toContain('snapshot:blob:orphan')
   })
 
   it("writes its moving values in the slot the previous version does not name, and a reader never takes another version's", async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 10, ...quiet })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 10, ...quiet })
     let previous: SnapshotMeta | null = null
     const metas: SnapshotMeta[] = []
     for (let n = 0; n < 3; n++) {
       previous = (
-        await store.write({ backends: states(5, later(n * 900).toISOString()) }, previous, {
+        await store.publish({ backends: states(5, later(n * 900).toISOString()) }, previous, {
           now: later(n * 900),
           heartbeatSeconds: 900,
         })
@@ -288,8 +289,8 @@ describe('SnapshotStore', () => {
   })
 
   it('replaces a meta of the layout before views, even with unchanged content, and deletes its shards later', async () => {
-    const store = new SnapshotStore(env.KV, quiet)
-    const first = await store.write({ backends: states(3) }, null, { now, heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, quiet)
+    const first = await store.publish({ backends: states(3) }, null, { now, heartbeatSeconds: 900 })
     const legacy = {
       schemaVersion: 1 as const,
       contentHash: first.meta!.contentHash,
@@ -298,13 +299,13 @@ describe('SnapshotStore', () => {
       shardCount: 1,
     }
     await env.KV.put('snapshot:shard:legacy:0', '{}', { metadata: { writtenAt: later(1).toISOString() } })
-    const replaced = await store.write({ backends: states(3) }, legacy, { now: later(2), heartbeatSeconds: 900 })
+    const replaced = await store.publish({ backends: states(3) }, legacy, { now: later(2), heartbeatSeconds: 900 })
     expect(replaced.written).toBe(true)
     // Readers of the old layout keep its shard until the next version.
     expect(await storedKeys()).toContain('snapshot:shard:legacy:0')
-    const next = await store.write({ backends: states(4) }, replaced.meta, { now: later(3), heartbeatSeconds: 900 })
+    const next = await store.publish({ backends: states(4) }, replaced.meta, { now: later(3), heartbeatSeconds: 900 })
     expect(await storedKeys()).toContain('snapshot:shard:legacy:0')
-    await store.write({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
+    await store.publish({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
     expect(await storedKeys()).not.toContain('snapshot:shard:legacy:0')
   })
 
@@ -327,12 +328,12 @@ describe('SnapshotStore', () => {
     await env.KV.put('snapshot:meta', JSON.stringify(before))
     const response = await call('/state', { headers: READER })
     expect(response.status).toBe(503)
-    const store = new SnapshotStore(env.KV)
-    const replaced = await store.write({ backends: states(3) }, before, { now: later(1), heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV)
+    const replaced = await store.publish({ backends: states(3) }, before, { now: later(1), heartbeatSeconds: 900 })
     expect((await call('/state', { headers: READER })).status).toBe(200)
     expect(retiredKeys(replaced.meta!).sort()).toEqual([...old].sort())
-    const next = await store.write({ backends: states(4) }, replaced.meta, { now: later(2), heartbeatSeconds: 900 })
-    await store.write({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
+    const next = await store.publish({ backends: states(4) }, replaced.meta, { now: later(2), heartbeatSeconds: 900 })
+    await store.publish({ backends: states(5) }, next.meta, { now: later(100), heartbeatSeconds: 900 })
     const stored = await storedKeys()
     expect(old.filter((key) => stored.includes(key))).toEqual([])
   })
@@ -340,8 +341,8 @@ describe('SnapshotStore', () => {
 
 describe('reading after a heartbeat', () => {
   it('serves the new timestamps, with a new ETag, from every read that shows them', async () => {
-    const store = new SnapshotStore(env.KV, { backendsPerShard: 3 })
-    const first = await store.write({ backends: states(8) }, null, { now, heartbeatSeconds: 900 })
+    const store = new SnapshotPublisher(env.KV, { backendsPerShard: 3 })
+    const first = await store.publish({ backends: states(8) }, null, { now, heartbeatSeconds: 900 })
     const read = async (path: string, headers: Record<string, string> = {}) => {
       const response = await call(path, { headers: { ...READER, ...headers } })
       expect(response.status).toBe(200)
@@ -353,7 +354,7 @@ describe('reading after a heartbeat', () => {
 
     const beat = later(900).toISOString()
     const { kv, total } = countingKv()
-    const heartbeat = await new SnapshotStore(kv, { backendsPerShard: 3 }).write(
+    const heartbeat = await new SnapshotPublisher(kv, { backendsPerShard: 3 }).publish(
       { backends: states(8, beat) },
       first.meta,
       {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { observedFromOpenAIId } from '../providers/openai/parse'
 import { adapters } from '../providers'
 import { pullStatusFromObserved } from '../reconcile/merge'
-import { observedModel } from '../providers/testing'
+import { observedModel } from '../../test/support/providers'
 import { withClaim } from './claims'
 import { enrichModel, withPublishedFacts } from './enrich'
 import { EMPTY_CATALOG } from './match'
-import { fixtureCatalog } from './testing'
+import { fixtureCatalog } from '../../test/support/catalog'
 
 const catalog = fixtureCatalog('2026-07-01T16:40:28.000Z')
 const observed = observedModel

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { adapters } from '../providers'
 import type { BackendType } from '../providers/types'
 import { catalogIdProblem, matchCatalog } from './match'
-import { fixtureCatalog } from './testing'
+import { fixtureCatalog } from '../../test/support/catalog'
 
 const catalog = fixtureCatalog()
 const match = (type: BackendType, id: string, catalogId?: string) =>

@@ -1,4 +1,4 @@
-import { canonicalBackendType } from '../providers'
+import { canonicalBackendType } from '../published/backend-type'
 import type { BackendRuntimeState, CatalogMatchCount } from '../published/types'
 
 /**

@@ -1,21 +1,9 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { BackendRecord } from '../published/types'
-import { originOf } from '../reconcile/host-binding'
-import { publishableBaseUrl } from '../secrets'
+import { originOf } from '../hosts'
+import { backendRecord } from './records'
 import { backends, providerConfigs } from './schema'
-
-function backendRecord(row: typeof backends.$inferSelect): BackendRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    // As published: one stored with a query string (it may hold a key) is returned without it.
-    baseUrl: publishableBaseUrl(row.baseUrl),
-    type: row.type,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
-}
 
 export async function createBackend(
   db: Database,

@@ -1,33 +1,11 @@
 import { asc, eq } from 'drizzle-orm'
 import type { Database } from './client'
 import type { DeclaredModel } from './declared'
+import { declaredModelRecord } from './records'
 import { declaredModels, groupModels } from './schema'
 
 /** What an operator sends to declare a model (validated by the route). */
-export interface DeclaredModelInput {
-  model: string
-  contextLength: number
-  canChat: boolean
-  canEmbed: boolean
-  canPrompt: boolean
-  canStream: boolean
-  catalogId: string | null
-}
-
-function declaredModelRecord(row: typeof declaredModels.$inferSelect): DeclaredModel {
-  return {
-    id: row.id,
-    model: row.model,
-    contextLength: row.contextLength,
-    catalogId: row.catalogId,
-    canChat: row.canChat,
-    canEmbed: row.canEmbed,
-    canPrompt: row.canPrompt,
-    canStream: row.canStream,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  }
-}
+export type DeclaredModelInput = Omit<DeclaredModel, 'id' | 'createdAt' | 'updatedAt'>
 
 /** Inserts the model under the given id; a taken name (or id) is a unique violation. */
 export async function createDeclaredModel(db: Database, id: string, input: DeclaredModelInput): Promise<DeclaredModel> {

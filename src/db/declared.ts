@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { BackendRecord, BackendStatus } from '../published/types'
 import type { Database } from './client'
-import { publishableBaseUrl } from '../secrets'
+import { backendRecord, declaredModelRecord, rowFromJson } from './records'
 import { holdsLease } from './runs'
 import {
   backendHealth,
@@ -154,27 +154,8 @@ export async function loadDeclaredState(
   const row = result.rows[0]
   if (!row) throw new Error('declared state query returned no row')
   return {
-    backends: row.backends.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      // One stored before query strings were refused is published without one (it may hold a key).
-      baseUrl: publishableBaseUrl(String(r.base_url)),
-      type: String(r.type),
-      createdAt: iso(r.created_at),
-      updatedAt: iso(r.updated_at),
-    })),
-    models: row.models.map((r) => ({
-      id: String(r.id),
-      model: String(r.model),
-      canChat: r.can_chat === true,
-      canEmbed: r.can_embed === true,
-      canPrompt: r.can_prompt === true,
-      canStream: r.can_stream === true,
-      contextLength: Number(r.context_length),
-      catalogId: typeof r.catalog_id === 'string' ? r.catalog_id : null,
-      createdAt: iso(r.created_at),
-      updatedAt: iso(r.updated_at),
-    })),
+    backends: row.backends.map((r) => backendRecord(rowFromJson(backends, r))),
+    models: row.models.map((r) => declaredModelRecord(rowFromJson(declaredModels, r))),
     groups: row.groups.map((r) => ({ id: String(r.id), name: String(r.name), purposeType: String(r.purpose_type) })),
     groupBackends: row.groupBackends.map((r) => ({ groupId: String(r.group_id), backendId: String(r.backend_id) })),
     groupModels: row.groupModels.map((r) => ({ groupId: String(r.group_id), modelId: String(r.model_id) })),

@@ -66,7 +66,35 @@ const DRIVER_MESSAGES: [RegExp, DatabaseUnavailableReason][] = [
 interface ErrorLike {
   code?: unknown
   message?: unknown
+  constraint?: unknown
   cause?: unknown
+}
+
+/** An error and each cause it wraps, outermost first (drizzle wraps the driver's error in `cause`); a loop ends the walk. */
+function* causes(error: unknown): Generator<ErrorLike & object> {
+  const seen = new Set<unknown>()
+  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as ErrorLike).cause) {
+    seen.add(e)
+    yield e
+  }
+}
+
+/** The violation of `sqlState` anywhere in the chain, with the constraint it names ('' when none). */
+function violation(error: unknown, sqlState: string): { constraint: string } | undefined {
+  for (const { code, constraint } of causes(error)) {
+    if (code === sqlState) return { constraint: typeof constraint === 'string' ? constraint : '' }
+  }
+  return undefined
+}
+
+/** A unique violation (23505): a name or key is taken. */
+export function uniqueViolation(error: unknown): { constraint: string } | undefined {
+  return violation(error, '23505')
+}
+
+/** A foreign-key violation (23503): a row referred to is gone. */
+export function foreignKeyViolation(error: unknown): { constraint: string } | undefined {
+  return violation(error, '23503')
 }
 
 /**
@@ -75,9 +103,7 @@ interface ErrorLike {
  * WebSocket the Neon driver talks over reports a failed connection as a bare ErrorEvent, not an Error.
  */
 export function databaseUnavailable(error: unknown): DatabaseUnavailableError | undefined {
-  const seen = new Set<unknown>()
-  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as ErrorLike).cause) {
-    seen.add(e)
+  for (const e of causes(error)) {
     if (e instanceof DatabaseUnavailableError) return e
     if (typeof Event !== 'undefined' && e instanceof Event) {
       return new DatabaseUnavailableError('unreachable', `${e.type} event from the database connection`, {
@@ -86,7 +112,7 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailableError | 
     }
     // drizzle's wrapper repeats the statement and its parameters: only its cause speaks.
     if (e instanceof DrizzleQueryError) continue
-    const { code, message } = e as ErrorLike
+    const { code, message } = e
     const text = typeof message === 'string' ? message : ''
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
       // A server error is judged by its SQLSTATE alone: its message may quote the input.
@@ -150,15 +176,13 @@ export function queryFailureLogFields(error: unknown): QueryFailureLogFields | u
   if (!error || typeof error !== 'object') return undefined
   const fields: QueryFailureLogFields = { error: (error as Error).constructor?.name || 'Error' }
   let fromQuery = false
-  const seen = new Set<unknown>()
-  for (let e: unknown = error; e && typeof e === 'object' && !seen.has(e); e = (e as ErrorLike).cause) {
-    seen.add(e)
+  for (const e of causes(error)) {
     if (e instanceof DrizzleQueryError) {
       fromQuery = true
       fields.statement ??= statementKind(e.query)
       continue
     }
-    const { code, constraint } = e as ErrorLike & { constraint?: unknown }
+    const { code, constraint } = e
     if (fields.sqlState === undefined && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
       fromQuery = true
       fields.sqlState = code

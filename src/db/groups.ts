@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Database } from './client'
+import { foreignKeyViolation } from './errors'
 import { backends, declaredModels, groupBackends, groupModels, groups } from './schema'
 
 /** A group with the ids of its member backends and models (each sorted). */
@@ -101,14 +102,6 @@ async function missing(db: Database, kind: MemberKind, groupId: string, memberId
   if (!(await exists(db, 'group', groupId))) return 'group_missing' as const
   if (!(await exists(db, kind, memberId))) return 'member_missing' as const
   return undefined
-}
-
-/** Postgres foreign-key violation (23503), through drizzle's wrapper. */
-function foreignKeyViolation(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === '23503') return true
-  }
-  return false
 }
 
 /** Adds a backend or model to a group; adding it twice changes nothing. */

@@ -2,7 +2,17 @@ import { sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { ModelFactsMap } from './declared'
 import { holdsLease } from './runs'
-import { backendHealth, backendRollups, backends, cycleObservations, fleetEvents, fleetEventsPruned } from './schema'
+import { MODELS_CHANGED } from '../published/webhooks'
+import {
+  backendHealth,
+  backendRollups,
+  backends,
+  cycleObservations,
+  fleetEvents,
+  fleetEventsPruned,
+  webhookDeliveries,
+  webhookSubscriptions,
+} from './schema'
 
 /** One backend's record for the next cycle, and what this cycle adds to its rollup. */
 export interface HealthSave {
@@ -116,6 +126,48 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<boolean>
       from jsonb_to_recordset(${events}::jsonb) as e(backend_id text, backend_name text, kind text, data jsonb, ord integer)
       where exists (select 1 from fence)
       order by e.ord
+      returning seq, backend_id, backend_name, kind, data
+    ),
+    -- Each event as GET /events serves it, for the webhook messages that carry it.
+    event_bodies as (
+      select seq, backend_id, backend_name, kind, jsonb_build_object('seq', seq, 'at', ${save.at}::text,
+        'backendId', backend_id, 'backendName', backend_name, 'kind', kind) || data as body
+      from saved_events
+    ),
+    -- A delivery per (subscription, message), committed with the events it carries: nothing
+    -- committed goes unsent, and nothing uncommitted is sent. A backend's model events in one
+    -- cycle are one backend.models_changed message.
+    subscribed as (
+      select s.id as subscription_id, e.* from ${webhookSubscriptions} s join event_bodies e
+        on (s.events ? '*' or s.events ? e.kind or (e.kind like 'model.%' and s.events ? ${MODELS_CHANGED}))
+        and (s.backend_ids is null or s.backend_ids ? e.backend_id)
+      where s.enabled
+    ),
+    messages as (
+      select subscription_id, 'msg_' || seq as message_id, kind as type, seq,
+        jsonb_build_object('type', kind, 'timestamp', ${save.at}::text, 'data', body) as payload
+      from subscribed where kind not like 'model.%'
+      union all
+      select subscription_id, 'msg_' || min(seq) || '_' || max(seq), ${MODELS_CHANGED}, max(seq),
+        jsonb_build_object('type', ${MODELS_CHANGED}::text, 'timestamp', ${save.at}::text, 'data', jsonb_build_object(
+          'backendId', backend_id, 'backendName', backend_name, 'firstSeq', min(seq), 'seq', max(seq),
+          'added', coalesce(jsonb_agg(body order by seq) filter (where kind = 'model.added'), '[]'::jsonb),
+          'removed', coalesce(jsonb_agg(body order by seq) filter (where kind = 'model.removed'), '[]'::jsonb),
+          'changed', coalesce(jsonb_agg(body order by seq) filter (where kind = 'model.changed'), '[]'::jsonb)))
+      from subscribed where kind like 'model.%'
+      group by subscription_id, backend_id, backend_name
+    ),
+    saved_deliveries as (
+      insert into ${webhookDeliveries} (subscription_id, message_id, type, seq, payload, next_attempt_at, created_at)
+      select subscription_id, message_id, type, seq, payload, ${save.at}::timestamptz, ${save.at}::timestamptz
+      from messages order by seq, subscription_id
+      returning id
+    ),
+    -- Deliveries are kept as long as the events they carry.
+    pruned_deliveries as (
+      delete from ${webhookDeliveries}
+      where created_at < ${save.at}::timestamptz - make_interval(days => ${save.eventRetentionDays})
+        and exists (select 1 from fence)
     ),
     removed as (
       -- Whether or not the backend still exists: a kept row would make every later cycle record it again.
@@ -140,6 +192,6 @@ export async function saveCycle(db: Database, save: CycleSave): Promise<boolean>
       update ${fleetEventsPruned} set through = greatest(through, (select max(seq) from pruned_events))
       where id = 1 and exists (select 1 from pruned_events)
     )
-    select 1 from fence`)
+    select (select count(*)::int from saved_deliveries) as deliveries from fence`)
   return result.rows.length === 1
 }

@@ -235,3 +235,68 @@ export const reconcileLease = pgTable('reconcile_lease', {
     .notNull()
     .default(sql`now()`),
 })
+
+/** A receiver of the change feed's events, pushed as signed Standard Webhooks (or Slack) messages. */
+export const webhookSubscriptions = pgTable('webhook_subscriptions', {
+  id: varchar('id', { length: 255 }).primaryKey(),
+  url: varchar('url', { length: 2048 }).notNull(),
+  /** `standard` (signed Standard Webhooks) or `slack` (an incoming-webhook body, unsigned). */
+  format: varchar('format', { length: 16 }).notNull().default('standard'),
+  /** Event types sent, `*` for all. */
+  events: jsonb('events').$type<string[]>().notNull().default(['*']),
+  /** Only these backends' events; null for every backend. */
+  backendIds: jsonb('backend_ids').$type<string[]>(),
+  description: varchar('description', { length: 512 }),
+  enabled: boolean('enabled').notNull().default(true),
+  /** Why it was disabled (a 410, or 5 days of failures); null when enabled or disabled by hand. */
+  disabledReason: text('disabled_reason'),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  /** The signing secret, AES-GCM encrypted as provider keys are; null for Slack. */
+  secretCiphertext: text('secret_ciphertext'),
+  /** The secret before the last rotation, which signs too until `previousSecretUntil`. */
+  previousSecretCiphertext: text('previous_secret_ciphertext'),
+  previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
+  /** Where this service's pages are, as the subscription was created: Slack lines link there. */
+  pageOrigin: varchar('page_origin', { length: 512 }).notNull(),
+  /** Since when every attempt has failed; null after a success. */
+  failingSince: timestamp('failing_since', { withTimezone: true }),
+  ...timestamps,
+})
+
+/**
+ * One message to one subscription, written by the statement that writes the events it carries,
+ * and each attempt to send it. Kept as long as events are.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subscriptionId: varchar('subscription_id', { length: 255 })
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: 'cascade' }),
+    /** `webhook-id`: the same on every attempt. */
+    messageId: varchar('message_id', { length: 80 }).notNull(),
+    type: varchar('type', { length: 64 }).notNull(),
+    /** The last event `seq` it carries; null for a test message, which keeps no order. */
+    seq: bigint('seq', { mode: 'number' }),
+    payload: jsonb('payload').notNull(),
+    /** `pending`, `delivered` or `failed`. */
+    status: varchar('status', { length: 16 }).notNull().default('pending'),
+    /** Each attempt: when, its result, HTTP status, duration, the response's first 1 KiB or the error. */
+    attempts: jsonb('attempts').notNull().default([]),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** An attempt in flight: no other invocation takes the delivery before then. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('webhook_deliveries_subscription_idx').on(t.subscriptionId, t.id),
+    index('webhook_deliveries_pending_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  ],
+)
+
+/** Attempts by result since the service began, for runtimestate_webhook_deliveries_total. */
+export const webhookCounters = pgTable('webhook_counters', {
+  result: varchar('result', { length: 16 }).primaryKey(),
+  total: bigint('total', { mode: 'number' }).notNull().default(0),
+})

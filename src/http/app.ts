@@ -15,6 +15,7 @@ import { capabilityOverrideRoutes } from './routes/capability-overrides'
 import { declaredModelRoutes } from './routes/declared-models'
 import { groupRoutes } from './routes/groups'
 import { modelRoutes, openAIRoutes } from './routes/models'
+import { providerCredentialRoutes } from './routes/provider-credentials'
 import { providerRoutes } from './routes/providers'
 import { runRoutes } from './routes/runs'
 import { eventRoutes } from './routes/events'
@@ -22,10 +23,12 @@ import { metricsRoutes } from './routes/metrics'
 import { pageRoutes } from './routes/pages'
 import { setupRoutes } from './routes/setup'
 import { stateRoutes } from './routes/state'
+import { webhookRoutes } from './routes/webhooks'
 
 const api = new Hono<AppEnv>()
   .route('/state', stateRoutes)
   .route('/providers', providerRoutes)
+  .route('/providers', providerCredentialRoutes)
   .route('/models', modelRoutes)
   .route('/v1', openAIRoutes)
   .route('/backends', backendRoutes)
@@ -38,6 +41,7 @@ const api = new Hono<AppEnv>()
   .route('/events', eventRoutes)
   .route('/metrics', metricsRoutes)
   .route('/catalog', catalogRoutes)
+  .route('/webhooks', webhookRoutes)
 
 export const app = new Hono<AppEnv>()
   .onError(onError)

@@ -18,6 +18,8 @@ export const docsPage = Scalar({
   // The "Open API Client" button opens Scalar's hosted client with this deployment's /openapi.json
   // address in its query: one click would hand an internal API's address to a third party.
   hideClientButton: true,
+  // Every documented route takes a bearer token: offer the field for it from the start.
+  authentication: { preferredSecurityScheme: 'bearer' },
 })
 
 /**

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { DatabaseNotConfiguredError } from '../db/client'
-import { databaseUnavailable, queryFailureLogFields } from '../db/errors'
+import { databaseUnavailable, queryFailureLogFields, uniqueViolation } from '../db/errors'
 import { SettingsError } from '../env'
 import { SnapshotUnavailableError } from '../kv/snapshot-reader'
 import { ErrorPage } from '../pages/login-page'
@@ -54,16 +54,24 @@ export function errorBody(status: number, code: string, message: string, param?:
   return { error: { message, type: TYPE_BY_STATUS[status] ?? 'api_error', code, ...(param ? { param } : {}) } }
 }
 
-/** Postgres unique violation, as the Neon driver reports it (drizzle wraps it in `cause`). */
-export function uniqueViolation(error: unknown): { constraint: string } | undefined {
-  for (
-    let e = error as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined;
-    e;
-    e = e.cause as typeof e
-  ) {
-    if (e.code === '23505') return { constraint: String(e.constraint ?? '') }
+/** What a route answers when a write finds its name or key taken: a 409 naming the field. */
+export interface Taken {
+  code: string
+  message: string
+  param: string
+}
+
+/**
+ * A `.catch` for a write that may take a name or key already taken: the unique violation becomes
+ * the 409 `taken` describes for the constraint it broke; anything else is rethrown as it is.
+ */
+export function conflictWhenTaken(taken: (constraint: string) => Taken) {
+  return (error: unknown): never => {
+    const violation = uniqueViolation(error)
+    if (!violation) throw error
+    const { code, message, param } = taken(violation.constraint)
+    throw new ApiError(409, code, message, param)
   }
-  return undefined
 }
 
 /**

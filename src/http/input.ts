@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { BACKEND_TYPES } from '../providers'
+import type { BackendType } from '../providers/types'
+import { canonicalBackendType } from '../published/backend-type'
 
 /**
  * The building blocks of every request schema, so each input has a bound and each failure a
@@ -14,6 +17,10 @@ export const MAX_API_KEY_CHARS = 8 * 1024
 export const MAX_TEXT_CHARS = 512
 /** Ids in paths and bodies: the width of the id columns. */
 export const MAX_ID_CHARS = 255
+/** Backend types as sent: far longer than any the registry knows. */
+export const MAX_TYPE_CHARS = 64
+/** The largest Postgres integer. */
+const MAX_INT = 2_147_483_647
 
 /**
  * What Postgres cannot store in a text column: NUL, and a UTF-16 surrogate without its other
@@ -61,6 +68,36 @@ export function flag(field: string) {
   return z.boolean({ error: `${field} must be true or false` })
 }
 
+/** An id, as in a path: ids are compared exactly, so never trimmed. */
+export function id(field: string) {
+  return text(field, { max: MAX_ID_CHARS, trim: false })
+}
+
+/** A route's path parameters, each an id: `idParams('id', 'backendId')` for `/:id/backends/:backendId`. */
+export function idParams<const Names extends string>(...names: Names[]) {
+  return z.object(Object.fromEntries(names.map((name) => [name, id(name)])) as Record<Names, ReturnType<typeof id>>)
+}
+
+/** A backend type the provider registry knows, in any case and with spaces around it (` Ollama`). */
+export function backendType(field: string) {
+  return text(field, { max: MAX_TYPE_CHARS })
+    .transform(canonicalBackendType)
+    .pipe(
+      z.enum(BACKEND_TYPES as [BackendType, ...BackendType[]], {
+        error: `${field} must be one of ${BACKEND_TYPES.join(', ')}`,
+      }),
+    )
+}
+
+/** A declared model's context length in tokens: 0 (unknown) when absent. */
+export const contextLength = z
+  .number({ error: 'contextLength must be an integer ≥ 0' })
+  .int('contextLength must be an integer ≥ 0')
+  .min(0, 'contextLength must be an integer ≥ 0')
+  .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
+  .optional()
+  .default(0)
+
 function unknownFields(keys: readonly PropertyKey[]): string {
   const names = keys.map((k) => `"${String(k)}"`).join(', ')
   return keys.length === 1 ? `unknown field ${names}` : `unknown fields ${names}`
@@ -89,7 +126,10 @@ export function wholeNumber(field: string, { min, max }: { min: number; max?: nu
   return max === undefined ? bounded : bounded.max(max, `${field} must be at most ${max}`)
 }
 
-/** `?limit=`: from 1 to `max`, `fallback` when absent. */
-export function limitParam(fallback: number, max: number) {
+/**
+ * `?limit=`: a whole number from 1 (to `max`, when there is one), `fallback` when absent. Every
+ * route that takes a limit reads it with this, so a bad one is a 422 naming `limit`, as any bad field.
+ */
+export function limitParam(fallback: number, max?: number) {
   return wholeNumber('limit', { min: 1, max }).optional().default(fallback)
 }

@@ -34,6 +34,8 @@ const BODY_ERRORS: Record<number, string> = {
 export interface RouteDoc {
   tag: string
   summary: string
+  /** What the summary leaves out: parameters, limits, what happens. */
+  description?: string
   access: Access
   /** Success answers: status → description and body schema (none for 204/304). */
   ok: Record<number, { description: string; schema?: z.ZodType }>
@@ -61,6 +63,7 @@ export function doc(route: RouteDoc) {
   return describeRoute({
     tags: [route.tag],
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     security: SECURITY[route.access],
     responses: responses as never,
   })

@@ -5,6 +5,7 @@ import { renderPage } from '../pages/layout'
 import { ReloadPage } from '../pages/login-page'
 import { bearerCanRead, matchesAny, readTokens } from './auth'
 import type { AppEnv } from './context'
+import { ApiError } from './errors'
 import { SESSION_COOKIE_NAME, SESSION_TTL_S, sessionValue, validSession } from './session'
 
 /** Errors on the routes that use this are answered as pages. */
@@ -44,6 +45,36 @@ export const requirePageReader = createMiddleware<AppEnv>(async (c, next) => {
     c.set('signedIn', false)
     return next()
   }
+  return toLogin(c)
+})
+
+/**
+ * The admins' pages: a session made with ADMIN_TOKEN, or ADMIN_TOKEN as `Authorization: Bearer`.
+ * PUBLIC_READ opens nothing here. A reader signed in with READ_TOKEN is told to sign in as an admin.
+ */
+export const requirePageAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('page', true)
+  const admin = c.env.ADMIN_TOKEN
+  if (!admin) throw new ApiError(503, 'admin_token_not_configured', 'This page needs ADMIN_TOKEN to be set.')
+  const cookie = getCookie(c, SESSION_COOKIE_NAME, 'host')
+  const now = new Date()
+  if (await validSession(cookie, { secretsKey: c.env.SECRETS_KEY, tokens: [admin] }, now)) {
+    c.set('signedIn', true)
+    return next()
+  }
+  const token = c.req.header('Authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]
+  if (token !== undefined && (await matchesAny(token, [admin]))) {
+    c.set('signedIn', false)
+    return next()
+  }
+  if (await validSession(cookie, sessionKeys(c), now)) {
+    throw new ApiError(403, 'admin_only', 'This page is for admins: log out, then sign in with ADMIN_TOKEN.')
+  }
+  return toLogin(c)
+})
+
+/** A browser without a session goes to the login form (after a reload when it came from another site). */
+async function toLogin(c: Context<AppEnv>) {
   const url = new URL(c.req.url)
   // A link followed from another site (chat, a ticket) comes without the SameSite=Strict cookie:
   // the page reloads itself once, as a same-site navigation that carries it.
@@ -53,7 +84,7 @@ export const requirePageReader = createMiddleware<AppEnv>(async (c, next) => {
     })
   }
   return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303)
-})
+}
 
 /** Checks a token from the login form; when it reads, sets the session cookie. */
 export async function signIn(c: Context<AppEnv>, token: string): Promise<boolean> {

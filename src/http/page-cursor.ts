@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { base64url, fromBase64url } from '../platform/encoding'
 import type { SnapshotMeta } from '../published/types'
 import { ApiError } from './errors'
 
@@ -15,16 +15,14 @@ export interface PageRequest {
   version?: string
 }
 
-const limitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT)
-
 /** A cursor is base64url of `<version>:<position>`. */
 export function encodeCursor(version: string, position: number): string {
-  return btoa(`${version}:${position}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return base64url(`${version}:${position}`)
 }
 
 function decodeCursor(cursor: string): { version: string; position: number } | null {
   try {
-    const text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))
+    const text = new TextDecoder().decode(fromBase64url(cursor))
     const match = /^([0-9a-f]{32}):([1-9][0-9]{0,8})$/.exec(text)
     return match ? { version: match[1]!, position: Number(match[2]) } : null
   } catch {
@@ -32,17 +30,12 @@ function decodeCursor(cursor: string): { version: string; position: number } | n
   }
 }
 
-/** `?limit=&cursor=` as a page, or null when neither is given (the whole list). */
-export function pageRequest(limit: string | undefined, cursor: string | undefined): PageRequest | null {
-  if (limit === undefined && cursor === undefined) return null
-  const parsedLimit = limit === undefined ? DEFAULT_PAGE_LIMIT : limitSchema.safeParse(limit).data
-  if (parsedLimit === undefined) {
-    throw new ApiError(400, 'invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, 'limit')
-  }
-  if (cursor === undefined) return { limit: parsedLimit, from: 0 }
+/** `?limit=` (validated by the route) and `?cursor=` as a page. */
+export function pageRequest(limit: number, cursor: string | undefined): PageRequest {
+  if (cursor === undefined) return { limit, from: 0 }
   const decoded = decodeCursor(cursor)
   if (!decoded) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this service gave out', 'cursor')
-  return { limit: parsedLimit, from: decoded.position, version: decoded.version }
+  return { limit, from: decoded.position, version: decoded.version }
 }
 
 /** The `Link` header naming the next page, when there is one. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { catalogRefreshSchema } from './catalog-schemas'
+import type { DeclaredModel } from '../db/declared'
 import { modelCatalogFactsShape, publishedFactsShape } from './fact-schemas'
 import { FLEET_EVENT_KINDS } from '../reconcile/fleet-events'
 import { ERROR_KINDS } from '../errors/provider-error'
@@ -36,6 +37,26 @@ export const backendSchema = z
     updatedAt: z.string(),
   })
   .meta({ id: 'Backend' })
+
+/** A model by id, as declared and as merged across backends: its name, context length and four flags. */
+const modelShape = {
+  id: z.string(),
+  model: z.string(),
+  contextLength: z.number(),
+  canChat: z.boolean(),
+  canEmbed: z.boolean(),
+  canPrompt: z.boolean(),
+  canStream: z.boolean(),
+}
+
+export const declaredModelSchema = z
+  .object({
+    ...modelShape,
+    catalogId: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'DeclaredModel' })
 
 const capabilityFlags = {
   canChat: z.boolean(),
@@ -96,11 +117,12 @@ export const backendStateSchema = z
 /** True only when A and B are the same type: each optional, nullable and literal alike. */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 type Assert<T extends true> = T
-// The read routes serve the published types as they are: a schema that drifts from its type fails to compile.
+// The routes serve the published (and declared) types as they are: a schema that drifts from its type fails to compile.
 type PublishedSchemasMatch = [
   Assert<Same<z.infer<typeof backendSchema>, BackendRecord>>,
   Assert<Same<z.infer<typeof modelPullStatusSchema>, ModelPullStatus>>,
   Assert<Same<z.infer<typeof backendStateSchema>, BackendRuntimeState>>,
+  Assert<Same<z.infer<typeof declaredModelSchema>, DeclaredModel>>,
 ]
 
 export const providerEntrySchema = z
@@ -121,13 +143,7 @@ export const providerEntrySchema = z
 
 export const mergedModelSchema = z
   .object({
-    id: z.string(),
-    model: z.string(),
-    contextLength: z.number(),
-    canChat: z.boolean(),
-    canEmbed: z.boolean(),
-    canPrompt: z.boolean(),
-    canStream: z.boolean(),
+    ...modelShape,
     ...publishedFactsShape,
   })
   .describe(

@@ -1,3 +1,4 @@
+import { base64url } from '../platform/encoding'
 import { derivedHmacKey, sha256Hex } from '../secrets'
 import { digest, sameDigest } from './auth'
 
@@ -17,13 +18,6 @@ export interface SessionKeys {
   secretsKey?: string
   /** The tokens that may read (READ_TOKEN, ADMIN_TOKEN). */
   tokens: (string | undefined)[]
-}
-
-function base64url(bytes: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '')
 }
 
 async function mac(expires: number, token: string, secretsKey: string | undefined): Promise<string> {

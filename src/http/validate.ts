@@ -1,4 +1,4 @@
-import type { MiddlewareHandler, ValidationTargets } from 'hono'
+import type { Context, MiddlewareHandler, ValidationTargets } from 'hono'
 import { validator } from 'hono-openapi'
 import type { z } from 'zod'
 import { ApiError } from './errors'
@@ -29,21 +29,35 @@ export function describeIssue(issue: Issue, target: string): { param?: string; m
   }
 }
 
+/** The 422 naming every bad field. */
+function invalidInput(issues: readonly Issue[], target: string): ApiError {
+  const described = issues.map((issue) => describeIssue(issue, target))
+  return new ApiError(422, 'invalid_field', described.map((i) => i.message).join('; '), described[0]?.param)
+}
+
+/**
+ * The query read with `schema` inside a handler, failing as `validate` does. For a route whose
+ * query is all optional: `validate` would make its typed client's call take a `query` argument.
+ */
+export function validQuery<Schema extends z.ZodType>(c: Context, schema: Schema): z.output<Schema> {
+  const result = schema.safeParse(c.req.query())
+  if (!result.success) throw invalidInput(result.error.issues, 'query')
+  return result.data
+}
+
 /**
  * zod validation that also documents the route's input in /openapi.json; a failure names every
  * bad field: `422 name: name is required; baseUrl: …`, and nothing is written. A JSON body sent
  * as anything but JSON is refused with 415 before it is read: without that, Hono's validator
  * would ignore the body and report every field as missing. A body that does not parse is a 400
- * `invalid_json`, like the other input that cannot be read (a malformed cursor or limit).
+ * `invalid_json`, like the other input that cannot be read (a malformed cursor).
  */
 export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(
   target: Target,
   schema: Schema,
 ) {
   const middleware = validator(target, schema, (result) => {
-    if (result.success) return
-    const issues = (result.error as readonly Issue[]).map((issue) => describeIssue(issue, target))
-    throw new ApiError(422, 'invalid_field', issues.map((i) => i.message).join('; '), issues[0]?.param)
+    if (!result.success) throw invalidInput(result.error, target)
   })
   if (target !== 'json') return middleware
   const requireJson: MiddlewareHandler = async (c, next) => {

@@ -1,13 +1,8 @@
-import { catalogMatches } from '../catalog/matches'
 import pMap from 'p-map'
-import type { PublishedShard, Snapshot, SnapshotMeta } from '../published/types'
+import type { ProviderChunkSummary, PublishedShard, SnapshotMeta } from '../published/types'
 import { sha256Hex } from '../secrets'
-import type { CycleMetrics } from '../views/metrics'
-import { mergedEntries } from '../views/models'
-import { type RenderedSnapshot, renderSnapshot } from '../views/render'
 import type { Bytes } from './array-view'
-import { snapshotContentHash } from './content-hash'
-import { planRetirement, retiredValues } from './retirement'
+import { type RetirementPlan, planRetirement, retiredValues } from './retirement'
 import { META_KEY, rememberPublished } from './snapshot-reader'
 
 const PREFIX = 'snapshot:'
@@ -15,12 +10,6 @@ const PREFIX = 'snapshot:'
 const BLOB_PREFIX = 'snapshot:blob:'
 /** The two slots the versions' moving values take in turn. */
 export const MOVING_SLOTS = ['snapshot:moving:0', 'snapshot:moving:1'] as const
-/** Backends per shard, on average; shard cuts are chosen by backend id (see chunkStarts). */
-export const BACKENDS_PER_SHARD = 100
-/** KV values hold at most 25 MiB; shards stay far below it whatever their backends hold. */
-export const MAX_SHARD_BYTES = 4 * 1024 * 1024
-/** A view past this is not stored: reads merge the shards instead, or say the view is too large. */
-export const MAX_VIEW_BYTES = 16 * 1024 * 1024
 /** Puts in flight at once while publishing: within the invocation's 6 connections, one left for the database. */
 const WRITE_CONCURRENCY = 5
 
@@ -57,16 +46,39 @@ export interface WriteDecision {
 }
 
 export interface SnapshotStoreOptions {
-  backendsPerShard?: number
-  maxShardBytes?: number
-  maxViewBytes?: number
-  maxProviderChunks?: number
   /** Tells this isolate's readers about a new version; tests stand in for another isolate with a no-op. */
   announce?: (meta: SnapshotMeta) => void
 }
 
-/** The values a rendered version names, each under a key made of its bytes. */
-async function nameValues(rendered: RenderedSnapshot) {
+/** A version's values, rendered to bytes (views/render.ts): what a read returns, less what moves. */
+export interface VersionValues {
+  /** The /state body as templates, cut into shards, with how many backends each holds. */
+  shards: { bytes: Bytes; count: number }[]
+  /** Per shard, its /providers chunks. */
+  providers: { bytes: Bytes; summary: ProviderChunkSummary }[][]
+  /** Backend ids in snapshot order. */
+  index: Bytes
+  /** The model lists, or null when too large to store. */
+  models: Bytes | null
+  /** The status pages' fleet, or null when too large to store. */
+  fleet: Bytes | null
+  /** The version's moving values: the one value every version writes. */
+  moving: Bytes
+}
+
+/** A version as its publisher hands it over: what its meta records as given, and its values. */
+export interface StoredVersion extends Pick<
+  SnapshotMeta,
+  'contentHash' | 'etag' | 'writtenAt' | 'backendCount' | 'catalogMatches'
+> {
+  modelList: NonNullable<SnapshotMeta['modelList']>
+  values: VersionValues
+}
+
+type NamedValues = Awaited<ReturnType<typeof nameValues>>
+
+/** The values a version names, each under a key made of its bytes. */
+async function nameValues(rendered: VersionValues) {
   const blobs = new Map<string, Bytes>()
   const add = async (bytes: Bytes) => {
     const key = `${BLOB_PREFIX}${(await sha256Hex(bytes)).slice(0, 32)}`
@@ -77,7 +89,7 @@ async function nameValues(rendered: RenderedSnapshot) {
   for (const [i, shard] of rendered.shards.entries()) {
     const chunks = []
     for (const chunk of rendered.providers[i]!) chunks.push({ key: await add(chunk.bytes), summary: chunk.summary })
-    shards.push({ key: await add(shard.bytes), count: shard.states.length, bytes: shard.bytes.length, chunks })
+    shards.push({ key: await add(shard.bytes), count: shard.count, bytes: shard.bytes.length, chunks })
   }
   const views = {
     index: await add(rendered.index),
@@ -88,19 +100,61 @@ async function nameValues(rendered: RenderedSnapshot) {
 }
 
 /** A meta of the current layout, which a version can build on; null for an older one. */
-function currentLayout(meta: StoredMeta | null): SnapshotMeta | null {
+export function currentLayout(meta: StoredMeta | null): SnapshotMeta | null {
   return meta?.schemaVersion === 2 && meta.moving !== undefined ? meta : null
+}
+
+/** Which values this version puts, which retired ones it deletes, and whether it sweeps. */
+function retirementOf(named: NamedValues, previousKeys: Set<string>, previous: StoredMeta | null, writtenAt: string) {
+  const current = currentLayout(previous)
+  return planRetirement({
+    named: new Set(named.blobs.keys()),
+    previous: previousKeys,
+    retired: current ? retiredValues(current.retired, current.writtenAt) : [],
+    previousWrittenAt: previous?.writtenAt,
+    sweptAt: current?.sweptAt,
+    now: new Date(writtenAt),
+  })
+}
+
+/** The meta naming the version: what its publisher gave, the keys of its values, what it retires. */
+function versionMeta(
+  version: StoredVersion,
+  named: NamedValues,
+  plan: RetirementPlan,
+  previous: StoredMeta | null,
+): SnapshotMeta & { moving: { key: string } } {
+  return {
+    schemaVersion: 2,
+    contentHash: version.contentHash,
+    etag: version.etag,
+    writtenAt: version.writtenAt,
+    backendCount: version.backendCount,
+    shardCount: named.shards.length,
+    shards: named.shards,
+    // The slot the previous version does not name: readers one version behind keep theirs.
+    moving: {
+      key: currentLayout(previous)?.moving?.key === MOVING_SLOTS[0] ? MOVING_SLOTS[1] : MOVING_SLOTS[0],
+      bytes: version.values.moving.length,
+    },
+    modelList: version.modelList,
+    views: named.views,
+    retired: plan.retired,
+    ...(plan.sweptAt ? { sweptAt: plan.sweptAt } : {}),
+    catalogMatches: version.catalogMatches,
+  }
 }
 
 /**
  * The published snapshot in KV: a small meta naming the version, the moving values of the version
  * (one value, rewritten by every version in one of two slots), and templates and views that hold
- * nothing that moves, each under a key made of its bytes (views/render.ts). A version writes only
- * the values whose bytes changed, then its moving values and the meta: a heartbeat, whose content
- * hash did not change, writes those two and nothing else; a change in one backend adds its shard,
- * its shard's /providers chunks and the views it touches. Values a version stops naming are deleted
- * by a later version that writes values, never by a heartbeat (see retirement.ts). No key carries
- * a TTL: the last good snapshot outlives a database outage of any length.
+ * nothing that moves, each under a key made of its bytes. The store only stores: the publisher
+ * (reconcile/publish-snapshot.ts) decides when a version is due and renders it (views/render.ts).
+ * A version writes only the values whose bytes changed, then its moving values and the meta: a
+ * heartbeat, whose content hash did not change, writes those two and nothing else; a change in one
+ * backend adds its shard, its shard's /providers chunks and the views it touches. Values a version
+ * stops naming are deleted by a later version that writes values, never by a heartbeat (see
+ * retirement.ts). No key carries a TTL: the last good snapshot outlives a database outage of any length.
  */
 export class SnapshotStore {
   constructor(
@@ -113,84 +167,54 @@ export class SnapshotStore {
   }
 
   /**
-   * Publishes a new version when the content changed or the heartbeat is due: the values it names
-   * that KV does not hold yet, its moving values, the meta, then the deletes that are due.
+   * Stores a version: the values it names that KV does not hold yet, its moving values and the
+   * meta, then the deletes that are due.
    */
-  async write(
-    snapshot: Snapshot,
-    previous: StoredMeta | null,
-    options: { now: Date; heartbeatSeconds: number; cycle?: CycleMetrics },
-  ): Promise<WriteDecision> {
-    const contentHash = await snapshotContentHash(snapshot)
-    const current = currentLayout(previous)
-    const age = previous ? options.now.getTime() - Date.parse(previous.writtenAt) : Infinity
-    if (current?.contentHash === contentHash && age < options.heartbeatSeconds * 1000) {
-      return { written: false, kvWrites: 0, meta: current }
-    }
-    const writtenAt = options.now.toISOString()
-    const etag = (await sha256Hex(`${contentHash}:${writtenAt}`)).slice(0, 32)
-    // `created` in /v1/models is when this model list was first published: kept while the list
-    // is, so that the list's stored bytes do not change with each version.
-    const merged = mergedEntries(snapshot.backends)
-    const listHash = (await sha256Hex(JSON.stringify(merged))).slice(0, 32)
-    const modelList = current?.modelList?.hash === listHash ? current.modelList : { hash: listHash, since: writtenAt }
-    const rendered = renderSnapshot(snapshot, {
-      version: etag,
-      modelsCreated: new Date(modelList.since),
-      merged,
-      backendsPerShard: this.options.backendsPerShard ?? BACKENDS_PER_SHARD,
-      maxShardBytes: this.options.maxShardBytes ?? MAX_SHARD_BYTES,
-      maxViewBytes: this.options.maxViewBytes ?? MAX_VIEW_BYTES,
-      maxProviderChunks: this.options.maxProviderChunks,
-      cycle: options.cycle ?? { startedAt: writtenAt, durationMs: 0, outcome: 'ok' },
-    })
-    const { blobs, shards, views } = await nameValues(rendered)
+  async write(version: StoredVersion, previous: StoredMeta | null): Promise<WriteDecision> {
+    const named = await nameValues(version.values)
     const previousKeys = await this.keysOf(previous)
-    const plan = planRetirement({
-      named: new Set(blobs.keys()),
-      previous: previousKeys,
-      retired: current ? retiredValues(current.retired, current.writtenAt) : [],
-      previousWrittenAt: previous?.writtenAt,
-      sweptAt: current?.sweptAt,
-      now: options.now,
-    })
-    const meta: SnapshotMeta = {
-      schemaVersion: 2,
-      contentHash,
-      etag,
-      writtenAt,
-      backendCount: snapshot.backends.length,
-      shardCount: shards.length,
-      shards,
-      // The slot the previous version does not name: readers one version behind keep theirs.
-      moving: {
-        key: current?.moving?.key === MOVING_SLOTS[0] ? MOVING_SLOTS[1] : MOVING_SLOTS[0],
-        bytes: rendered.moving.length,
-      },
-      modelList,
-      views,
-      retired: plan.retired,
-      ...(plan.sweptAt ? { sweptAt: plan.sweptAt } : {}),
-      catalogMatches: catalogMatches(snapshot.backends),
-    }
-    const put = (key: string) => this.kv.put(key, blobs.get(key)!, { metadata: { writtenAt } satisfies BlobMetadata })
-    await pMap(plan.fresh, put, { concurrency: WRITE_CONCURRENCY })
-    await this.kv.put(meta.moving!.key, rendered.moving)
-    await this.kv.put(META_KEY, JSON.stringify(meta))
-    const announce = this.options.announce ?? rememberPublished
-    announce(meta)
+    const plan = retirementOf(named, previousKeys, previous, version.writtenAt)
+    const meta = versionMeta(version, named, plan, previous)
+    await this.putVersion(meta, named.blobs, plan.fresh, version.values.moving)
     const written = plan.fresh.length + 2
     // The version is published once the meta is: a failed clean-up only leaves values for the next
     // sweep, and must not make a published version look failed.
     try {
-      await pMap(plan.deletable, (key) => this.kv.delete(key), { concurrency: WRITE_CONCURRENCY })
-      const keep = new Set([...blobs.keys(), ...previousKeys, ...plan.retired.map((r) => r.key), ...plan.deletable])
-      const swept = plan.sweep && previous ? await this.sweep(keep, previous) : 0
-      return { written: true, kvWrites: written + plan.deletable.length + swept, meta }
+      const keep = new Set([...named.blobs.keys(), ...previousKeys])
+      return { written: true, kvWrites: written + (await this.cleanUp(plan, keep, previous)), meta }
     } catch (error) {
       const warning = `deleting retired snapshot values: ${error instanceof Error ? error.message : String(error)}`
       return { written: true, kvWrites: written, meta, warning }
     }
+  }
+
+  /**
+   * The values KV does not hold yet, then the moving values, then the meta, which makes the
+   * version visible (so a reader that finds it finds the rest); then this isolate's readers are told.
+   */
+  private async putVersion(
+    meta: SnapshotMeta & { moving: { key: string } },
+    blobs: ReadonlyMap<string, Bytes>,
+    fresh: readonly string[],
+    moving: Bytes,
+  ): Promise<void> {
+    const metadata: BlobMetadata = { writtenAt: meta.writtenAt }
+    await pMap(fresh, (key) => this.kv.put(key, blobs.get(key)!, { metadata }), { concurrency: WRITE_CONCURRENCY })
+    await this.kv.put(meta.moving.key, moving)
+    await this.kv.put(META_KEY, JSON.stringify(meta))
+    const announce = this.options.announce ?? rememberPublished
+    announce(meta)
+  }
+
+  /**
+   * Deletes the retired values that are due and, when due, sweeps for leftovers, keeping `kept`
+   * (this version's values and the previous one's). Returns the deletes and lists it made.
+   */
+  private async cleanUp(plan: RetirementPlan, kept: ReadonlySet<string>, previous: StoredMeta | null): Promise<number> {
+    await pMap(plan.deletable, (key) => this.kv.delete(key), { concurrency: WRITE_CONCURRENCY })
+    const keep = new Set([...kept, ...plan.retired.map((r) => r.key), ...plan.deletable])
+    const swept = plan.sweep && previous ? await this.sweep(keep, previous) : 0
+    return plan.deletable.length + swept
   }
 
   /** Every value a version names (a legacy version: its shards, its views and its chunks). */

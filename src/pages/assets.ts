@@ -1,3 +1,5 @@
+import { fnv1a } from '../platform/fnv'
+
 /**
  * The pages' stylesheet and their one script, served by the Worker itself under a name that
  * changes with their content, so browsers may keep them for a year.
@@ -115,11 +117,9 @@ const REFRESH_SCRIPT = `(() => {
 })();
 `
 
-/** FNV-1a, enough to name a version of a file. */
+/** Names a version of a file: its FNV-1a as eight hex digits. */
 function fingerprint(text: string): string {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
-  return (hash >>> 0).toString(16).padStart(8, '0')
+  return fnv1a(text).toString(16).padStart(8, '0')
 }
 
 export interface PageAsset {

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../db/events'
-import { eventText } from './event-text'
+import { eventText } from '../views/event-text'
 import { backendHref } from './fleet-page'
 import { Layout } from './layout'
 import { timeAgo, utcMinute } from './time-ago'

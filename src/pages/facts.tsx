@@ -1,7 +1,7 @@
 import type { FactSource } from '../published/types'
 import { capabilitiesOf } from '../views/fleet'
 import type { Fact, ShownFacts } from '../views/fleet-facts'
-import { contextLabel } from './badges'
+import { contextLabel } from '../views/context-label'
 
 /**
  * A model's facts as the pages show them: each value with its source on hover (`title`) and, for

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../errors/provider-error'
 import { type SignedTarget, requestJson } from './http'
-import { listDefaults } from './testing'
+import { listDefaults } from '../../test/support/providers'
 import type { ListContext } from './types'
 
 const LABEL = 'vLLM catalog'

@@ -1,3 +1,4 @@
+import { canonicalBackendType } from '../published/backend-type'
 import { anthropic } from './anthropic'
 import { bedrock } from './bedrock'
 import { gemini } from './gemini'
@@ -24,10 +25,7 @@ export const adapters = {
 
 export const BACKEND_TYPES = Object.keys(adapters) as BackendType[]
 
-/** Lower-cased and trimmed, as the seed's CanonicalBackendType (the `local` alias has no adapter yet). */
-export function canonicalBackendType(type: string): string {
-  return type.trim().toLowerCase()
-}
+export { canonicalBackendType }
 
 export function adapterFor(type: string): { type: BackendType; adapter: ProviderAdapter } | undefined {
   const canonical = canonicalBackendType(type)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { requestJson } from './http'
 import { MAX_PAGES, paginate } from './paginate'
-import { listDefaults } from './testing'
+import { listDefaults } from '../../test/support/providers'
 import type { ListContext } from './types'
 
 function context(fields: Partial<ListContext> = {}): ListContext {

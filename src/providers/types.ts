@@ -101,7 +101,7 @@ export interface ProviderAdapter {
   defaultBaseUrl?: string
   /**
    * The hosts of the provider's own API: where a type-wide credential stored without `hosts` may
-   * be sent (patterns as in src/reconcile/host-binding.ts). Empty for self-hosted types, whose
+   * be sent (patterns as in src/hosts.ts). Empty for self-hosted types, whose
    * type-wide credentials must list their hosts.
    */
   officialHosts: readonly string[]

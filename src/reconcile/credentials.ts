@@ -1,7 +1,7 @@
 import type { ProviderConfigRecord } from '../db/declared'
-import { type Env, RESERVED_ENV_NAMES } from '../env'
+import { type Env, RESERVED_ENV_NAMES, envEntry } from '../env'
 import { decryptSecret } from '../secrets'
-import { bindingAllows, hostOf } from './host-binding'
+import { bindingAllows, hostOf } from '../hosts'
 
 export type ResolvedCredential =
   { kind: 'none' } | { kind: 'value'; value: string } | { kind: 'error'; message: string }
@@ -75,7 +75,7 @@ export async function resolveCredential(
     return { kind: 'error', message: `apiKeyEnv names ${name}, one of this service's own settings: not a credential` }
   }
   if (name) {
-    const value = env[name]
+    const value = envEntry(env, name)
     return { kind: 'value', value: typeof value === 'string' ? value : '' }
   }
   return { kind: 'value', value: '' }

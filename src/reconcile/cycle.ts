@@ -6,6 +6,7 @@ import { type DeclaredState, loadDeclaredState } from '../db/declared'
 import { finishRun, startRun } from '../db/runs'
 import type { Env, Settings } from '../env'
 import { writeLastCycle } from '../kv/moving-view'
+import { keepUnrecordedRun } from '../kv/unrecorded-run'
 import { InvocationBudget, countedFetch, countedKv, type BudgetUsage } from '../platform/invocation-budget'
 import { BACKEND_STATUSES, type BackendStatus } from '../published/types'
 import { lastCycle } from '../views/metrics'
@@ -13,6 +14,8 @@ import { errorText } from './cycle-errors'
 import { declaredSets } from './declared-sets'
 import { LeaseKeeper } from './lease'
 import { observeBackends } from './observe'
+import type { DeliveryPass } from '../webhooks/deliver'
+import { deliverWebhooks } from './webhook-step'
 import { type PublishResult, publishCycle, publishKvReserve, PUBLISH_SUBREQUESTS } from './publish'
 
 export interface CycleDeps {
@@ -48,14 +51,13 @@ export interface RunSummary {
   usage: BudgetUsage
   /** What the cycle's look at the models.dev catalog did. */
   catalog?: CatalogRefresh
+  /** The webhook deliveries sent after publishing. */
+  webhooks?: DeliveryPass
   /** What went wrong without failing the cycle: lease renewals, a lease taken over. */
   warnings?: string[]
 }
 
-/** KV key holding the last run that could not be recorded in Postgres (the database was down). */
-export const UNRECORDED_RUN_KEY = 'runs:last-unrecorded'
-
-/** What UNRECORDED_RUN_KEY holds: the run's summary, and when it ended (absent in older entries). */
+/** What kv/unrecorded-run.ts keeps: the run's summary, and when it ended (absent in older entries). */
 export interface UnrecordedRun extends RunSummary {
   finishedAt?: string
 }
@@ -190,6 +192,10 @@ export async function runBackendCycle(deps: CycleDeps): Promise<RunSummary> {
     }
     applyPublished(summary, published, warnings)
     lastSuccessAt = published.lastSuccessAt
+    summary.webhooks = await deliverWebhooks(
+      { ...deps, db, fetch, budget, deadlineMs: startedAt.getTime() + deps.settings.CYCLE_BUDGET_MS },
+      warnings,
+    )
     if (published.leaseLost) return await record('abandoned', published.leaseLost)
     return await record(published.errors.length > 0 ? 'failed' : 'ok', published.errors.join('; ') || undefined)
   } finally {
@@ -314,7 +320,7 @@ export async function saveUnrecorded(
     finishedAt: finishedAt.toISOString(),
   }
   try {
-    await deps.kv.put(UNRECORDED_RUN_KEY, JSON.stringify(run))
+    await keepUnrecordedRun(deps.kv, run)
   } catch (kvError) {
     warnings.push(`keeping the unrecorded run in KV: ${errorText(kvError)}`)
   }

@@ -34,6 +34,7 @@ import { LeaseLostError } from './lease'
 import { type Observation, revivedObservation, storedObservation } from './observation'
 import { observeBackends } from './observe'
 import { publishCycle } from './publish'
+import { deliverWebhooks } from './webhook-step'
 
 /** What travels on PROBE_QUEUE: a shard to probe, or a call to publish a run. */
 export type ProbeMessage =
@@ -91,6 +92,8 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     // The shards are out: the refresh delays no probe, and the publish reads what it stored.
     const wanted = wantedCatalogProviders(declared.models)
     await catalogStep({ ...deps, kv, fetch, wanted, deadlineMs: deadline.getTime() }, summary, warnings)
+    // Retries that came due since the last run go out now; new messages go out with the publish.
+    summary.webhooks = await deliverWebhooks({ ...deps, db, fetch, budget, deadlineMs: deadline.getTime() }, warnings)
     await recordUsage(db, summary.runId, budget.usage(), summary.catalog)
     return done('ok')
   } catch (error) {
@@ -284,6 +287,10 @@ async function publishFannedOut(
     catalog: await storedCatalog(deps.kv, deps.settings.CATALOG_URL),
   })
   applyPublished(summary, published, warnings)
+  summary.webhooks = await deliverWebhooks(
+    { ...deps, db, deadlineMs: deps.now().getTime() + deps.settings.CYCLE_BUDGET_MS },
+    warnings,
+  )
   const outcome = published.leaseLost ? 'abandoned' : published.errors.length > 0 ? 'failed' : 'ok'
   const error = published.leaseLost ?? (published.errors.join('; ') || undefined)
   const recorded = await finishRun(db, {

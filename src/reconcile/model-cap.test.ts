@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ObservedModel } from '../providers/types'
 import { credentialQuoter } from '../providers/redact'
-import { observedModel } from '../providers/testing'
+import { observedModel } from '../../test/support/providers'
 import { capModels, withoutCredentialEchoes } from './model-cap'
 
 const model = (name: string): ObservedModel => observedModel(name)

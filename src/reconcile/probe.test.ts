@@ -1,4 +1,4 @@
-import { listDefaults, memoryDetailCache } from '../providers/testing'
+import { listDefaults, memoryDetailCache } from '../../test/support/providers'
 import { describe, expect, it, vi } from 'vitest'
 import { type CachedModelList, ModelCache } from '../kv/model-cache'
 import { adapters } from '../providers'

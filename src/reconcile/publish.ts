@@ -8,7 +8,7 @@ import type { Settings } from '../env'
 import { publishedStates } from '../kv/published-states'
 import { META_KEY, SnapshotReader } from '../kv/snapshot-reader'
 import { aroundKv } from '../platform/invocation-budget'
-import { SnapshotStore, type StoredMeta } from '../kv/snapshot-store'
+import type { StoredMeta } from '../kv/snapshot-store'
 import { adapterFor } from '../providers'
 import { BACKEND_STATUSES, type BackendRuntimeState, type BackendStatus } from '../published/types'
 import { lastSuccesses } from '../views/metrics'
@@ -17,6 +17,7 @@ import type { BackendWork } from './declared-sets'
 import type { ProbedState, ServedModel } from './health'
 import { LeaseLostError } from './lease'
 import { type DeferReason, type Observation, deferralWarning } from './observation'
+import { SnapshotPublisher } from './publish-snapshot'
 import { type Deferred, type Probed, settleFleet } from './settle-fleet'
 
 export interface PublishInput {
@@ -67,9 +68,9 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
   if ('unavailable' in input.catalog) return catalogUnavailable(input.catalog.unavailable)
   const { catalog } = input.catalog
   const warnings: string[] = [...input.catalog.warnings]
-  const store = new SnapshotStore(fencedMeta(input.kv, input.confirmLease))
+  const publisher = new SnapshotPublisher(fencedMeta(input.kv, input.confirmLease))
   // Only the meta: health history comes from Postgres, so the previous shards are not needed.
-  const previousMeta = await store.readMeta()
+  const previousMeta = await publisher.readMeta()
   const probes: Probed[] = []
   const deferred: Deferred[] = []
   const learned = new Map<string, { id: string; contextLength: number }>()
@@ -123,7 +124,7 @@ export async function publishCycle(input: PublishInput): Promise<PublishResult> 
   }
   try {
     const publishStarted = input.now()
-    const decision = await store.write({ backends }, previousMeta, {
+    const decision = await publisher.publish({ backends }, previousMeta, {
       now: publishStarted,
       heartbeatSeconds: input.settings.SNAPSHOT_HEARTBEAT_S,
       cycle: {

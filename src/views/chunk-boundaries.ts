@@ -1,3 +1,5 @@
+import { fnv1a } from '../platform/fnv'
+
 /**
  * Where an ordered list is cut into chunks of about `target` items, chosen by the items' own keys:
  * a chunk starts at an item whose key hashes to 0 modulo `target` (or after `2 × target` items).
@@ -30,14 +32,4 @@ export function chunkStarts(
 /** Splits `items` at `starts`. */
 export function splitAt<T>(items: readonly T[], starts: readonly number[]): T[][] {
   return starts.map((start, i) => items.slice(start, starts[i + 1] ?? items.length))
-}
-
-/** 32-bit FNV-1a over UTF-16 code units: fast and spread well enough to place cuts; not for security. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
 }

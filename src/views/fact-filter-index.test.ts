@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { servedModel } from '../published/testing'
+import { servedModel } from '../../test/support/published'
 import { withPublishedFacts } from '../catalog/enrich'
 import { factsMatch } from './fact-filter'
 import { columnMatcher, factColumns, factQuery, factSummary, summaryMayMatch } from './fact-filter-index'
-import { factFilter, fleet } from './fleet-arbitrary'
+import { factFilter, fleet } from '../../test/support/fleet-arbitrary'
 
 const modelsOf = fleet.map((backends) => backends.flatMap((b) => b.pulledModels).map((m) => withPublishedFacts(m)))
 

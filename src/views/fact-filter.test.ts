@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { servedModel } from '../published/testing'
+import { servedModel } from '../../test/support/published'
 import { withPublishedFacts } from '../catalog/enrich'
 import { factsMatch, filtersFacts, normalFactFilter } from './fact-filter'
 

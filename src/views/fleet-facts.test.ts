@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { servedModel } from '../published/testing'
+import { servedModel } from '../../test/support/published'
 import { FACT_SOURCES } from '../published/types'
 import { factsOf, fleetModel } from './fleet'
 import { factsTail, filterableFacts, shownFacts } from './fleet-facts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backendState, servedModel } from '../published/testing'
+import { backendState, servedModel } from '../../test/support/published'
 import { BADGE_CAPABILITIES, capabilitiesOf, capabilityBits, factsOf, fleetModel, fleetView } from './fleet'
 
 describe('fleet view', () => {

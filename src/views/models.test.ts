@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backendState, servedModel } from '../published/testing'
+import { backendState, servedModel } from '../../test/support/published'
 import type { ModelPullStatus } from '../published/types'
 import { mergedEntries, mergedModels } from './models'
 

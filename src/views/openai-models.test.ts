@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { backendState, servedModel } from '../published/testing'
+import { backendState, servedModel } from '../../test/support/published'
 import { openAIModelList, perToken } from './openai-models'
 
 describe('the /v1/models list', () => {

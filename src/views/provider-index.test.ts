@@ -2,10 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeArrayView, utf8 } from '../kv/array-view'
 import { cutState, observedAtOf } from '../kv/state-template'
-import { backendState, servedModel } from '../published/testing'
+import { backendState, servedModel } from '../../test/support/published'
 import type { BackendRuntimeState } from '../published/types'
 import { chunkStarts, splitAt } from './chunk-boundaries'
-import { fleet, providerFilter } from './fleet-arbitrary'
+import { fleet, providerFilter } from '../../test/support/fleet-arbitrary'
 import {
   type ProviderChunkHeader,
   type ProviderDirectory,

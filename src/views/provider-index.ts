@@ -9,7 +9,7 @@ import {
 } from '../kv/array-view'
 import { cutMember, hasObservedAt } from '../kv/state-template'
 import { byteLength } from '../kv/template-view'
-import { canonicalBackendType } from '../providers'
+import { canonicalBackendType } from '../published/backend-type'
 import type { BackendRuntimeState, ProviderChunkSummary } from '../published/types'
 import { withPublishedFacts } from '../catalog/enrich'
 import type { PublishedFacts } from './fact-filter'

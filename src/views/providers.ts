@@ -1,5 +1,5 @@
 import { MODEL_FACT_BITS, type ModelFactCapability } from '../db/model-fact-bits'
-import { canonicalBackendType } from '../providers'
+import { canonicalBackendType } from '../published/backend-type'
 import type { BackendRuntimeState, ModelPullStatus } from '../published/types'
 import { withPublishedFacts } from '../catalog/enrich'
 import { type FactFilter, factsMatch, normalFactFilter } from './fact-filter'

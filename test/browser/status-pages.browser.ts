@@ -289,6 +289,10 @@ describe('/docs', () => {
     expect(await page.getByText('runtimestate', { exact: true }).count()).toBeGreaterThan(0)
     expect(requested.some((url) => url.endsWith('/openapi.json'))).toBe(true)
     expect(outside(requested)).toEqual([])
+    // The declared bearer scheme is offered, its token field ready.
+    expect(await page.getByText('Bearer Token', { exact: false }).count()).toBeGreaterThan(0)
+    // At 1280 px, as an operator first sees it (kept in test-results/ for a look, not committed).
+    await page.screenshot({ path: `${SCREENSHOTS}/docs-1280.png` })
     await context.close()
   })
 })

@@ -10,6 +10,7 @@ import { openai, openaiPage2Fails, openaiPaged } from './openai'
 import { openrouter } from './openrouter'
 import { vertex, vertexNoProject, vertexPage2Fail, vertexPaged } from './vertex'
 import { vllm } from './vllm'
+import { dns, receiver } from './webhooks'
 
 /**
  * The first path segment of a fake base URL picks one of these; the fixture folder for error
@@ -37,4 +38,6 @@ export const fakeProviders: Record<string, FakeProvider> = {
   'vertex-paged': vertexPaged,
   'vertex-page2-fail': vertexPage2Fail,
   'vertex-noproject': vertexNoProject,
+  receiver,
+  dns,
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { type Reply, errorFixture } from './fixtures'
 import { hostileBehaviour } from './hostile'
 import { fakeProviders } from './registry'
+import { resetWebhookFakes } from './webhooks'
 
 /**
  * Local stand-ins for provider listing APIs: they replay the recorded fixtures and misbehave on
@@ -43,6 +44,7 @@ export async function startFakeProviders(port = 0) {
       if (url === '/__reset') {
         calls.length = 0
         scriptCalls.clear()
+        resetWebhookFakes()
         maxInFlight = 0
         return send(res, { status: 200, body: '{}' })
       }

@@ -2,12 +2,11 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { createBackend, deleteBackend, getBackend, listBackends, updateBackend } from '../../db/admin'
 import { ModelCache } from '../../kv/model-cache'
-import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { publishableBaseUrl } from '../../secrets'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
-import { ApiError, uniqueViolation } from '../errors'
-import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, text } from '../input'
+import { ApiError, conflictWhenTaken } from '../errors'
+import { MAX_TEXT_CHARS, backendType, body, idParams, text } from '../input'
 import { doc } from '../openapi'
 import { backendSchema } from '../schemas'
 import { validate } from '../validate'
@@ -15,9 +14,7 @@ import { logAdminChange } from '../log'
 
 const backendInput = body({
   name: text('name', { max: MAX_TEXT_CHARS }),
-  type: text('type', { max: 64 })
-    .transform(canonicalBackendType)
-    .pipe(z.enum(BACKEND_TYPES as [string, ...string[]], { error: `type must be one of ${BACKEND_TYPES.join(', ')}` })),
+  type: backendType('type'),
   baseUrl: text('baseUrl', { max: MAX_TEXT_CHARS })
     .refine(isHttpUrl, 'baseUrl must be an http(s) URL')
     // A user name or password in the URL would be sent with every probe and shown in every
@@ -51,26 +48,19 @@ function hasUserinfo(url: string): boolean {
   }
 }
 
-/** A taken name or (type, base URL) → 409 naming what is taken; anything else is rethrown. */
-function conflictError(input: z.infer<typeof backendInput>) {
-  return (error: unknown): never => {
-    const conflict = uniqueViolation(error)
-    if (conflict?.constraint.includes('name')) {
-      throw new ApiError(409, 'backend_exists', `backend named "${input.name}" already exists`, 'name')
-    }
-    if (conflict) {
-      throw new ApiError(
-        409,
-        'backend_exists',
-        `backend already exists for type "${input.type}" and base URL "${input.baseUrl}"`,
-        'baseUrl',
-      )
-    }
-    throw error
-  }
-}
+/** A taken name, or a taken type and base URL. */
+const taken = (input: z.infer<typeof backendInput>) =>
+  conflictWhenTaken((constraint) =>
+    constraint.includes('name')
+      ? { code: 'backend_exists', message: `backend named "${input.name}" already exists`, param: 'name' }
+      : {
+          code: 'backend_exists',
+          message: `backend already exists for type "${input.type}" and base URL "${input.baseUrl}"`,
+          param: 'baseUrl',
+        },
+  )
 
-const idParam = z.object({ id: text('id', { max: MAX_ID_CHARS, trim: false }) })
+const idParam = idParams('id')
 
 const notFound = (id: string) => new ApiError(404, 'backend_not_found', `no backend ${id}`, 'id')
 
@@ -89,7 +79,7 @@ export const backendRoutes = new Hono<AppEnv>()
     validate('json', backendInput),
     async (c) => {
       const input = c.req.valid('json')
-      const backend = await createBackend(c.get('db')(), input).catch(conflictError(input))
+      const backend = await createBackend(c.get('db')(), input).catch(taken(input))
       logAdminChange('backend.create', { id: backend.id, type: backend.type })
       return c.json(backend, 201)
     },
@@ -125,8 +115,9 @@ export const backendRoutes = new Hono<AppEnv>()
     '/:id',
     doc({
       tag: 'backends',
-      summary:
-        "Replace a backend's name, type and base URL (createdAt kept) and drop its cached model list, and its own credential if its type or host changes",
+      summary: "Replace a backend's name, type and base URL",
+      description:
+        'createdAt is kept. Its cached model list is dropped, and its own credential too if its type or host changes.',
       access: 'admin',
       json: true,
       ok: { 200: { description: 'the updated backend', schema: backendSchema } },
@@ -141,7 +132,7 @@ export const backendRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       const input = c.req.valid('json')
-      const backend = await updateBackend(c.get('db')(), id, input).catch(conflictError(input))
+      const backend = await updateBackend(c.get('db')(), id, input).catch(taken(input))
       if (!backend) throw notFound(id)
       await new ModelCache(c.env.KV, c.get('settings').PROVIDER_CACHE_TTL_S).invalidate(id)
       logAdminChange('backend.update', { id, type: backend.type })
@@ -152,7 +143,8 @@ export const backendRoutes = new Hono<AppEnv>()
     '/:id',
     doc({
       tag: 'backends',
-      summary: 'Delete a backend, its group memberships, its own credentials and its cached model list',
+      summary: 'Delete a backend',
+      description: 'Its group memberships, its own credentials and its cached model list go with it.',
       access: 'admin',
       ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.string() }) } },
       errors: { 404: 'no such backend' },

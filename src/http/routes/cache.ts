@@ -3,12 +3,12 @@ import { z } from 'zod'
 import { ModelCache } from '../../kv/model-cache'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
-import { MAX_ID_CHARS, text } from '../input'
+import { idParams } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
-const backendParam = z.object({ backendId: text('backendId', { max: MAX_ID_CHARS, trim: false }) })
+const backendParam = idParams('backendId')
 
 /** The model-list cache: ClearModelCache and InvalidateModelCache of the seed. */
 export const cacheRoutes = new Hono<AppEnv>()
@@ -17,7 +17,8 @@ export const cacheRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'cache',
-      summary: "Clear every backend's cached model list (the next cycle lists again)",
+      summary: "Clear every backend's cached model list",
+      description: 'The next cycle asks every cloud provider for its model list again.',
       access: 'admin',
       ok: {
         200: {

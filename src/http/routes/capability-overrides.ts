@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { deleteOverride, listOverrides, setOverride } from '../../db/overrides'
-import { BACKEND_TYPES, canonicalBackendType } from '../../providers'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
-import { MAX_TEXT_CHARS, body, text } from '../input'
+import { MAX_TEXT_CHARS, backendType, body, text } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
@@ -27,11 +26,7 @@ const capabilityOverrideSchema = z
 const OVERRIDE_PATH = '/:provider/:model{.+}'
 
 const overrideKey = z.object({
-  provider: text('provider', { max: 64, trim: false })
-    .transform(canonicalBackendType)
-    .pipe(
-      z.enum(BACKEND_TYPES as [string, ...string[]], { error: `provider must be one of ${BACKEND_TYPES.join(', ')}` }),
-    ),
+  provider: backendType('provider'),
   model: text('model', { max: MAX_TEXT_CHARS }),
 })
 
@@ -61,8 +56,9 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
     OVERRIDE_PATH,
     doc({
       tag: 'capability-overrides',
-      summary:
-        "Set think and/or vision for a provider type's model from the next cycle on; an absent flag is kept, null clears it, and a record left with neither is deleted",
+      summary: "Set think or vision for a provider type's model",
+      description:
+        'Applies from the next cycle on. An absent flag is kept, null clears it, and a record left with neither is deleted.',
       access: 'admin',
       json: true,
       ok: { 200: { description: 'the merged override', schema: capabilityOverrideSchema } },
@@ -88,7 +84,8 @@ export const capabilityOverrideRoutes = new Hono<AppEnv>()
     OVERRIDE_PATH,
     doc({
       tag: 'capability-overrides',
-      summary: "Remove a model's override; the provider's own answers apply from the next cycle on",
+      summary: "Remove a model's override",
+      description: "The provider's own answers apply from the next cycle on.",
       access: 'admin',
       ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.literal(true) }) } },
       errors: { 404: 'no override for that provider and model', 422: 'unknown provider type' },

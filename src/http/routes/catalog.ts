@@ -11,8 +11,9 @@ export const catalogRoutes = new Hono<AppEnv>().use(requireRead).get(
   '/status',
   doc({
     tag: 'catalog',
-    summary:
-      'The models.dev catalog: its source, age, last refresh error, models per catalog provider, and per backend type how many published models matched an entry',
+    summary: "The model catalog's source, age and coverage",
+    description:
+      'The models.dev catalog: its source, age, last refresh error, models per catalog provider, and per backend type how many published models matched an entry.',
     access: 'read',
     ok: { 200: { description: 'the status', schema: catalogStatusSchema } },
   }),

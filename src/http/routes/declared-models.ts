@@ -11,30 +11,15 @@ import {
 import { catalogIdProblem } from '../../catalog/match'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
-import { ApiError, uniqueViolation } from '../errors'
-import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, flag as boolean, text } from '../input'
+import { ApiError, conflictWhenTaken } from '../errors'
+import { MAX_TEXT_CHARS, body, contextLength, flag as boolean, idParams, text } from '../input'
 import { doc } from '../openapi'
+import { declaredModelSchema } from '../schemas'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
-const declaredModelSchema = z
-  .object({
-    id: z.string(),
-    model: z.string(),
-    contextLength: z.number(),
-    canChat: z.boolean(),
-    canEmbed: z.boolean(),
-    canPrompt: z.boolean(),
-    canStream: z.boolean(),
-    catalogId: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'DeclaredModel' })
-
 /** The local tenant, as wrangler.toml sets it, when TENANT_ID is unset. */
 const DEFAULT_TENANT_ID = '00000000-0000-0000-0000-000000000001'
-const MAX_INT = 2_147_483_647
 
 const flag = (name: string) => boolean(name).optional().default(false)
 
@@ -44,13 +29,7 @@ const declaredModelInput = body({
     max: MAX_TEXT_CHARS,
     messages: { missing: 'model cannot be empty', empty: 'model cannot be empty' },
   }),
-  contextLength: z
-    .number({ error: 'contextLength must be an integer ≥ 0' })
-    .int('contextLength must be an integer ≥ 0')
-    .min(0, 'contextLength must be an integer ≥ 0')
-    .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
-    .optional()
-    .default(0),
+  contextLength,
   canChat: flag('canChat'),
   canEmbed: flag('canEmbed'),
   canPrompt: flag('canPrompt'),
@@ -69,7 +48,7 @@ const declaredModelInput = body({
   path: ['canChat'],
 })
 
-const idParam = z.object({ id: text('id', { max: MAX_ID_CHARS, trim: false }) })
+const idParam = idParams('id')
 
 /** The id a model name derives (UUIDv5 in the tenant's namespace), as /setup/bootstrap derives it. */
 function idDeriver(tenantId: string | undefined) {
@@ -85,10 +64,8 @@ function idDeriver(tenantId: string | undefined) {
   }
 }
 
-function conflict(error: unknown, model: string): never {
-  if (uniqueViolation(error)) throw new ApiError(409, 'model_exists', `model "${model}" is already declared`, 'model')
-  throw error
-}
+const modelTaken = (model: string) =>
+  conflictWhenTaken(() => ({ code: 'model_exists', message: `model "${model}" is already declared`, param: 'model' }))
 
 const notFound = (id: string) => new ApiError(404, 'declared_model_not_found', `no declared model ${id}`, 'id')
 
@@ -98,8 +75,9 @@ export const declaredModelRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'declared-models',
-      summary:
-        'Declare a model; its id is the UUIDv5 of its name in the tenant namespace, as /setup/bootstrap derives it',
+      summary: 'Declare a model',
+      description:
+        'Its id is the UUIDv5 of its name in the tenant namespace, the id POST /setup/bootstrap would give it.',
       access: 'admin',
       json: true,
       ok: { 201: { description: 'declared', schema: declaredModelSchema } },
@@ -109,7 +87,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = c.req.valid('json')
       const id = idDeriver(c.env.TENANT_ID)(input.model)
-      const model = await createDeclaredModel(c.get('db')(), id, input).catch((error) => conflict(error, input.model))
+      const model = await createDeclaredModel(c.get('db')(), id, input).catch(modelTaken(input.model))
       logAdminChange('declared-model.create', { id, model: model.model })
       return c.json(model, 201)
     },
@@ -145,8 +123,9 @@ export const declaredModelRoutes = new Hono<AppEnv>()
     '/:id',
     doc({
       tag: 'declared-models',
-      summary:
-        'Replace a declared model (omitted flags become false, an omitted contextLength 0); a rename moves it, with its group memberships, to the id its new name derives',
+      summary: 'Replace a declared model',
+      description:
+        'Omitted flags become false, an omitted contextLength 0. A rename moves the model, with its group memberships, to the id its new name derives.',
       access: 'admin',
       json: true,
       ok: { 200: { description: 'the updated model', schema: declaredModelSchema } },
@@ -162,9 +141,7 @@ export const declaredModelRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid('param')
       const input = c.req.valid('json')
       const derive = idDeriver(c.env.TENANT_ID)
-      const model = await updateDeclaredModel(c.get('db')(), id, input, derive).catch((error) =>
-        conflict(error, input.model),
-      )
+      const model = await updateDeclaredModel(c.get('db')(), id, input, derive).catch(modelTaken(input.model))
       if (!model) throw notFound(id)
       logAdminChange('declared-model.update', { id, newId: model.id, model: model.model })
       return c.json(model)

@@ -22,7 +22,8 @@ export const eventRoutes = new Hono<AppEnv>().use(requireRead).get(
   '/',
   doc({
     tag: 'events',
-    summary: `Changes to the fleet in seq order after ?after= (all kept events without it), at most ?limit= (default ${DEFAULT_EVENTS_LIMIT}); poll again with after=next`,
+    summary: 'Changes to the fleet, in order, from a cursor',
+    description: `Changes to the fleet in seq order after ?after= (every kept event without it), at most ?limit= (default ${DEFAULT_EVENTS_LIMIT}). Poll again with after= the answer's next.`,
     access: 'read',
     ok: { 200: { description: 'the events, and the cursor to poll with next', schema: eventListSchema } },
     errors: {

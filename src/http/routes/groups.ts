@@ -13,8 +13,8 @@ import {
 } from '../../db/groups'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
-import { ApiError, uniqueViolation } from '../errors'
-import { MAX_ID_CHARS, MAX_TEXT_CHARS, body, text } from '../input'
+import { ApiError, conflictWhenTaken } from '../errors'
+import { MAX_TEXT_CHARS, body, idParams, text } from '../input'
 import { doc } from '../openapi'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
@@ -36,15 +36,12 @@ const groupInput = body({
   purposeType: text('purposeType', { max: MAX_TEXT_CHARS }),
 })
 
-const id = (field: string) => text(field, { max: MAX_ID_CHARS, trim: false })
-const idParam = z.object({ id: id('id') })
-const backendParam = z.object({ id: id('id'), backendId: id('backendId') })
-const modelParam = z.object({ id: id('id'), modelId: id('modelId') })
+const idParam = idParams('id')
+const backendParam = idParams('id', 'backendId')
+const modelParam = idParams('id', 'modelId')
 
-function conflict(error: unknown, name: string): never {
-  if (uniqueViolation(error)) throw new ApiError(409, 'group_exists', `group named "${name}" already exists`, 'name')
-  throw error
-}
+const nameTaken = (name: string) =>
+  conflictWhenTaken(() => ({ code: 'group_exists', message: `group named "${name}" already exists`, param: 'name' }))
 
 const groupNotFound = (id: string) => new ApiError(404, 'group_not_found', `no group ${id}`, 'id')
 
@@ -78,10 +75,13 @@ const membershipDocs = (kind: MemberKind, verb: 'put' | 'delete') => {
   const member = MEMBER[kind]
   return doc({
     tag: 'groups',
-    summary:
-      verb === 'put'
-        ? `Put a ${member.what} in a group (idempotent); with GROUPS=true the cycle probes a group's backends against its models`
-        : `Take a ${member.what} out of a group`,
+    summary: verb === 'put' ? `Put a ${member.what} in a group` : `Take a ${member.what} out of a group`,
+    ...(verb === 'put'
+      ? {
+          description:
+            "Idempotent. With GROUPS=true the cycle probes only the backends in some group, each against its groups' models.",
+        }
+      : {}),
     access: 'admin',
     ok: { 200: { description: 'the group', schema: groupSchema } },
     errors: {
@@ -99,7 +99,9 @@ export const groupRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'groups',
-      summary: "Create a group (the seed's affinity group)",
+      summary: 'Create a group',
+      description:
+        "A group ties backends to the declared models they should serve. With GROUPS=true the cycle probes only the backends in some group, each against its groups' models.",
       access: 'admin',
       json: true,
       ok: { 201: { description: 'created', schema: groupSchema } },
@@ -108,7 +110,7 @@ export const groupRoutes = new Hono<AppEnv>()
     validate('json', groupInput),
     async (c) => {
       const input = c.req.valid('json')
-      const group = await createGroup(c.get('db')(), input).catch((error) => conflict(error, input.name))
+      const group = await createGroup(c.get('db')(), input).catch(nameTaken(input.name))
       logAdminChange('group.create', { id: group.id, name: group.name })
       return c.json(group, 201)
     },
@@ -150,7 +152,7 @@ export const groupRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       const input = c.req.valid('json')
-      const group = await updateGroup(c.get('db')(), id, input).catch((error) => conflict(error, input.name))
+      const group = await updateGroup(c.get('db')(), id, input).catch(nameTaken(input.name))
       if (!group) throw groupNotFound(id)
       logAdminChange('group.update', { id, name: group.name })
       return c.json(group)
@@ -160,7 +162,8 @@ export const groupRoutes = new Hono<AppEnv>()
     '/:id',
     doc({
       tag: 'groups',
-      summary: 'Delete a group and its memberships (the backends and models stay)',
+      summary: 'Delete a group and its memberships',
+      description: 'Its backends and models stay.',
       access: 'admin',
       ok: { 200: { description: 'deleted', schema: z.object({ deleted: z.string() }) } },
       errors: { 404: 'no such group' },

@@ -28,7 +28,9 @@ import { ApiError } from '../errors'
 import { MAX_API_KEY_CHARS, wholeNumber } from '../input'
 import { modelsQuery } from '../models-query'
 import { logDatabaseUnavailable } from '../log'
-import { asPage, requirePageReader, safeNext, signIn, signOut } from '../page-auth'
+import { asPage, requirePageAdmin, requirePageReader, safeNext, signIn, signOut } from '../page-auth'
+import { deliverySummaries, listSubscriptions } from '../../db/webhooks'
+import { WebhooksPage } from '../../pages/webhooks-page'
 import { parsedBackendState, publishedFleet } from '../snapshot-bodies'
 import { snapshotRead, snapshotReader } from '../snapshot-read'
 
@@ -214,6 +216,14 @@ export const pageRoutes = new Hono<AppEnv>()
       />
     )
     return c.html(await renderPage(page), 200, { 'Cache-Control': 'private, no-cache' })
+  })
+  .get('/status/webhooks', pageHeaders, requirePageAdmin, async (c) => {
+    const db = c.get('db')()
+    const [subscriptions, summaries] = await Promise.all([listSubscriptions(db), deliverySummaries(db)])
+    const page = (
+      <WebhooksPage subscriptions={subscriptions} summaries={summaries} now={new Date()} signedIn={c.get('signedIn') === true} />
+    )
+    return c.html(await renderPage(page), 200, { 'Cache-Control': 'private, no-store' })
   })
   .get('/login', pageHeaders, asPage, async (c) => {
     if (c.get('settings').PUBLIC_READ) return c.redirect('/', 303)

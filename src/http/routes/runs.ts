@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { databaseUnavailable } from '../../db/errors'
 import { type RunRecord, recentRuns } from '../../db/runs'
-import { UNRECORDED_RUN_KEY, type UnrecordedRun } from '../../reconcile/cycle'
+import { UNRECORDED_RUN_KEY, readUnrecordedRun } from '../../kv/unrecorded-run'
 import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { doc } from '../openapi'
@@ -41,7 +41,8 @@ export const runRoutes = new Hono<AppEnv>().use(requireAdmin).get(
   '/',
   doc({
     tag: 'runs',
-    summary: `Recent reconcile cycles, newest first (?limit=, default ${DEFAULT_RUNS_LIMIT}, at most ${MAX_RUNS_LIMIT}), including the last one that could not be recorded`,
+    summary: 'Recent reconcile cycles, newest first',
+    description: `Recent reconcile cycles, newest first, at most ?limit= (default ${DEFAULT_RUNS_LIMIT}, at most ${MAX_RUNS_LIMIT}), including the last one that could not be recorded in Postgres.`,
     access: 'admin',
     ok: {
       200: {
@@ -74,7 +75,7 @@ export const runRoutes = new Hono<AppEnv>().use(requireAdmin).get(
 )
 
 async function readUnrecorded(kv: KVNamespace): Promise<Run | undefined> {
-  const stored = await kv.get<UnrecordedRun>(UNRECORDED_RUN_KEY, 'json')
+  const stored = await readUnrecordedRun(kv)
   if (stored === null) return undefined
   const parsed = unrecordedShape.safeParse(stored)
   if (!parsed.success) {

@@ -6,8 +6,8 @@ import { requireAdmin } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError, errorBody } from '../errors'
 import { doc } from '../openapi'
-import { runSummarySchema } from '../schemas'
-import { MAX_ID_CHARS, body, flag, text } from '../input'
+import { declaredModelSchema, runSummarySchema } from '../schemas'
+import { MAX_ID_CHARS, body, contextLength, flag, text } from '../input'
 import { validate } from '../validate'
 import { logAdminChange } from '../log'
 
@@ -16,22 +16,11 @@ const bootstrapResultSchema = z.object({
   groups: z.array(
     z.object({ id: z.string(), name: z.string(), purposeType: z.string(), modelIds: z.array(z.string()) }),
   ),
-  models: z.array(
-    z.object({
-      id: z.string(),
-      model: z.string(),
-      contextLength: z.number(),
-      canChat: z.boolean(),
-      canEmbed: z.boolean(),
-      canPrompt: z.boolean(),
-      canStream: z.boolean(),
-    }),
-  ),
+  models: z.array(declaredModelSchema.omit({ createdAt: true, updatedAt: true })),
 })
 
-/** The `declared_models.model` column is varchar(512); `context_length` is a Postgres integer. */
+/** The `declared_models.model` column is varchar(512). */
 const MAX_MODEL_NAME = 512
-const MAX_INT = 2_147_483_647
 
 /** More extra models than any tenant declares at once; each is a row written in one request. */
 const MAX_EXTRA_MODELS = 100
@@ -44,14 +33,6 @@ const modelName = (role: string) =>
       tooLong: `init ${role} model: model name must be at most ${MAX_MODEL_NAME} characters`,
     },
   }).optional()
-
-const contextLength = z
-  .number({ error: 'contextLength must be an integer ≥ 0' })
-  .int('contextLength must be an integer ≥ 0')
-  .min(0, 'contextLength must be an integer ≥ 0')
-  .max(MAX_INT, `contextLength must be at most ${MAX_INT}`)
-  .optional()
-  .default(0)
 
 const bootstrapInput = body({
   tenantId: text('tenantId', { max: MAX_ID_CHARS, min: 0 }).optional(),
@@ -127,8 +108,9 @@ export const setupRoutes = new Hono<AppEnv>()
     '/bootstrap',
     doc({
       tag: 'setup',
-      summary:
-        "The seed's InitEmbeder / InitPromptExec / InitChatExec / EnsureModels: well-known groups and declared models with UUIDv5 ids (idempotent)",
+      summary: 'Create the well-known groups and their models',
+      description:
+        'In one transaction: for each role given (embedModel, taskModel, chatModel), its group (Embedder, Tasks, Chat) with that model declared in it; then the extraModels, declared. Each model id is the UUIDv5 of its name in the tenant namespace (tenantId, default TENANT_ID). Idempotent: a second run changes nothing.',
       access: 'admin',
       json: true,
       ok: { 200: { description: 'the groups and models it ensured', schema: bootstrapResultSchema } },

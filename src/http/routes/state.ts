@@ -8,12 +8,16 @@ import { requireRead } from '../auth'
 import type { AppEnv } from '../context'
 import { ApiError } from '../errors'
 import { doc } from '../openapi'
-import { type PageRequest, nextPageLink, pageRequest } from '../page-cursor'
+import { limitParam } from '../input'
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, nextPageLink, pageRequest } from '../page-cursor'
 import { backendStateSchema, rollupSchema } from '../schemas'
 import { backendState, fullState, parsedBackendState, statePage } from '../snapshot-bodies'
 import { snapshotRead, snapshotReader } from '../snapshot-read'
+import { validQuery } from '../validate'
 
 const notModified = { description: 'unchanged since the ETag sent in If-None-Match' }
+
+const stateQuery = z.object({ limit: limitParam(DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT) })
 
 export const stateRoutes = new Hono<AppEnv>()
   .use(requireRead)
@@ -21,17 +25,24 @@ export const stateRoutes = new Hono<AppEnv>()
     '/',
     doc({
       tag: 'state',
-      summary:
-        'Every backend\'s state from the last published snapshot ([] before the first cycle); with ?limit= (1–1000) and ?cursor=, one page, the next one named by a Link: rel="next" header',
+      summary: "Every backend's state from the published snapshot",
+      description:
+        'Every backend\'s state from the last published snapshot ([] before the first cycle). With ?limit= (1–1000) and ?cursor=, one page, and a Link: rel="next" header naming the next one.',
       access: 'read',
       ok: {
         200: { description: 'the snapshot, or a page of it', schema: z.array(backendStateSchema) },
         304: notModified,
       },
-      errors: { 400: 'limit is not an integer from 1 to 1000, or the cursor is malformed or from a replaced version' },
+      errors: {
+        400: 'the cursor is malformed or from a replaced version',
+        422: `limit is not a whole number from 1 to ${MAX_PAGE_LIMIT}`,
+      },
     }),
     (c) => {
-      const page: PageRequest | null = pageRequest(c.req.query('limit'), c.req.query('cursor'))
+      const { limit } = validQuery(c, stateQuery)
+      const cursor = c.req.query('cursor')
+      // Neither a limit nor a cursor: the whole list, as stored.
+      const page = c.req.query('limit') === undefined && cursor === undefined ? null : pageRequest(limit, cursor)
       if (!page) {
         return snapshotRead<BackendRuntimeState[]>(c, (reader, meta, read) => fullState(reader, meta, read.gzip), {
           gzip: true,
@@ -47,8 +58,9 @@ export const stateRoutes = new Hono<AppEnv>()
     '/:backendId',
     doc({
       tag: 'state',
-      summary:
-        "One backend's state; with ?history=24h, plus `history`: its hourly rollups (probes, good probes, uptime, latency p50/p95) for the 24 hours up to its latest, read from Postgres",
+      summary: "One backend's state, with its 24 h history if asked",
+      description:
+        "One backend's state from the published snapshot. With ?history=24h it also has `history`: its hourly rollups (probes, good probes, uptime, latency p50/p95) for the 24 hours up to its latest, read from Postgres.",
       access: 'read',
       ok: {
         200: {

@@ -1,4 +1,4 @@
-import { listDefaults } from '../testing'
+import { listDefaults } from '../../../test/support/providers'
 import { describe, expect, it } from 'vitest'
 import type { ListContext } from '../types'
 import { anthropicBase, listAnthropicModels } from './list-models'

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import page1 from '../../../fixtures/providers/anthropic/models-page1.json'
 import page2 from '../../../fixtures/providers/anthropic/models-page2.json'
-import { tableFields } from '../expected-rows'
-import { ANTHROPIC_ROWS } from './expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
+import { ANTHROPIC_ROWS } from '../../../test/support/expected-rows/anthropic'
 import { parseAnthropicPage } from './parse'
 
 const model = (fields: Record<string, unknown>) => ({ id: 'claude-x', max_input_tokens: 1, max_tokens: 2, ...fields })

@@ -1,11 +1,11 @@
-import { listDefaults } from '../testing'
+import { listDefaults } from '../../../test/support/providers'
 import { describe, expect, it } from 'vitest'
 import accessDenied from '../../../fixtures/providers/bedrock/error-403-access-denied.json'
 import foundationModels from '../../../fixtures/providers/bedrock/foundation-models.json'
 import inferenceProfiles from '../../../fixtures/providers/bedrock/inference-profiles.json'
 import { ProviderError } from '../../errors/provider-error'
 import type { ListContext } from '../types'
-import { BEDROCK_INVOCATION_IDS } from './expected-rows'
+import { BEDROCK_INVOCATION_IDS } from '../../../test/support/expected-rows/bedrock'
 import { listBedrockModels } from './list-models'
 
 const CREDENTIAL = {

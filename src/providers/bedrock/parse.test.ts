@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import foundationModels from '../../../fixtures/providers/bedrock/foundation-models.json'
 import inferenceProfiles from '../../../fixtures/providers/bedrock/inference-profiles.json'
 import { ProviderError } from '../../errors/provider-error'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 import type { ObservedModel } from '../types'
-import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from './expected-rows'
+import { BEDROCK_INVOCATION_IDS, BEDROCK_ROWS } from '../../../test/support/expected-rows/bedrock'
 import {
   type FoundationModelSummary,
   bedrockCapabilities,

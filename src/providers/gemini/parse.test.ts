@@ -4,11 +4,11 @@ import rateLimited from '../../../fixtures/providers/gemini/error-429.json'
 import describeModel from '../../../fixtures/providers/gemini/model-gemini-2.5-pro.json'
 import page1 from '../../../fixtures/providers/gemini/models-page1.json'
 import page2 from '../../../fixtures/providers/gemini/models-page2.json'
-import { GEMINI_ROWS } from './expected-rows'
+import { GEMINI_ROWS } from '../../../test/support/expected-rows/gemini'
 import { googleSupportsVision, readGoogleError } from './google'
 import { GEMINI_DEFAULT_BASE, geminiPageUrl } from './list-models'
 import { observedFromGeminiModel, parseGeminiPage } from './parse'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 
 describe('gemini parse', () => {
   it('turns both list pages into the README rows, limits and thinking read from the list', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/mistral/models.json'
-import { MISTRAL_ROWS } from './expected-rows'
+import { MISTRAL_ROWS } from '../../../test/support/expected-rows/mistral'
 import { parseMistralModels } from './parse'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 
 const card = (fields: Record<string, unknown>) => ({ id: 'm', max_context_length: 32768, ...fields })
 

@@ -5,8 +5,8 @@ import nomic from '../../../fixtures/providers/ollama/show-nomic-embed-text.json
 import qwen from '../../../fixtures/providers/ollama/show-qwen3.json'
 import tagsWithCapabilities from '../../../fixtures/providers/ollama/tags-with-capabilities.json'
 import tags from '../../../fixtures/providers/ollama/tags.json'
-import { row, tableFields } from '../expected-rows'
-import { OLLAMA_ROWS } from './expected-rows'
+import { row, tableFields } from '../../../test/support/expected-rows/row'
+import { OLLAMA_ROWS } from '../../../test/support/expected-rows/ollama'
 import { contextFromModelInfo, observedFromTag, parseShow, parseTags, tagsCarryCapabilities } from './parse'
 
 const expected = OLLAMA_ROWS

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/openai/models.json'
-import { OPENAI_ROWS } from './expected-rows'
+import { OPENAI_ROWS } from '../../../test/support/expected-rows/openai'
 import { openAIMaxOutputTokens, openAISupportsVision } from './name-rules'
 import { observedFromOpenAIId, parseOpenAIPage } from './parse'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 
 describe('openai parse', () => {
   it('turns /v1/models into the README rows', () => {

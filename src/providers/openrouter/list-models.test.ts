@@ -1,4 +1,4 @@
-import { listDefaults } from '../testing'
+import { listDefaults } from '../../../test/support/providers'
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../../errors/provider-error'
 import type { ListContext } from '../types'

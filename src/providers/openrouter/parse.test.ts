@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import embeddings from '../../../fixtures/providers/openrouter/embeddings-models.json'
 import models from '../../../fixtures/providers/openrouter/models.json'
-import { OPENROUTER_EMBEDDINGS_ROWS, OPENROUTER_MODELS_ROWS, OPENROUTER_ROWS } from './expected-rows'
+import {
+  OPENROUTER_EMBEDDINGS_ROWS,
+  OPENROUTER_MODELS_ROWS,
+  OPENROUTER_ROWS,
+} from '../../../test/support/expected-rows/openrouter'
 import { mergeById, parseOpenRouterModels } from './parse'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 
 const chatModel = (fields: Record<string, unknown>) => ({
   id: 'x/model',

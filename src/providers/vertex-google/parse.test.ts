@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import publisherModels from '../../../fixtures/providers/vertex/publisher-models.json'
 import { VERTEX_BASE_URL_REQUIRED, publisherModelsUrl, vertexEndpoint } from './endpoint'
-import { VERTEX_ROWS } from './expected-rows'
+import { VERTEX_ROWS } from '../../../test/support/expected-rows/vertex-google'
 import { isOpenModel, observedFromPublisherModel, parsePublisherModelsPage } from './parse'
-import { tableFields } from '../expected-rows'
+import { tableFields } from '../../../test/support/expected-rows/row'
 
 describe('vertex-google parse', () => {
   it('turns the publisher model list into the README rows', () => {

@@ -1,4 +1,8 @@
 import { ProviderError } from '../../errors/provider-error'
+import { base64url, fromBase64 } from '../../platform/encoding'
+
+// The fake token endpoint's key pair (testing.ts) still imports it from here.
+export { base64url }
 
 /**
  * A Google service-account key file, the only Google credential a Worker can use: there is no
@@ -99,7 +103,7 @@ export async function importPrivateKey(pem: string): Promise<CryptoKey> {
   let der: Uint8Array
   try {
     const body = pem.replace(PEM_BEGIN, '').replace(PEM_END, '').replace(/\s+/g, '')
-    der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0))
+    der = fromBase64(body)
   } catch {
     throw invalid('private_key is not valid base64 PEM')
   }
@@ -126,12 +130,4 @@ export async function signAssertion(sa: ServiceAccount, key: CryptoKey, nowSecon
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`
   const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, new TextEncoder().encode(input))
   return `${input}.${base64url(signature)}`
-}
-
-export function base64url(data: string | ArrayBuffer | Uint8Array): string {
-  const bytes =
-    typeof data === 'string' ? new TextEncoder().encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data)
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

@@ -1,4 +1,4 @@
-import { listDefaults } from '../testing'
+import { listDefaults } from '../../../test/support/providers'
 import { describe, expect, it } from 'vitest'
 import invalidGrant from '../../../fixtures/providers/vertex/oauth-error-invalid-grant.json'
 import oauthToken from '../../../fixtures/providers/vertex/oauth-token.json'
@@ -12,7 +12,7 @@ import {
   parseServiceAccount,
   signAssertion,
 } from './service-account'
-import { generateTestKey, testServiceAccount } from './testing'
+import { generateTestKey, testServiceAccount } from '../../../test/support/vertex-google-key'
 import { TokenCache, mintAccessToken, parseTokenResponse, tokenCacheKey } from './token'
 
 const fromBase64url = (text: string) =>

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ProviderError, kindForStatus } from '../../errors/provider-error'
+import { hex } from '../../platform/encoding'
 import { readGoogleError } from '../gemini/google'
 import { requestJson } from '../http'
 import type { ListContext } from '../types'
@@ -76,8 +77,7 @@ export class TokenCache {
 /** Identifies a credential in the token cache without keeping it: SHA-256 of the key file. */
 export async function tokenCacheKey(credential: string): Promise<string> {
   const input = new TextEncoder().encode(`vertex-google-token\0${credential}`)
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+  return hex(await crypto.subtle.digest('SHA-256', input))
 }
 
 /** `{"access_token","expires_in","token_type"}` from the token endpoint. */

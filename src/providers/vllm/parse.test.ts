@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import models from '../../../fixtures/providers/vllm/models.json'
-import { VLLM_ROWS } from './expected-rows'
+import { VLLM_ROWS } from '../../../test/support/expected-rows/vllm'
 import { parseVllmModels } from './parse'
 
 describe('vllm parse', () => {

@@ -1,0 +1,25 @@
+/** What a webhook subscription is sent: the contract receivers code against. */
+
+/** The body of a Standard Webhooks message: `data` is the event as GET /events serves it. */
+export interface WebhookPayload {
+  type: string
+  timestamp: string
+  data: Record<string, unknown>
+}
+
+/** The event types a subscription can choose, `*` for all; the model ones arrive coalesced. */
+export const WEBHOOK_EVENT_TYPES = [
+  'backend.added',
+  'backend.removed',
+  'status.changed',
+  'model.added',
+  'model.removed',
+  'model.changed',
+] as const
+
+/** The one message a cycle sends per backend for all its model events. */
+export const MODELS_CHANGED = 'backend.models_changed'
+/** What POST /webhooks/:id/test sends. */
+export const WEBHOOK_TEST = 'webhook.test'
+
+export type WebhookFormat = 'standard' | 'slack'
