@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
-import { availableParallelism } from 'node:os'
-import { configDefaults, defineConfig, defineProject } from 'vitest/config'
+import { defineConfig, defineProject } from 'vitest/config'
 import { TEST_SETTINGS } from './test/settings.ts'
 
 // wrangler reads `.dev.vars` (or `.env`) from the folder of the config it is given. The tests get
@@ -16,12 +16,6 @@ writeFileSync(
     .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.resolve('public'))}`),
 )
 process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV = 'false'
-
-/**
- * Unit tests that need the Workers runtime although they touch no binding, so they run in workerd
- * with the integration tests. Every other `src/**` test is pure and runs in Node.
- */
-const WORKERD_UNIT_TESTS: string[] = []
 
 /**
  * Integration: the Worker in workerd (Miniflare), with its bindings, the database and the fake
@@ -65,7 +59,7 @@ const integration = defineProject({
   ],
   test: {
     name: 'workerd',
-    include: ['test/**/*.test.ts', ...WORKERD_UNIT_TESTS],
+    include: ['test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     // One database and one set of fake providers serve every file: run files one at a time.
     fileParallelism: false,
@@ -74,17 +68,19 @@ const integration = defineProject({
 
 /**
  * Pure tests beside the code in src/: no binding, no database, no fake provider. They run in plain
- * Node worker threads, many files at once, before the integration tests start.
+ * Node worker threads, many files at once, before the integration tests start. A test that needs
+ * the Workers runtime or a binding belongs in test/.
  */
 const unit = defineProject({
   test: {
     name: 'node',
     include: ['src/**/*.test.{ts,tsx}'],
-    exclude: [...configDefaults.exclude, ...WORKERD_UNIT_TESTS],
     environment: 'node',
     pool: 'threads',
     // Nothing else runs while they do: every core.
     maxWorkers: availableParallelism(),
+    // The property tests are CPU-bound: a hundred random fleets take seconds on a busy core.
+    testTimeout: 20_000,
   },
 })
 

@@ -25,6 +25,9 @@ describe('parseSettings', () => {
       SHARD_SIZE: 50,
       CATALOG_URL: 'https://models.dev/api.json',
       CATALOG_REFRESH_S: 86_400,
+      WEBHOOK_TIMEOUT_MS: 15_000,
+      WEBHOOK_ALLOW_HOSTS: [],
+      WEBHOOK_DNS_URL: 'https://cloudflare-dns.com/dns-query',
       AUTO_DISCOVER: true,
       GROUPS: false,
       CORS_ORIGINS: [],
@@ -38,6 +41,9 @@ describe('parseSettings', () => {
     )
     expect(() => parseSettings(env({ CATALOG_URL: 'models.dev' }))).toThrow(/invalid setting CATALOG_URL/)
     expect(() => parseSettings(env({ CATALOG_REFRESH_S: '10' }))).toThrow(/invalid setting CATALOG_REFRESH_S/)
+    expect(() => parseSettings(env({ WEBHOOK_ALLOW_HOSTS: '127.0.0.1, *.com' }))).toThrow(
+      /invalid setting WEBHOOK_ALLOW_HOSTS: WEBHOOK_ALLOW_HOSTS: "\*\.com" may only wildcard/,
+    )
   })
 
   it('refuses a KV budget past the platform limit, and a cycle budget past the 15-minute wall time', () => {

@@ -125,7 +125,10 @@ const settingsSchema = z.object({
     .string()
     .optional()
     .default('https://cloudflare-dns.com/dns-query')
-    .refine((url) => catalogUrlProblem(url) === undefined, 'WEBHOOK_DNS_URL must be an http(s) URL without user:password@'),
+    .refine(
+      (url) => catalogUrlProblem(url) === undefined,
+      'WEBHOOK_DNS_URL must be an http(s) URL without user:password@',
+    ),
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */

@@ -163,10 +163,11 @@ describe('GET /openapi.json', () => {
   })
 
   it('reads like a reference: a short summary per operation, and the bearer scheme declared for /docs to offer', async () => {
-    const spec = (await (await call('/openapi.json')).json()) as {
+    interface Spec {
       paths: Record<string, Record<string, { summary?: string; security?: Record<string, string[]>[] }>>
       components?: { securitySchemes?: Record<string, { type: string; scheme?: string }> }
     }
+    const spec = await (await call('/openapi.json')).json<Spec>()
     const operations = Object.entries(spec.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })),
     )

@@ -22,10 +22,10 @@ const LAYERS: { name: string; paths: string[] }[] = [
 ]
 
 /**
- * Test-only code stands outside the layers: a test, or a builder tests share, may set up any layer
- * it needs. Everything else in src/ is checked.
+ * Tests stand outside the layers: a test may set up any layer it needs. Everything else in src/ is
+ * checked, so nothing but a test imports test/ (the builders tests share live in test/support/).
  */
-const TEST_ONLY = /\.test\.tsx?$|(^|\/)testing\.ts$|-arbitrary\.ts$/
+const TEST_ONLY = /\.test\.tsx?$/
 
 /** Every source file's text, read at build time, by its path under src/. */
 const sources = Object.fromEntries(
@@ -123,11 +123,13 @@ describe('layers', () => {
         'db/schema.ts': "import { y } from '../kv/moving-view'",
         'views/fleet.ts':
           "import type { Snapshot } from '../published/types'\nimport { chunk } from './chunk-boundaries'",
+        'views/fleet-fuzz.ts': "import { fleet } from '../../test/support/fleet-arbitrary'",
         'extras/new.ts': '',
       }),
     ).toEqual([
       'src/kv/snapshot-store.ts → ../views/render (storage imports from the higher layer views)',
       'src/db/admin.ts → ../reconcile/cycle (storage imports from the higher layer reconcile)',
+      'src/views/fleet-fuzz.ts → ../../test/support/fleet-arbitrary (outside the layers)',
       'src/extras/new.ts is in no layer: add its folder to LAYERS here and to README.md\'s "Architecture"',
       'db/ → kv/ → db/ (a circle within one layer)',
     ])

@@ -14,7 +14,14 @@ describe('the test run owns its settings', () => {
     for (const [name, value] of Object.entries(TEST_SETTINGS))
       expect({ name, value: bindings[name] }).toEqual({ name, value })
     // .ci/run writes a .dev.vars with GROUPS=true, PUBLIC_READ=true and a stray key before the tests.
-    const expected = [...Object.keys(TEST_SETTINGS), ...STARTED_BINDINGS, 'KV', 'PROBE_QUEUE', 'PARKED_QUEUE', 'WEBHOOK_QUEUE'].sort()
+    const expected = [
+      ...Object.keys(TEST_SETTINGS),
+      ...STARTED_BINDINGS,
+      'KV',
+      'PROBE_QUEUE',
+      'PARKED_QUEUE',
+      'WEBHOOK_QUEUE',
+    ].sort()
     // The pool adds its own `__VITEST_POOL_WORKERS_*` bindings.
     const given = Object.keys(bindings).filter((name) => !name.startsWith('__VITEST_POOL_WORKERS_'))
     expect(given.sort()).toEqual(expected)

@@ -158,25 +158,27 @@ export async function claimNextDelivery(
   now: Date,
 ): Promise<DeliveryRow | undefined> {
   const at = now.toISOString()
-  const result = await db.execute<{ id: string | number }>(sql`
-    with head as (
-      (select id from ${webhookDeliveries}
-        where subscription_id = ${subscriptionId} and status = 'pending' and seq is not null
-        order by id limit 1)
-      union all
-      (select id from ${webhookDeliveries}
-        where subscription_id = ${subscriptionId} and status = 'pending' and seq is null
-          and next_attempt_at <= ${at}::timestamptz
-        order by id limit 1)
+  const [row] = await db
+    .update(webhookDeliveries)
+    .set({ claimedUntil: new Date(now.getTime() + CLAIM_MS) })
+    .where(
+      sql`${webhookDeliveries.id} = (
+        select x.id from (
+          (select id from ${webhookDeliveries}
+            where subscription_id = ${subscriptionId} and status = 'pending' and seq is not null
+            order by id limit 1)
+          union all
+          (select id from ${webhookDeliveries}
+            where subscription_id = ${subscriptionId} and status = 'pending' and seq is null
+              and next_attempt_at <= ${at}::timestamptz
+            order by id limit 1)
+        ) head join ${webhookDeliveries} x on x.id = head.id
+        where x.next_attempt_at <= ${at}::timestamptz
+          and (x.claimed_until is null or x.claimed_until < ${at}::timestamptz)
+        order by x.seq is null, x.id limit 1)`,
     )
-    update ${webhookDeliveries} d set claimed_until = ${at}::timestamptz + ${`${CLAIM_MS} milliseconds`}::interval
-    where d.id = (
-      select h.id from head h join ${webhookDeliveries} x on x.id = h.id
-      where x.next_attempt_at <= ${at}::timestamptz and (x.claimed_until is null or x.claimed_until < ${at}::timestamptz)
-      order by x.seq is null, h.id limit 1)
-    returning d.id`)
-  const id = result.rows[0]?.id
-  return id === undefined ? undefined : getDelivery(db, subscriptionId, Number(id))
+    .returning()
+  return row
 }
 
 /**

@@ -49,6 +49,7 @@ th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--lin
 th { font-size: .85rem; color: var(--muted); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .error { color: var(--bad-fg); font-size: .85rem; overflow-wrap: anywhere; }
+.wrap { overflow-wrap: anywhere; }
 .warning { color: var(--warn-fg); font-size: .85rem; }
 .caps { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 0; padding: 0; }
 .cap { font-size: .78rem; padding: 0 6px; border-radius: 4px; border: 1px solid var(--line); background: var(--panel); }

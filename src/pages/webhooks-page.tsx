@@ -1,6 +1,7 @@
 import type { DeliveryAttempt, DeliveryRow, DeliverySummary, SubscriptionRow } from '../db/webhooks'
 import { shownWebhookUrl } from '../webhooks/views'
 import { Layout } from './layout'
+import { Cell, type Column, TableHead } from './parts'
 import { timeAgo, utcMinute } from './time-ago'
 
 export interface WebhooksPageProps {
@@ -21,7 +22,7 @@ function LastDelivery({ delivery, now }: { delivery: DeliveryRow | null; now: Da
       : (last.error ?? `answered ${String(last.httpStatus)}`)
     : 'not sent yet'
   return (
-    <div>
+    <div class="wrap">
       <div>
         {delivery.type} · {delivery.status}
         {attempts.length > 1 ? `, ${attempts.length} attempts` : ''}
@@ -47,12 +48,21 @@ function State({ subscription }: { subscription: SubscriptionRow }) {
     )
   }
   return (
-    <span>
+    <span class="wrap">
       <strong>disabled</strong>
       {subscription.disabledReason ? `: ${subscription.disabledReason}` : ' by an admin'}
     </span>
   )
 }
+
+const COLUMNS: Column[] = [
+  { label: 'Receiver' },
+  { label: 'Sends' },
+  { label: 'State' },
+  { label: 'Last delivery' },
+  { label: 'Failed', numeric: true },
+  { label: 'Waiting', numeric: true },
+]
 
 /** The admins' view of webhook subscriptions: each one's state, last delivery and failures. */
 export function WebhooksPage({ subscriptions, summaries, now, signedIn }: WebhooksPageProps) {
@@ -68,40 +78,37 @@ export function WebhooksPage({ subscriptions, summaries, now, signedIn }: Webhoo
       ) : (
         <table class="cards" role="table">
           <caption class="sr-only">Webhook subscriptions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Receiver</th>
-              <th scope="col">Sends</th>
-              <th scope="col">State</th>
-              <th scope="col">Last delivery</th>
-              <th scope="col">Failed</th>
-              <th scope="col">Waiting</th>
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
             {subscriptions.map((subscription) => {
               const summary = summaries.get(subscription.id)
               return (
-                <tr data-id={subscription.id} data-enabled={String(subscription.enabled)}>
-                  <td data-label="Receiver">
-                    <div class="mono">{shownWebhookUrl(subscription.url, subscription.format)}</div>
+                <tr role="row" data-id={subscription.id} data-enabled={String(subscription.enabled)}>
+                  <Cell label="Receiver" lead>
+                    <div class="wrap">{shownWebhookUrl(subscription.url, subscription.format)}</div>
                     <div class="meta">
                       {subscription.format === 'slack' ? 'Slack' : 'Standard Webhooks, signed'}
                       {subscription.description ? ` · ${subscription.description}` : ''}
                     </div>
-                  </td>
-                  <td data-label="Sends">
-                    {(subscription.events as string[]).join(', ')}
-                    {subscription.backendIds ? ` (${subscription.backendIds.length} backends)` : ''}
-                  </td>
-                  <td data-label="State">
+                  </Cell>
+                  <Cell label="Sends">
+                    <div class="wrap">
+                      {subscription.events.join(', ')}
+                      {subscription.backendIds ? ` (${subscription.backendIds.length} backends)` : ''}
+                    </div>
+                  </Cell>
+                  <Cell label="State">
                     <State subscription={subscription} />
-                  </td>
-                  <td data-label="Last delivery">
+                  </Cell>
+                  <Cell label="Last delivery">
                     <LastDelivery delivery={summary?.last ?? null} now={now} />
-                  </td>
-                  <td data-label="Failed">{summary?.failed ?? 0}</td>
-                  <td data-label="Waiting">{summary?.pending ?? 0}</td>
+                  </Cell>
+                  <Cell label="Failed" numeric>
+                    {summary?.failed ?? 0}
+                  </Cell>
+                  <Cell label="Waiting" numeric>
+                    {summary?.pending ?? 0}
+                  </Cell>
                 </tr>
               )
             })}

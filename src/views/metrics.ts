@@ -248,7 +248,9 @@ export function renderWebhookMetrics(webhooks: { totals: Record<string, number>;
   return `${[
     '# HELP runtimestate_webhook_deliveries_total Webhook delivery attempts by result: success (2xx), retry (failed, tried again later), failed (failed, no more tries), gone (410, the subscription disabled).',
     '# TYPE runtimestate_webhook_deliveries_total counter',
-    ...results.map((result) => `runtimestate_webhook_deliveries_total{result="${result}"} ${webhooks.totals[result] ?? 0}`),
+    ...results.map(
+      (result) => `runtimestate_webhook_deliveries_total{result="${result}"} ${webhooks.totals[result] ?? 0}`,
+    ),
     '# HELP runtimestate_webhook_oldest_pending_seconds Seconds the oldest delivery still to be sent (to an enabled subscription) has waited; 0 when none waits.',
     '# TYPE runtimestate_webhook_oldest_pending_seconds gauge',
     `runtimestate_webhook_oldest_pending_seconds ${Math.round(webhooks.oldestPendingS)}`,

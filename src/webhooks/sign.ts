@@ -1,3 +1,5 @@
+import { base64, fromBase64 } from '../platform/encoding'
+
 /**
  * Standard Webhooks v1 signing: `webhook-signature` holds `v1,<base64 HMAC-SHA256>` of
  * `<webhook-id>.<webhook-timestamp>.<body>`, one per secret that signs, separated by spaces, so a
@@ -9,12 +11,12 @@ const SECRET_BYTES = 32
 
 /** A new signing secret: `whsec_` and the base64 of 32 random bytes. */
 export function newSigningSecret(): string {
-  return SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
+  return SECRET_PREFIX + base64(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
 }
 
 async function signingKey(secret: string): Promise<CryptoKey> {
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a signing secret starts with whsec_')
-  const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0))
+  const raw = fromBase64(secret.slice(SECRET_PREFIX.length))
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
 }
 
@@ -27,12 +29,8 @@ export async function signatureHeader(
   const signatures = await Promise.all(
     secrets.map(async (secret) => {
       const mac = await crypto.subtle.sign('HMAC', await signingKey(secret), signed)
-      return `v1,${toBase64(new Uint8Array(mac))}`
+      return `v1,${base64(new Uint8Array(mac))}`
     }),
   )
   return signatures.join(' ')
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
 }

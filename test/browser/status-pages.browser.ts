@@ -326,6 +326,62 @@ describe('screenshots and accessibility', () => {
   }
 })
 
+describe('the webhooks page, for admins', () => {
+  beforeAll(async () => {
+    const client = new pg.Client({ connectionString: inject('databaseUrl') })
+    await client.connect()
+    try {
+      // Subscriptions as deliveries leave them: one delivering, one a receiver switched off with a 410.
+      await client.query(
+        `insert into webhook_subscriptions (id, url, format, events, description, page_origin, enabled, disabled_reason, disabled_at, failing_since)
+        values ('wh-pager', 'https://alerts.example.com/runtimestate?token=x', 'standard', '["status.changed","backend.removed"]', 'on-call pager', $1, true, null, null, now() - interval '2 hours'),
+               ('wh-slack', 'https://hooks.slack.example/services/T000/B000/XXXX', 'slack', '["*"]', null, $1, false, 'the receiver answered 410 Gone at 2026-12-08T01:00:00.000Z', now(), null)
+        on conflict do nothing`,
+        [baseUrl],
+      )
+      await client.query(`insert into webhook_deliveries (subscription_id, message_id, type, seq, payload, status, attempts, next_attempt_at, created_at)
+        values ('wh-pager', 'msg_1', 'status.changed', 1, '{}', 'pending',
+          jsonb_build_array(jsonb_build_object('at', now() - interval '2 hours', 'result', 'retry', 'httpStatus', 503, 'durationMs', 41, 'response', 'busy', 'error', 'the receiver answered 503')),
+          now() + interval '5 minutes', now() - interval '2 hours'),
+          ('wh-slack', 'msg_2', 'backend.added', 2, '{}', 'failed',
+          jsonb_build_array(jsonb_build_object('at', now() - interval '1 hour', 'result', 'gone', 'httpStatus', 410, 'durationMs', 12, 'response', '', 'error', 'the receiver answered 410 Gone')),
+          null, now() - interval '1 hour')`)
+    } finally {
+      await client.end()
+    }
+  })
+
+  it('shows each subscription, its last delivery and why it was disabled; a reader is told it is for admins', async () => {
+    const reader = await signedInContext()
+    const refused = await reader.page.goto('/status/webhooks')
+    expect(refused?.status()).toBe(403)
+    expect(await reader.page.locator('main').innerText()).toContain('This page is for admins')
+    await reader.context.close()
+
+    for (const [width, viewport] of [
+      ['desktop', DESKTOP],
+      ['phone', PHONE],
+    ] as const) {
+      const { context } = await recordingContext({ viewport, bypassCSP: true })
+      const page = await context.newPage()
+      await signIn(page, TEST_SETTINGS.ADMIN_TOKEN)
+      await page.goto('/status/webhooks')
+      const rows = page.locator('tbody tr')
+      expect(await rows.count()).toBe(2)
+      const text = await page.locator('main').innerText()
+      expect(text).toContain('https://alerts.example.com/runtimestate?…')
+      expect(text).toContain('https://hooks.slack.example/…')
+      expect(text).not.toContain('XXXX')
+      expect(text).toContain('the receiver answered 410 Gone')
+      expect(text).toContain('the receiver answered 503')
+      await page.screenshot({ path: `${SCREENSHOTS}/webhooks-${width}.png`, fullPage: true })
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width)
+      expect(await seriousViolations(page), `webhooks at ${width}`).toEqual([])
+      await context.close()
+    }
+  })
+})
+
 // Last: it changes the fleet.
 describe('the fleet table, with JavaScript on', () => {
   it('revalidates every 30 s with its ETag and shows a change without a reload', async () => {

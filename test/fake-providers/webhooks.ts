@@ -16,6 +16,8 @@ import type { FakeProvider } from './fixtures'
  * - anything else → the public 93.184.215.14.
  */
 interface Received {
+  /** When it arrived (ms since the epoch, this machine's clock). */
+  at: number
   method: string
   path: string
   headers: Record<string, string | undefined>
@@ -36,6 +38,7 @@ export const receiver: FakeProvider = (request) => {
   const list = received.get(id) ?? []
   received.set(id, list)
   list.push({
+    at: Date.now(),
     method: request.method,
     path: request.path,
     headers: Object.fromEntries(

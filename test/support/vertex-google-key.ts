@@ -2,7 +2,8 @@
  * Test support, never imported by the Worker: throwaway RSA keys made at test time (no private
  * key is ever committed) and service-account JSON built around them.
  */
-import { base64url, pkcs8Pem } from '../../src/providers/vertex-google/service-account'
+import { base64, base64url } from '../../src/platform/encoding'
+import { pkcs8Pem } from '../../src/providers/vertex-google/service-account'
 
 export interface TestKey {
   privateKeyPem: string
@@ -20,7 +21,7 @@ export async function generateTestKey(): Promise<TestKey> {
   const pkcs8 = (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer
   const spki = (await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer
   return {
-    privateKeyPem: pkcs8Pem(btoa(String.fromCharCode(...new Uint8Array(pkcs8)))),
+    privateKeyPem: pkcs8Pem(base64(pkcs8)),
     publicKey: pair.publicKey,
     publicSpki: base64url(spki),
   }

@@ -1,7 +1,14 @@
 import { Hono } from 'hono'
 import { type CatalogMeta, catalogSource, readCatalogMeta } from '../../catalog/store'
 import { readLastCycle } from '../../kv/moving-view'
-import { type CycleMetrics, cycleOnly, renderCatalogMetrics, renderMetrics, renderWebhookMetrics, withLastCycle } from '../../views/metrics'
+import {
+  type CycleMetrics,
+  cycleOnly,
+  renderCatalogMetrics,
+  renderMetrics,
+  renderWebhookMetrics,
+  withLastCycle,
+} from '../../views/metrics'
 import { webhookMetrics } from '../../db/webhooks'
 import { errorText } from '../../reconcile/cycle-errors'
 import type { Context } from 'hono'

@@ -221,7 +221,12 @@ export const pageRoutes = new Hono<AppEnv>()
     const db = c.get('db')()
     const [subscriptions, summaries] = await Promise.all([listSubscriptions(db), deliverySummaries(db)])
     const page = (
-      <WebhooksPage subscriptions={subscriptions} summaries={summaries} now={new Date()} signedIn={c.get('signedIn') === true} />
+      <WebhooksPage
+        subscriptions={subscriptions}
+        summaries={summaries}
+        now={new Date()}
+        signedIn={c.get('signedIn') === true}
+      />
     )
     return c.html(await renderPage(page), 200, { 'Cache-Control': 'private, no-store' })
   })

@@ -1,9 +1,6 @@
 import { ProviderError } from '../../errors/provider-error'
 import { base64url, fromBase64 } from '../../platform/encoding'
 
-// The fake token endpoint's key pair (testing.ts) still imports it from here.
-export { base64url }
-
 /**
  * A Google service-account key file, the only Google credential a Worker can use: there is no
  * metadata server and no Application Default Credentials on Workers.
