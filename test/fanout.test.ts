@@ -105,6 +105,21 @@ describe('a cycle fanned out on Queues', () => {
     expect(left.rows[0]).toEqual({ n: 0 })
   })
 
+  it("sends the cycle's webhooks from the publishing consumer", async () => {
+    const subscribed = await adminJson('POST', '/webhooks', { url: `${fake('receiver', 'ok', 'fanout')}/hook` })
+    expect(subscribed.status).toBe(201)
+    await createFleet(4)
+    await scheduled({})
+    const [run] = await withDb((db) => db.select().from(reconcileRuns))
+    expect(await finished(run!.id)).toMatchObject({ outcome: 'ok', backendsTotal: 4 })
+    const received = (await (await fetch(`${fake('receiver', 'ok', 'fanout')}/__received`)).json()) as {
+      body: string
+    }[]
+    const payloads = received.map((m) => JSON.parse(m.body) as { type: string; data: { backendName: string } })
+    expect(payloads.map((p) => p.type)).toEqual(Array(4).fill('backend.added'))
+    expect(payloads.map((p) => p.data.backendName).sort()).toEqual(['b0', 'b1', 'b2', 'b3'])
+  })
+
   it('changes nothing a second time when a shard is delivered twice', async () => {
     const ids = await createFleet(3)
     const runId = await planParked()

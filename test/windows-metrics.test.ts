@@ -93,11 +93,14 @@ describe('GET /metrics', () => {
     expect(Number(family('runtimestate_cycle_duration_seconds')[0]!.value)).toBeGreaterThanOrEqual(0)
   })
 
-  it('needs the read token, and is empty before the first cycle', async () => {
+  it('needs the read token, and has only the webhook figures before the first cycle', async () => {
     expect((await call('/metrics')).status).toBe(401)
-    const empty = await call('/metrics', { headers: READER })
-    expect(empty.status).toBe(200)
-    expect(await empty.text()).toBe('')
+    const families = await scrape()
+    expect(families.map((f) => f.name).sort()).toEqual([
+      'runtimestate_webhook_deliveries_total',
+      'runtimestate_webhook_oldest_pending_seconds',
+    ])
+    expect(families.flatMap((f) => f.metrics.map((m) => Number(m.value)))).toEqual([0, 0, 0, 0, 0])
   })
 })
 
