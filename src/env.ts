@@ -46,6 +46,18 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)))
 
+/** A comma-separated list, each item trimmed, empty items dropped; unset is the empty list. */
+const commaList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().positive().max(max).optional().default(fallback)
 
@@ -105,21 +117,12 @@ const settingsSchema = z.object({
    * Host patterns (as credential `hosts`) a webhook may be sent to whatever their address, over
    * http too: an internal receiver, or 127.0.0.1:PORT for local work. None by default.
    */
-  WEBHOOK_ALLOW_HOSTS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((h) => h.trim())
-        .filter(Boolean),
-    )
-    .superRefine((patterns, ctx) => {
-      for (const pattern of patterns) {
-        const problem = hostPatternProblem(pattern)
-        if (problem) ctx.addIssue({ code: 'custom', message: `WEBHOOK_ALLOW_HOSTS: "${pattern}" ${problem}` })
-      }
-    }),
+  WEBHOOK_ALLOW_HOSTS: commaList().superRefine((patterns, ctx) => {
+    for (const pattern of patterns) {
+      const problem = hostPatternProblem(pattern)
+      if (problem) ctx.addIssue({ code: 'custom', message: `WEBHOOK_ALLOW_HOSTS: "${pattern}" ${problem}` })
+    }
+  }),
   /** The DNS-over-HTTPS resolver (JSON) that tells whether a webhook's host is a public address. */
   WEBHOOK_DNS_URL: z
     .string()
@@ -132,15 +135,7 @@ const settingsSchema = z.object({
   AUTO_DISCOVER: flag(true),
   GROUPS: flag(false),
   /** Browser origins allowed to call the API; none by default. `*` allows any. */
-  CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    ),
+  CORS_ORIGINS: commaList(),
 })
 
 /** The names of every tunable setting (the `[vars]` of wrangler.toml). */

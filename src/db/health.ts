@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { Database } from './client'
 import type { ModelFactsMap } from './declared'
 import { holdsLease } from './runs'
-import { MODELS_CHANGED } from '../published/webhooks'
+import { MODELS_CHANGED } from '../published/events'
 import {
   backendHealth,
   backendRollups,

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { catalogRefreshSchema } from './catalog-schemas'
 import type { DeclaredModel } from '../db/declared'
 import { modelCatalogFactsShape, publishedFactsShape } from './fact-schemas'
-import { FLEET_EVENT_KINDS } from '../reconcile/fleet-events'
+import { FLEET_EVENT_KINDS } from '../published/events'
 import { ERROR_KINDS } from '../errors/provider-error'
 import {
   BACKEND_STATUSES,

@@ -1,22 +1,12 @@
 import type { HealthRecord, ModelFactsMap } from '../db/declared'
 import type { BackendStatus } from '../published/types'
+import type { FleetEventKind } from '../published/events'
 
 /**
  * The change feed: what changed for a router between the last cycle and this one, computed from
  * what Postgres remembers of each backend (its status and the facts of the models it listed) and
  * what this cycle observed. Pure; the cycle stores the events in the statement that saves health.
  */
-
-export const FLEET_EVENT_KINDS = [
-  'backend.added',
-  'backend.removed',
-  'status.changed',
-  'model.added',
-  'model.removed',
-  'model.changed',
-] as const
-
-export type FleetEventKind = (typeof FLEET_EVENT_KINDS)[number]
 
 export interface FleetEvent {
   backendId: string

@@ -12,7 +12,7 @@ import {
 import { BudgetExhaustedError } from '../platform/invocation-budget'
 import { decryptSecret } from '../secrets'
 import { dohResolver } from './dns'
-import type { WebhookPayload } from '../published/webhooks'
+import type { WebhookPayload } from '../published/events'
 import { slackBody } from './payload'
 import { DISABLE_AFTER_FAILING_MS, nextAttemptAt } from './schedule'
 import { judgeOutcome, postMessage } from './send'

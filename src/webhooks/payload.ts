@@ -1,5 +1,5 @@
 import { eventText } from '../views/event-text'
-import { MODELS_CHANGED, WEBHOOK_TEST, type WebhookPayload } from '../published/webhooks'
+import { MODELS_CHANGED, WEBHOOK_TEST, type WebhookPayload } from '../published/events'
 
 /** How many models a Slack line names before it says "and N more". */
 const NAMED_MODELS = 10

@@ -13,7 +13,7 @@ import {
   listSubscriptions,
   updateSubscription,
 } from '../../db/webhooks'
-import { MODELS_CHANGED, WEBHOOK_EVENT_TYPES, WEBHOOK_TEST } from '../../published/webhooks'
+import { MODELS_CHANGED, FLEET_EVENT_KINDS, WEBHOOK_TEST } from '../../published/events'
 import { encryptSecret } from '../../secrets'
 import { type DeliverDeps, lookupPolicy, sendNow } from '../../webhooks/deliver'
 import { newSigningSecret } from '../../webhooks/sign'
@@ -34,7 +34,7 @@ import {
 } from '../webhook-schemas'
 import { validate } from '../validate'
 
-const EVENT_CHOICES = ['*', ...WEBHOOK_EVENT_TYPES, MODELS_CHANGED] as const
+const EVENT_CHOICES = ['*', ...FLEET_EVENT_KINDS, MODELS_CHANGED] as const
 /** How long the secret before a rotation keeps signing: receivers have a day to take the new one. */
 const ROTATION_OVERLAP_MS = 24 * 3600 * 1000
 const MAX_BACKEND_IDS = 1000

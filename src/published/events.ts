@@ -1,4 +1,4 @@
-/** What a webhook subscription is sent: the contract receivers code against. */
+/** The change feed's event kinds, and what a webhook subscription is sent: the contract receivers code against. */
 
 /** The body of a Standard Webhooks message: `data` is the event as GET /events serves it. */
 export interface WebhookPayload {
@@ -7,8 +7,8 @@ export interface WebhookPayload {
   data: Record<string, unknown>
 }
 
-/** The event types a subscription can choose, `*` for all; the model ones arrive coalesced. */
-export const WEBHOOK_EVENT_TYPES = [
+/** The kinds of change the feed records, each one event; a subscription chooses among them (or `*`). */
+export const FLEET_EVENT_KINDS = [
   'backend.added',
   'backend.removed',
   'status.changed',
@@ -16,6 +16,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'model.removed',
   'model.changed',
 ] as const
+
+export type FleetEventKind = (typeof FLEET_EVENT_KINDS)[number]
 
 /** The one message a cycle sends per backend for all its model events. */
 export const MODELS_CHANGED = 'backend.models_changed'
