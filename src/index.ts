@@ -30,7 +30,7 @@ export default {
       trigger: 'cron' as const,
     }
     try {
-      const queue = env.PROBE_QUEUE as Queue<ProbeMessage> | undefined
+      const queue = env.PROBE_QUEUE
       await (queue ? planFanOut({ ...deps, queue }) : runBackendCycle(deps))
     } finally {
       if (handle) ctx.waitUntil(handle.close())
@@ -49,7 +49,7 @@ export default {
     if (batch.messages.every((m) => (m.body as Partial<WebhookQueueMessage> | null)?.kind === 'webhooks')) {
       return consumeWebhookBatch(batch as MessageBatch<WebhookQueueMessage>, env, settings, ctx)
     }
-    const queue = env.PROBE_QUEUE as Queue<ProbeMessage> | undefined
+    const queue = env.PROBE_QUEUE
     if (!queue) throw new Error('a probe queue message arrived, but the PROBE_QUEUE binding is not set')
     try {
       await consumeProbeBatch(batch as MessageBatch<ProbeMessage>, {

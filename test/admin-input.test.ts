@@ -46,7 +46,7 @@ describe('body size', () => {
       duplex: 'half',
     })
     expect(response.status).toBe(413)
-    expect(((await response.json()) as ErrorBody).error.code).toBe('body_too_large')
+    expect((await response.json<ErrorBody>()).error.code).toBe('body_too_large')
   })
 
   it('answers 413 for a 1 MB apiKey, and 422 naming apiKey for a 9 KiB one', async () => {
@@ -56,7 +56,7 @@ describe('body size', () => {
     expect(huge.status).toBe(413)
     const long = await adminJson('POST', '/providers/openai/configure', { apiKey: `sk-test-${'k'.repeat(9 * 1024)}` })
     expect(long.status).toBe(422)
-    const { error } = (await long.json()) as ErrorBody
+    const { error } = await long.json<ErrorBody>()
     expect(error).toMatchObject({ code: 'invalid_field', param: 'apiKey' })
     expect(error.message).toBe('apiKey: apiKey must be at most 8192 characters')
     expect(error.message).not.toContain('kkkk')
@@ -93,7 +93,7 @@ describe('content type', () => {
       body: JSON.stringify(backend),
     })
     expect(response.status).toBe(201)
-    const id = ((await response.json()) as { id: string }).id
+    const id = (await response.json<{ id: string }>()).id
     expect((await call(`/backends/${id}`, { method: 'DELETE', headers: ADMIN })).status).toBe(200)
   })
 })
@@ -147,7 +147,7 @@ describe('fields', () => {
       baseUrl: `http://${'h'.repeat(600)}`,
     })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorBody
+    const { error } = await response.json<ErrorBody>()
     expect(error.message).toBe('name: name must be a string; baseUrl: baseUrl must be at most 512 characters')
     expect(error.param).toBe('name')
     const notObject = await adminJson('POST', '/groups', ['Chat'])
@@ -192,7 +192,7 @@ describe('fields', () => {
     for (const baseUrl of ['http://user:s3cret-test@gpu-1:8000', 'http://user@gpu-1:8000']) {
       const response = await adminJson('POST', '/backends', { ...backend, baseUrl })
       expect(response.status).toBe(422)
-      const { error } = (await response.json()) as ErrorBody
+      const { error } = await response.json<ErrorBody>()
       expect(error.param).toBe('baseUrl')
       expect(error.message).toContain('baseUrl must not contain a user name or password')
       expect(error.message).not.toContain('s3cret-test')
@@ -244,7 +244,7 @@ describe('a database that cannot be reached', () => {
     })
     expect(response.status).toBe(503)
     expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(0)
-    const body = (await response.json()) as ErrorBody
+    const body = await response.json<ErrorBody>()
     expect(body.error).toMatchObject({ code: 'database_unavailable', type: 'unavailable_error' })
     expect(body.error.message).not.toContain('postgres://')
   })
@@ -252,9 +252,11 @@ describe('a database that cannot be reached', () => {
 
 describe('/openapi.json', () => {
   it('documents the body, and the answers a JSON route can give besides its own', async () => {
-    const spec = (await (await call('/openapi.json')).json()) as {
+    const spec = await (
+      await call('/openapi.json')
+    ).json<{
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>
-    }
+    }>()
     for (const [path, method] of [
       ['/backends', 'post'],
       ['/providers/{type}/configure', 'post'],

@@ -29,7 +29,7 @@ interface Backend {
 const backendCount = () =>
   withDb(async (db) => (await db.execute(sql`select count(*)::int as n from backends`)).rows[0]!.n)
 
-const getBackend = async (id: string) => (await (await call(`/backends/${id}`, { headers: ADMIN })).json()) as Backend
+const getBackend = async (id: string) => await (await call(`/backends/${id}`, { headers: ADMIN })).json<Backend>()
 
 /** An OpenAI backend on the fake with a key, after one cycle: its model list is cached in KV. */
 async function cachedOpenAIBackend(name: string, fakeId: string): Promise<string> {
@@ -56,7 +56,7 @@ describe('POST /backends', () => {
       baseUrl: 'http://gpu-1:11434',
     })
     expect(response.status).toBe(201)
-    const body = (await response.json()) as Record<string, string>
+    const body = await response.json<Record<string, string>>()
     expect(body).toMatchObject({ name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/)
     expect(await (await call('/backends', { headers: ADMIN })).json()).toEqual([body])
@@ -65,7 +65,7 @@ describe('POST /backends', () => {
   it('names every bad field and writes nothing', async () => {
     const response = await adminJson('POST', '/backends', { name: '', type: 'gpt', baseUrl: 'ftp://x' })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.message).toContain('name: name is required')
     expect(error.message).toContain('type: type must be one of ollama, vllm, openai')
     expect(error.message).toContain('baseUrl: baseUrl must be an http(s) URL')
@@ -105,7 +105,7 @@ describe('POST /backends', () => {
   ])('refuses a base URL with %s, naming baseUrl and writing nothing', async (_what, baseUrl) => {
     const response = await adminJson('POST', '/backends', { name: 'proxy', type: 'openai', baseUrl })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { code: string; message: string; param: string } }
+    const { error } = await response.json<{ error: { code: string; message: string; param: string } }>()
     expect(error).toMatchObject({ code: 'invalid_field', param: 'baseUrl' })
     expect(error.message).toMatch(/^baseUrl: baseUrl must not contain a query string or fragment/)
     expect(error.message).not.toContain('sk-test')
@@ -133,7 +133,7 @@ describe('GET /backends/:id', () => {
     const id = await createBackend('gpu-1', 'ollama', 'http://gpu-1:11434')
     const response = await call(`/backends/${id}`, { headers: ADMIN })
     expect(response.status).toBe(200)
-    const listed = ((await (await call('/backends', { headers: ADMIN })).json()) as Backend[])[0]
+    const listed = (await (await call('/backends', { headers: ADMIN })).json<Backend[]>())[0]
     expect(await response.json()).toEqual(listed)
     expect(listed).toMatchObject({ id, name: 'gpu-1', type: 'ollama', baseUrl: 'http://gpu-1:11434' })
   })
@@ -174,7 +174,7 @@ describe('PUT /backends/:id', () => {
       baseUrl: 'http://gpu-2:8000',
     })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as Backend
+    const body = await response.json<Backend>()
     expect(body).toMatchObject({
       id,
       name: 'gpu-2',
@@ -211,14 +211,14 @@ describe('PUT /backends/:id', () => {
     const before = await getBackend(id)
     const response = await adminJson('PUT', `/backends/${id}`, { name: ' ', type: 'gpt', baseUrl: 'not a url' })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.message).toContain('name: name is required')
     expect(error.message).toContain('type: type must be one of')
     expect(error.message).toContain('baseUrl: baseUrl must be an http(s) URL')
     expect(error.param).toBe('name')
     const missing = await adminJson('PUT', `/backends/${id}`, { name: 'gpu-9' })
     expect(missing.status).toBe(422)
-    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/type: .*baseUrl: /)
+    expect((await missing.json<{ error: { message: string } }>()).error.message).toMatch(/type: .*baseUrl: /)
     expect(await getBackend(id)).toEqual(before)
   })
 

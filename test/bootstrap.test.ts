@@ -152,7 +152,7 @@ describe('POST /setup/bootstrap', () => {
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
     const response = await adminJson('POST', '/setup/bootstrap', body)
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.message).toContain(message)
     expect(error.param).toBe(param)
     expect(await rows()).toEqual({ models: [], groups: [], memberships: [] })
@@ -166,7 +166,7 @@ describe('POST /setup/bootstrap', () => {
       chatModel: 'qwen2.5:7b',
     })
     expect(response.status).toBe(409)
-    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(
+    expect((await response.json<{ error: { message: string } }>()).error.message).toBe(
       'init chat group: group name "Chat" is already used by group someone-else',
     )
     const after = await rows()

@@ -78,9 +78,11 @@ describe('a cycle past its budgets', () => {
       expect(state.warnings ?? []).not.toContainEqual(expect.stringMatching(NOT_CHECKED))
     }
 
-    const runs = (await (await adminJson('GET', '/runs')).json()) as {
+    const runs = await (
+      await adminJson('GET', '/runs')
+    ).json<{
       runs: { id: string; deferred: number; maxPerInvocation: { subrequests: number; kvOps: number } }[]
-    }
+    }>()
     expect(runs.runs.find((r) => r.id === tight.runId)).toMatchObject({
       deferred: tight.deferred,
       maxPerInvocation: { subrequests: tight.usage.subrequests, kvOps: tight.usage.kvOps },

@@ -79,7 +79,7 @@ describe('PUT /capability-overrides/:provider/:model', () => {
   it('answers 422 for an unknown provider type and writes nothing', async () => {
     const response = await put('gpt/gpt-5', { canThink: true })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.param).toBe('provider')
     expect(error.message).toContain('provider: provider must be one of ollama, vllm, openai')
     expect(await stored()).toEqual([])
@@ -92,7 +92,7 @@ describe('PUT /capability-overrides/:provider/:model', () => {
   ])('answers 422 for %j, naming the field, and writes nothing', async (body, message, param) => {
     const response = await put('openai/gpt-5', body)
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.message).toContain(message)
     expect(error.param).toBe(param)
     expect(await stored()).toEqual([])
@@ -101,7 +101,7 @@ describe('PUT /capability-overrides/:provider/:model', () => {
   it('answers 422 naming the model for one longer than its 512-character column, and writes nothing', async () => {
     const response = await put(`openai/${'m'.repeat(513)}`, { canThink: true })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.param).toBe('model')
     expect(error.message).toContain('model: model must be at most 512 characters')
     expect(await stored()).toEqual([])
@@ -111,7 +111,7 @@ describe('PUT /capability-overrides/:provider/:model', () => {
 
   it('names both fields when both are bad', async () => {
     const response = await put('openai/gpt-5', { canThink: 'yes', canVision: 1 })
-    const { error } = (await response.json()) as { error: { message: string } }
+    const { error } = await response.json<{ error: { message: string } }>()
     expect(error.message).toContain('canVision: must be true, false, or null to clear')
   })
 

@@ -22,7 +22,10 @@ import {
 beforeEach(resetAll)
 
 const catalogAt = (behaviour: string, id: string) => `${fake('catalog', behaviour, id)}/api.json`
-const FIXTURE_DATE_FIELDS = { knowledgeCutoff: expect.any(String), releaseDate: expect.any(String) }
+const FIXTURE_DATE_FIELDS = {
+  knowledgeCutoff: expect.any(String) as unknown,
+  releaseDate: expect.any(String) as unknown,
+}
 
 async function served(backend: string, model: string): Promise<ModelPullStatus> {
   const found = (await stateOf(backend)).pulledModels.find((m) => m.model === model)
@@ -113,7 +116,7 @@ describe('the catalog through a full cycle', () => {
     const response = await adminJson('POST', '/declared-models', { model: 'm', canChat: true, catalogId: 'gpt-4o' })
     expect(response.status).toBe(422)
     expect(await response.json()).toMatchObject({
-      error: { param: 'catalogId', message: expect.stringMatching(/provider\/model/) },
+      error: { param: 'catalogId', message: expect.stringMatching(/provider\/model/) as unknown },
     })
   })
 })
@@ -135,7 +138,7 @@ describe('a catalog that misbehaves', () => {
       clock += 61_000
       const summary = await cycleWith({ env: settings, now })
       expect(summary.outcome).toBe('ok')
-      expect(summary.catalog).toMatchObject({ outcome: 'failed', error: expect.stringMatching(expected) })
+      expect(summary.catalog).toMatchObject({ outcome: 'failed', error: expect.stringMatching(expected) as unknown })
       expect(summary.warnings?.join('\n')).toMatch(/refreshing the model catalog/)
       expect((await stateOf('openai')).status).toBe('healthy')
       expect(await served('openai', 'gpt-5')).toMatchObject({
@@ -148,7 +151,7 @@ describe('a catalog that misbehaves', () => {
     const status = await catalogStatus({ CATALOG_URL: settings.CATALOG_URL })
     expect(status).toMatchObject({
       enabled: true,
-      error: expect.stringMatching(/larger than/),
+      error: expect.stringMatching(/larger than/) as unknown,
       confirmedAt: new Date(Date.parse('2026-12-08T00:00:00Z')).toISOString(),
     })
     expect(status.ageSeconds).toBeGreaterThan(0)
@@ -163,8 +166,11 @@ describe('a catalog that misbehaves', () => {
       'openrouter',
     ])
 
-    const runs = (await (await call('/runs', { headers: ADMIN })).json()) as { runs: { catalog: unknown }[] }
-    expect(runs.runs[0]!.catalog).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/larger than/) })
+    const runs = await (await call('/runs', { headers: ADMIN })).json<{ runs: { catalog: unknown }[] }>()
+    expect(runs.runs[0]!.catalog).toMatchObject({
+      outcome: 'failed',
+      error: expect.stringMatching(/larger than/) as unknown,
+    })
     expect(runs.runs.at(-1)!.catalog).toMatchObject({ outcome: 'updated' })
   })
 
@@ -178,7 +184,10 @@ describe('a catalog that misbehaves', () => {
     expect(await catalogCalls()).toBe(1)
     clock += 5 * 60_000
     const waiting = await cycleWith({ env: settings, now })
-    expect(waiting.catalog).toMatchObject({ outcome: 'waiting', error: expect.stringMatching(/answered 503/) })
+    expect(waiting.catalog).toMatchObject({
+      outcome: 'waiting',
+      error: expect.stringMatching(/answered 503/) as unknown,
+    })
     expect(waiting.outcome).toBe('ok')
     expect(await catalogCalls()).toBe(1)
     clock += 60 * 60_000
@@ -193,9 +202,9 @@ describe('a catalog that misbehaves', () => {
     const before = await served('openai', 'gpt-5')
     const failingCatalogKv = new Proxy(env.KV, {
       get(target, prop) {
-        const value = Reflect.get(target, prop)
+        const value = Reflect.get(target, prop) as unknown
         if (prop !== 'get' || typeof value !== 'function')
-          return typeof value === 'function' ? value.bind(target) : value
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
         return (key: string | string[], ...rest: unknown[]) =>
           Array.isArray(key) && key.some((k) => k.startsWith('catalog:'))
             ? Promise.reject(new Error('KV is having a bad day'))
@@ -221,7 +230,7 @@ describe('a catalog that misbehaves', () => {
     const summary = await cycleWith({ env: { CATALOG_URL: invalid } })
     expect(summary.catalog).toMatchObject({
       outcome: 'failed',
-      error: expect.stringMatching(/openai\.models\.gpt-4o\.limit/),
+      error: expect.stringMatching(/openai\.models\.gpt-4o\.limit/) as unknown,
     })
     expect((await served('openai', 'gpt-5')).catalog?.id).toBe('openai/gpt-5')
   })

@@ -21,7 +21,9 @@ const KEY = 'sk-test-binding-0000'
 
 const configure = async (type: string, body: Record<string, unknown>) => {
   const response = await adminJson('POST', `/providers/${type}/configure`, body)
-  return { status: response.status, body: (await response.json()) as Record<string, any> }
+  // `error` is there when the call is refused.
+  type Answer = Record<string, unknown> & { error: { code: string; message: string; param: string } }
+  return { status: response.status, body: await response.json<Answer>() }
 }
 
 const stored = () =>
@@ -66,7 +68,7 @@ describe('a type-wide credential of a cloud type', () => {
     })
     const status = await (await call('/providers/openai/status', { headers: ADMIN })).json()
     expect(status).toMatchObject({ provider: 'openai', secretSource: 'literal', hosts: ['api.openai.com'] })
-    const configs = (await (await call('/providers/configs', { headers: ADMIN })).json()) as Record<string, unknown>[]
+    const configs = await (await call('/providers/configs', { headers: ADMIN })).json<Record<string, unknown>[]>()
     expect(configs).toEqual([
       expect.objectContaining({ provider: 'anthropic', hosts: ['proxy.example:8443', '*.corp.example'] }),
       expect.objectContaining({ provider: 'openai', hosts: ['api.openai.com'] }),

@@ -64,7 +64,7 @@ describe('a key that backends quote back', () => {
         }
       }
       await runScheduled()
-      const states = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+      const states = await (await call('/state', { headers: READER })).json<BackendRuntimeState[]>()
       expect(states).toHaveLength(ECHOES.length * 2)
       for (const state of states) {
         // Every echo path was taken: the backend failed on what it quoted.
@@ -76,7 +76,7 @@ describe('a key that backends quote back', () => {
       }
     })
     const byName = Object.fromEntries(
-      ((await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]).map((s) => [s.name, s]),
+      (await (await call('/state', { headers: READER })).json<BackendRuntimeState[]>()).map((s) => [s.name, s]),
     )
     expect(byName['openai-full']!.error).toBe(
       'OpenAI catalog returned 401: Incorrect API key provided: [redacted]. (invalid_api_key)',
@@ -109,7 +109,7 @@ describe('a key that backends quote back', () => {
         texts.push(await (await call(route, { headers: READER })).text())
       }
     })
-    const [state] = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+    const [state] = await (await call('/state', { headers: READER })).json<BackendRuntimeState[]>()
     expect(state).toMatchObject({
       status: 'degraded',
       models: ['fake-safe-model'],
@@ -154,7 +154,7 @@ describe('a key in a base URL stored before query strings were refused', () => {
         texts.push(await (await call(`/backends/${id}`, { headers: ADMIN })).text())
       }
     })
-    const states = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+    const states = await (await call('/state', { headers: READER })).json<BackendRuntimeState[]>()
     expect(states.map((s) => [s.name, s.status, s.backend.baseUrl]).sort()).toEqual([
       ['legacy-fragment', 'healthy', base],
       ['legacy-query', 'healthy', base],

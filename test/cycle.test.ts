@@ -472,7 +472,7 @@ describe('secrets', () => {
     const one = await (await call(`/state/${id}`, { headers: READER })).text()
     const kv = (await allKvValues()).join('\n')
     expect(kv).toContain('prov:')
-    for (const secret of [LITERAL_KEY, env.OPENAI_KEY_FROM_ENV as string]) {
+    for (const secret of [LITERAL_KEY, env.OPENAI_KEY_FROM_ENV]) {
       expect(state).not.toContain(secret)
       expect(one).not.toContain(secret)
       expect(kv).not.toContain(secret)

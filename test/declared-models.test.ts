@@ -52,7 +52,7 @@ const memberships = () =>
 async function declare(body: Record<string, unknown>): Promise<Model> {
   const response = await adminJson('POST', '/declared-models', body)
   if (response.status !== 201) throw new Error(`POST /declared-models: ${response.status} ${await response.text()}`)
-  return (await response.json()) as Model
+  return await response.json<Model>()
 }
 
 describe('declared-model auth', () => {
@@ -83,7 +83,7 @@ describe('POST /declared-models', () => {
   it('declares a model under the id /setup/bootstrap derives, with defaults for what is omitted', async () => {
     const response = await adminJson('POST', '/declared-models', { model: ' qwen2.5:7b ', canChat: true })
     expect(response.status).toBe(201)
-    const body = (await response.json()) as Model
+    const body = await response.json<Model>()
     expect(body).toEqual({
       id: QWEN_ID,
       model: 'qwen2.5:7b',
@@ -93,8 +93,8 @@ describe('POST /declared-models', () => {
       canPrompt: false,
       canStream: false,
       catalogId: null,
-      createdAt: expect.any(String),
-      updatedAt: expect.any(String),
+      createdAt: expect.any(String) as unknown,
+      updatedAt: expect.any(String) as unknown,
     })
     expect(new Date(body.createdAt).toISOString()).toBe(body.createdAt)
     expect(body.id).toBe(modelId(LOCAL_TENANT, 'qwen2.5:7b'))
@@ -137,7 +137,7 @@ describe('POST /declared-models', () => {
       body: JSON.stringify({ model: 'qwen2.5:7b', canEmbed: true }),
     })
     expect(response.status).toBe(201)
-    const { id } = (await response.json()) as Model
+    const { id } = await response.json<Model>()
     expect(id).toBe(modelId(tenant, 'qwen2.5:7b'))
     expect(id).not.toBe(QWEN_ID)
   })
@@ -150,7 +150,7 @@ describe('POST /declared-models', () => {
     })
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({
-      error: { code: 'invalid_setting', message: expect.stringContaining('TENANT_ID') },
+      error: { code: 'invalid_setting', message: expect.stringContaining('TENANT_ID') as unknown },
     })
     expect(await rows()).toEqual([])
   })
@@ -191,7 +191,7 @@ describe('POST /declared-models', () => {
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
     const response = await adminJson('POST', '/declared-models', body)
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorResponse
+    const { error } = await response.json<ErrorResponse>()
     expect(error.message).toContain(message)
     expect(error).toMatchObject({ code: 'invalid_field', type: 'invalid_request_error', param })
     expect(await rows()).toEqual([])
@@ -200,7 +200,7 @@ describe('POST /declared-models', () => {
   it('names every bad field at once', async () => {
     const response = await adminJson('POST', '/declared-models', { model: '', contextLength: -5, canEmbed: 1 })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorResponse
+    const { error } = await response.json<ErrorResponse>()
     expect(error.message).toContain('model: model cannot be empty')
     expect(error.message).toContain('contextLength: contextLength must be an integer ≥ 0')
     expect(error.message).toContain('canEmbed: canEmbed must be true or false')
@@ -278,7 +278,7 @@ describe('PUT /declared-models/:id', () => {
       contextLength: 8192,
     })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as Model
+    const body = await response.json<Model>()
     expect(body).toMatchObject({
       id: model.id,
       model: 'qwen2.5:7b',
@@ -301,7 +301,7 @@ describe('PUT /declared-models/:id', () => {
     })
     const response = await adminJson('PUT', `/declared-models/${model.id}`, { model: 'qwen3:8b', canChat: true })
     expect(response.status).toBe(200)
-    const renamed = (await response.json()) as Model
+    const renamed = await response.json<Model>()
     const newId = modelId(LOCAL_TENANT, 'qwen3:8b')
     expect(renamed).toMatchObject({ id: newId, model: 'qwen3:8b', canChat: true, createdAt: model.createdAt })
     expect(await memberships()).toEqual([{ groupId: 'g1', modelId: newId }])
@@ -345,7 +345,7 @@ describe('PUT /declared-models/:id', () => {
     const model = await declare({ model: 'qwen2.5:7b', canChat: true, contextLength: 4096 })
     const response = await adminJson('PUT', `/declared-models/${model.id}`, body)
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorResponse
+    const { error } = await response.json<ErrorResponse>()
     expect(error.message).toContain(message)
     expect(error.param).toBe(param)
     expect(await (await call(`/declared-models/${model.id}`, { headers: ADMIN })).json()).toEqual(model)
@@ -404,13 +404,15 @@ describe('DELETE /declared-models/:id', () => {
 
 describe('/openapi.json', () => {
   it('documents every declared-model route with the DeclaredModel schema', async () => {
-    const doc = (await (await call('/openapi.json')).json()) as {
+    const doc = await (
+      await call('/openapi.json')
+    ).json<{
       paths: Record<
         string,
         Record<string, { responses: Record<string, { content?: { 'application/json': { schema: unknown } } }> }>
       >
       components: { schemas: Record<string, { properties: Record<string, unknown> }> }
-    }
+    }>()
     const methods = Object.fromEntries(
       Object.entries(doc.paths)
         .filter(([p]) => p.startsWith('/declared-models'))

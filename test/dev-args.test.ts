@@ -40,6 +40,6 @@ describe('the arguments of npm run dev', () => {
       [['--pglite-dir'], {}, /--pglite-dir needs a directory/],
     ]
     for (const [args, env, message] of refusals)
-      expect(parseDevArgs(args, env)).toEqual({ error: expect.stringMatching(message) })
+      expect(parseDevArgs(args, env)).toEqual({ error: expect.stringMatching(message) as unknown })
   })
 })

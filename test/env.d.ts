@@ -11,6 +11,18 @@ declare global {
       OPENAI_KEY_FROM_ENV: string
     }
   }
+
+  /**
+   * What `getQueueResult` (`cloudflare:test`) resolves to. Only workers-types' experimental entry
+   * declares it; without this, the tests would read an unresolved type.
+   */
+  interface FetcherQueueResult {
+    outcome: string
+    ackAll: boolean
+    retryBatch: { retry: boolean; delaySeconds?: number }
+    explicitAcks: string[]
+    retryMessages: { msgId: string; delaySeconds?: number }[]
+  }
 }
 
 export {}

@@ -11,7 +11,7 @@ interface EventList {
 async function eventsPage(query: string): Promise<EventList> {
   const response = await call(`/events${query}`, { headers: READER })
   expect(response.status).toBe(200)
-  return (await response.json()) as EventList
+  return await response.json<EventList>()
 }
 
 /** Every event, read as a poller would: pages of `limit`, each from the previous page's `next`. */
@@ -113,7 +113,7 @@ describe('the change feed', () => {
     ] as const) {
       const response = await call(`/events${query}`, { headers: READER })
       expect(response.status).toBe(422)
-      expect(((await response.json()) as { error: { param: string } }).error.param).toBe(param)
+      expect((await response.json<{ error: { param: string } }>()).error.param).toBe(param)
     }
     expect((await call('/events', { headers: ADMIN })).status).toBe(200)
     expect((await call('/events')).status).toBe(401)

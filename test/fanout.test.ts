@@ -26,11 +26,7 @@ const FANOUT_ENV = { ...env, SHARD_SIZE: '3' } as Env
 
 async function scheduled(overrides: Partial<Env>): Promise<void> {
   const ctx = createExecutionContext()
-  await worker.scheduled(
-    createScheduledController({ cron: '*/5 * * * *' }),
-    { ...FANOUT_ENV, ...overrides } as Env,
-    ctx,
-  )
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), { ...FANOUT_ENV, ...overrides }, ctx)
 }
 
 /** A cycle planned onto the parked queue (no consumer): its shards wait for the test to deliver them. */
@@ -56,7 +52,7 @@ async function deliver(
     })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(batch, { ...FANOUT_ENV, ...options.env } as Env, ctx)
+  await worker.queue(batch, { ...FANOUT_ENV, ...options.env }, ctx)
   return getQueueResult(batch, ctx)
 }
 
@@ -112,9 +108,13 @@ describe('a cycle fanned out on Queues', () => {
     await scheduled({})
     const [run] = await withDb((db) => db.select().from(reconcileRuns))
     expect(await finished(run!.id)).toMatchObject({ outcome: 'ok', backendsTotal: 4 })
-    const received = (await (await fetch(`${fake('receiver', 'ok', 'fanout')}/__received`)).json()) as {
-      body: string
-    }[]
+    const received = await (
+      await fetch(`${fake('receiver', 'ok', 'fanout')}/__received`)
+    ).json<
+      {
+        body: string
+      }[]
+    >()
     const payloads = received.map((m) => JSON.parse(m.body) as { type: string; data: { backendName: string } })
     expect(payloads.map((p) => p.type)).toEqual(Array(4).fill('backend.added'))
     expect(payloads.map((p) => p.data.backendName).sort()).toEqual(['b0', 'b1', 'b2', 'b3'])

@@ -55,26 +55,26 @@ const tables = () =>
 async function createGroup(name: string, purposeType = 'Internal Chat'): Promise<Group> {
   const response = await adminJson('POST', '/groups', { name, purposeType })
   if (response.status !== 201) throw new Error(`POST /groups: ${response.status} ${await response.text()}`)
-  return (await response.json()) as Group
+  return await response.json<Group>()
 }
 
 async function declare(model: string, flags: Record<string, boolean> = { canChat: true }): Promise<string> {
   const response = await adminJson('POST', '/declared-models', { model, ...flags })
   if (response.status !== 201) throw new Error(`POST /declared-models: ${response.status} ${await response.text()}`)
-  return ((await response.json()) as { id: string }).id
+  return (await response.json<{ id: string }>()).id
 }
 
 /** The change feed's backend.added and backend.removed events, oldest first. */
 async function backendEvents(): Promise<{ kind: string; backendId: string }[]> {
   const response = await call('/events?limit=100', { headers: READER })
   expect(response.status).toBe(200)
-  const { events } = (await response.json()) as { events: { kind: string; backendId: string }[] }
+  const { events } = await response.json<{ events: { kind: string; backendId: string }[] }>()
   return events
     .filter((e) => e.kind === 'backend.added' || e.kind === 'backend.removed')
     .map(({ kind, backendId }) => ({ kind, backendId }))
 }
 
-const getGroup = async (id: string) => (await (await call(`/groups/${id}`, { headers: ADMIN })).json()) as Group
+const getGroup = async (id: string) => await (await call(`/groups/${id}`, { headers: ADMIN })).json<Group>()
 
 describe('group auth', () => {
   it.each([
@@ -121,19 +121,21 @@ describe('POST /groups', () => {
     const changes = await adminChangesDuring(async () => {
       const response = await adminJson('POST', '/groups', { name: ' Chat ', purposeType: 'Internal Chat' })
       expect(response.status).toBe(201)
-      const body = (await response.json()) as Group
+      const body = await response.json<Group>()
       expect(body).toEqual({
-        id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+        id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/) as unknown,
         name: 'Chat',
         purposeType: 'Internal Chat',
         backendIds: [],
         modelIds: [],
-        createdAt: expect.any(String),
-        updatedAt: expect.any(String),
+        createdAt: expect.any(String) as unknown,
+        updatedAt: expect.any(String) as unknown,
       })
       expect(await getGroup(body.id)).toEqual(body)
     })
-    expect(changes).toEqual([{ msg: 'admin change', action: 'group.create', id: expect.any(String), name: 'Chat' }])
+    expect(changes).toEqual([
+      { msg: 'admin change', action: 'group.create', id: expect.any(String) as unknown, name: 'Chat' },
+    ])
     const other = await createGroup('Tasks')
     expect((await tables()).groups.map((g) => g.id)).toContain(other.id)
     expect(other.id).not.toBe(changes[0]!.id)
@@ -149,7 +151,7 @@ describe('POST /groups', () => {
   ])('rejects %j with 422 and writes nothing', async (body, message, param) => {
     const response = await adminJson('POST', '/groups', body)
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorResponse
+    const { error } = await response.json<ErrorResponse>()
     expect(error.message).toContain(message)
     expect(error).toMatchObject({ code: 'invalid_field', param })
     expect((await tables()).groups).toEqual([])
@@ -158,7 +160,7 @@ describe('POST /groups', () => {
   it('names both bad fields at once', async () => {
     const response = await adminJson('POST', '/groups', {})
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as ErrorResponse
+    const { error } = await response.json<ErrorResponse>()
     expect(error.message).toContain('name: name is required')
     expect(error.message).toContain('purposeType: purposeType is required')
   })
@@ -206,7 +208,7 @@ describe('GET /groups', () => {
     }
     const response = await call('/groups', { headers: ADMIN })
     expect(response.status).toBe(200)
-    const listed = (await response.json()) as Group[]
+    const listed = await response.json<Group[]>()
     expect(listed).toEqual([
       { ...chat, backendIds: [b1, b2].sort(), modelIds: [m] },
       { ...tasks, backendIds: [], modelIds: [] },
@@ -231,7 +233,7 @@ describe('PUT /groups/:id', () => {
     const changes = await adminChangesDuring(async () => {
       const response = await adminJson('PUT', `/groups/${group.id}`, { name: 'Talk', purposeType: 'Chat UI' })
       expect(response.status).toBe(200)
-      const body = (await response.json()) as Group
+      const body = await response.json<Group>()
       expect(body).toMatchObject({
         id: group.id,
         name: 'Talk',
@@ -498,7 +500,9 @@ describe('groups drive the cycle (GROUPS=true)', () => {
 
 describe('/openapi.json', () => {
   it('documents every group route with the Group schema', async () => {
-    const doc = (await (await call('/openapi.json')).json()) as {
+    const doc = await (
+      await call('/openapi.json')
+    ).json<{
       paths: Record<
         string,
         Record<
@@ -507,7 +511,7 @@ describe('/openapi.json', () => {
         >
       >
       components: { schemas: Record<string, { properties: Record<string, unknown> }> }
-    }
+    }>()
     const methods = Object.fromEntries(
       Object.entries(doc.paths)
         .filter(([p]) => p.startsWith('/groups'))

@@ -21,7 +21,7 @@ async function cycles(count: number, name: string) {
 }
 
 async function providers(query = ''): Promise<ProviderEntry[]> {
-  return (await (await call(`/providers${query}`, { headers: READER })).json()) as ProviderEntry[]
+  return await (await call(`/providers${query}`, { headers: READER })).json<ProviderEntry[]>()
 }
 
 describe('the health state machine, across cycles against a fake that fails and recovers', () => {
@@ -57,8 +57,8 @@ describe('the health state machine, across cycles against a fake that fails and 
     const all = await providers()
     const flaky = all.filter((e) => e.backendName === 'flaky')
     expect(flaky.length).toBeGreaterThan(0)
-    expect(flaky.every((e) => e.stale === true && typeof e.observedAt === 'string')).toBe(true)
-    expect(all.filter((e) => e.backendName === 'steady').every((e) => e.stale === false)).toBe(true)
+    expect(flaky.every((e) => e.stale && typeof e.observedAt === 'string')).toBe(true)
+    expect(all.filter((e) => e.backendName === 'steady').every((e) => !e.stale)).toBe(true)
     const fresh = await providers('?fresh=true')
     expect(fresh.some((e) => e.backendName === 'flaky')).toBe(false)
     expect(fresh).toEqual(all.filter((e) => e.backendName === 'steady'))

@@ -35,7 +35,7 @@ export async function fetchWith(overrides: Partial<Env>, path: string, init: Req
   const ctx = createExecutionContext()
   const response = await worker.fetch(
     new Request(`http://runtimestate.test${path}`, init),
-    { ...env, ...overrides } as Env,
+    { ...env, ...overrides },
     ctx,
   )
   await waitOnExecutionContext(ctx)
@@ -48,17 +48,21 @@ export function fake(provider: string, behaviour: string, id: string): string {
 }
 
 export async function fakeCalls(prefix = ''): Promise<{ method: string; path: string; authorized: boolean }[]> {
-  const calls = (await (await fetch(`${env.FAKE_PROVIDERS_URL}/__calls`)).json()) as {
-    method: string
-    path: string
-    authorized: boolean
-  }[]
+  const calls = await (
+    await fetch(`${env.FAKE_PROVIDERS_URL}/__calls`)
+  ).json<
+    {
+      method: string
+      path: string
+      authorized: boolean
+    }[]
+  >()
   return calls.filter((c) => c.path.startsWith(prefix))
 }
 
 /** The most provider requests the fakes had in flight at once since the last reset. */
 export async function fakeMaxInFlight(): Promise<number> {
-  return ((await (await fetch(`${env.FAKE_PROVIDERS_URL}/__stats`)).json()) as { maxInFlight: number }).maxInFlight
+  return (await (await fetch(`${env.FAKE_PROVIDERS_URL}/__stats`)).json<{ maxInFlight: number }>()).maxInFlight
 }
 
 /** Waits until `condition` holds, polling; throws naming `what` when it does not within the deadline. */
@@ -112,20 +116,20 @@ export const SINGLE_INVOCATION_ENV = {
 export async function runScheduled(overrides: Partial<Env> = {}): Promise<void> {
   const controller = createScheduledController({ cron: '*/5 * * * *', scheduledTime: new Date() })
   const ctx = createExecutionContext()
-  await worker.scheduled(controller, { ...SINGLE_INVOCATION_ENV, ...overrides } as Env, ctx)
+  await worker.scheduled(controller, { ...SINGLE_INVOCATION_ENV, ...overrides }, ctx)
   await waitOnExecutionContext(ctx)
 }
 
 export async function createBackend(name: string, type: string, baseUrl: string): Promise<string> {
   const response = await adminJson('POST', '/backends', { name, type, baseUrl })
   if (response.status !== 201) throw new Error(`POST /backends ${name}: ${response.status} ${await response.text()}`)
-  return ((await response.json()) as { id: string }).id
+  return (await response.json<{ id: string }>()).id
 }
 
 export async function readState<T = unknown>(): Promise<T> {
   const response = await call('/state', { headers: READER })
   if (response.status !== 200) throw new Error(`GET /state: ${response.status} ${await response.text()}`)
-  return (await response.json()) as T
+  return await response.json<T>()
 }
 
 /** Every KV value, to search for things that must never be stored. */
@@ -206,7 +210,7 @@ export function spyingKv() {
   const log: Partial<Record<PropertyKey, string[]>> = { get: gets, put: puts, delete: deletes }
   const kv = new Proxy(env.KV, {
     get(target, prop) {
-      const value = Reflect.get(target, prop)
+      const value = Reflect.get(target, prop) as unknown
       if (typeof value !== 'function') return value
       const calls = log[prop]
       return (key: string, ...rest: unknown[]) => {
@@ -225,7 +229,7 @@ export function spyingKv() {
 export async function cycleWith(
   options: { kv?: KVNamespace; env?: Partial<Env>; now?: () => Date } = {},
 ): Promise<RunSummary> {
-  const cycleEnv = { ...SINGLE_INVOCATION_ENV, ...options.env } as Env
+  const cycleEnv = { ...SINGLE_INVOCATION_ENV, ...options.env }
   let handle: DatabaseHandle | undefined
   try {
     return await runBackendCycle({

@@ -42,7 +42,7 @@ describe('read routes', () => {
     expect(after.status).toBe(200)
     expect(after.headers.get('ETag')).not.toBe(before)
     const one = await call(`/state/${id}`, { headers: READER })
-    const listed = ((await (await call('/backends', { headers: ADMIN })).json()) as unknown[])[0]
+    const listed = (await (await call('/backends', { headers: ADMIN })).json<unknown[]>())[0]
     expect(await one.json()).toMatchObject({ id, name: 'vllm', status: 'healthy', backend: listed })
     const etag = one.headers.get('ETag')!
     expect((await call(`/state/${id}`, { headers: { ...READER, 'If-None-Match': etag } })).status).toBe(304)
@@ -104,7 +104,7 @@ describe('admin auth', () => {
   it('says how to set a token when none is configured', async () => {
     const response = await fetchWith({ ADMIN_TOKEN: undefined }, '/backends', { headers: ADMIN })
     expect(response.status).toBe(503)
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/ADMIN_TOKEN is not set/)
+    expect((await response.json<{ error: { message: string } }>()).error.message).toMatch(/ADMIN_TOKEN is not set/)
   })
 })
 
@@ -147,9 +147,9 @@ describe('GET /openapi.json', () => {
   it('documents every API route, with the error body for its failures', async () => {
     const response = await call('/openapi.json')
     expect(response.status).toBe(200)
-    const spec = (await response.json()) as {
+    const spec = await response.json<{
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
-    }
+    }>()
     // The status pages are HTML for people, not API.
     const pages = /^\/(status(\/|$)|login$|logout$|$)/
     const routes = app.routes

@@ -21,7 +21,7 @@ const KEY = 'sk-test-cache-0000'
 async function refresh(): Promise<{ outcome: string; cacheHits: number }> {
   const response = await adminJson('POST', '/setup/refresh')
   expect(response.status).toBe(200)
-  return (await response.json()) as { outcome: string; cacheHits: number }
+  return await response.json<{ outcome: string; cacheHits: number }>()
 }
 
 /** The Worker's own KV, counting the operations made through it. */

@@ -26,7 +26,7 @@ function login(token: string, next = '/') {
 
 /** The session cookie a right token gets, as `name=value` for a Cookie header. */
 async function session(): Promise<string> {
-  const response = await login(env.READ_TOKEN!)
+  const response = await login(env.READ_TOKEN)
   return response.headers.get('Set-Cookie')!.split(';')[0]!
 }
 
@@ -68,7 +68,7 @@ describe('signing in to the status pages', () => {
   })
 
   it('gives a right token an HttpOnly, Secure, SameSite=Strict cookie that holds no token', async () => {
-    for (const token of [env.READ_TOKEN!, env.ADMIN_TOKEN!]) {
+    for (const token of [env.READ_TOKEN, env.ADMIN_TOKEN]) {
       const response = await login(token, '/status/events')
       expect(response.status).toBe(303)
       expect(response.headers.get('Location')).toBe('/status/events')
@@ -97,7 +97,7 @@ describe('signing in to the status pages', () => {
   })
 
   it('goes back only to a path on this host', async () => {
-    expect((await login(env.READ_TOKEN!, '/status/models?q=a%20b')).headers.get('Location')).toBe(
+    expect((await login(env.READ_TOKEN, '/status/models?q=a%20b')).headers.get('Location')).toBe(
       '/status/models?q=a%20b',
     )
     for (const next of [
@@ -107,7 +107,7 @@ describe('signing in to the status pages', () => {
       '/\t/evil.example',
       '/ok\r\nSet-Cookie: x=1',
     ]) {
-      expect((await login(env.READ_TOKEN!, next)).headers.get('Location')).toBe('/')
+      expect((await login(env.READ_TOKEN, next)).headers.get('Location')).toBe('/')
     }
   })
 
@@ -115,7 +115,7 @@ describe('signing in to the status pages', () => {
     const response = await call('/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
-      body: new URLSearchParams({ token: env.READ_TOKEN! }).toString(),
+      body: new URLSearchParams({ token: env.READ_TOKEN }).toString(),
     })
     expect(response.status).toBe(403)
     expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
@@ -320,7 +320,7 @@ describe('the models page', () => {
     const row = html.slice(start, html.indexOf('</tr>', start))
     const named = [...row.matchAll(/href="\/status\/backends\/([^"]+)"/g)].map(([, id]) => id)
     expect(named).toEqual(ids.slice(0, 5))
-    expect(row).toContain(`href="/?${new URLSearchParams({ model })}">all 7 backends</a>`)
+    expect(row).toContain(`href="/?${new URLSearchParams({ model }).toString()}">all 7 backends</a>`)
   })
 })
 

@@ -30,7 +30,7 @@ const configs = () =>
 const status = async (path: string) => {
   const response = await call(path, { headers: ADMIN })
   expect(response.status).toBe(200)
-  return (await response.json()) as Record<string, unknown>
+  return await response.json<Record<string, unknown>>()
 }
 
 describe('POST /providers/:type/configure', () => {
@@ -63,14 +63,14 @@ describe('POST /providers/:type/configure', () => {
   ])('rejects %j and writes nothing', async (body, message) => {
     const response = await adminJson('POST', '/providers/openai/configure', body)
     expect(response.status).toBe(422)
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message)
+    expect((await response.json<{ error: { message: string } }>()).error.message).toContain(message)
     expect(await configs()).toEqual([])
   })
 
   it('answers 422 naming apiKeyEnv for a name longer than its 255-character column, and writes nothing', async () => {
     const response = await adminJson('POST', '/providers/openai/configure', { apiKeyEnv: `K${'_'.repeat(255)}` })
     expect(response.status).toBe(422)
-    const { error } = (await response.json()) as { error: { message: string; param: string } }
+    const { error } = await response.json<{ error: { message: string; param: string } }>()
     expect(error.param).toBe('apiKeyEnv')
     expect(error.message).toContain('apiKeyEnv: apiKeyEnv must be at most 255 characters')
     expect(await configs()).toEqual([])
@@ -177,7 +177,7 @@ describe('GET /providers/:type/status', () => {
       hosts: ['api.anthropic.com'],
       recommendedApiKeyEnv: 'ANTHROPIC_API_KEY',
       backends: 0,
-      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) as unknown,
     })
     expect(JSON.stringify(body)).not.toContain('sk-test-status-literal-1')
   })
@@ -350,7 +350,7 @@ describe('GET /providers/supported', () => {
       // A type either has a default base URL or needs one.
       expect(Boolean(row.defaultBaseUrl)).toBe(!row.requiresBaseUrl)
     }
-    const byType = Object.fromEntries(body.map((p) => [p.provider, p]))
+    const byType = Object.fromEntries(body.map((p) => [p.provider as string, p]))
     expect(byType.openai).toEqual({
       provider: 'openai',
       defaultBaseUrl: 'https://api.openai.com/v1',
@@ -479,7 +479,7 @@ describe('a literal key is never given back', () => {
       async (db) => (await db.execute(sql`select scope, api_key_ciphertext from provider_configs order by scope`)).rows,
     )
     expect(stored.map((r) => r.scope)).toEqual(['openai', `openai:${own}`])
-    expect(await decryptSecret(String(stored[0]!.api_key_ciphertext), env.SECRETS_KEY!)).toBe(KEY)
-    expect(await decryptSecret(String(stored[1]!.api_key_ciphertext), env.SECRETS_KEY!)).toBe(OWN_KEY)
+    expect(await decryptSecret(String(stored[0]!.api_key_ciphertext), env.SECRETS_KEY)).toBe(KEY)
+    expect(await decryptSecret(String(stored[1]!.api_key_ciphertext), env.SECRETS_KEY)).toBe(OWN_KEY)
   })
 })

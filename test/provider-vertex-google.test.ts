@@ -193,7 +193,7 @@ describe('vertex-google through a full cycle', () => {
     const notJson = 'sk-test-vertex-not-json-0000'
     await createBackend('not-json', 'vertex-google', vertexBase('vertex', 'ok', 'vx-notjson'))
     await createBackend('no-key', 'vertex-google', vertexBase('vertex', 'ok', 'vx-nokey'))
-    const notJsonId = ((await (await adminJson('GET', '/backends')).json()) as { id: string; name: string }[]).find(
+    const notJsonId = (await (await adminJson('GET', '/backends')).json<{ id: string; name: string }[]>()).find(
       (b) => b.name === 'not-json',
     )!.id
     expect(

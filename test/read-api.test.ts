@@ -65,7 +65,7 @@ describe('GET /providers', () => {
       type: 'ollama',
       canEmbed: true,
       canChat: false,
-      baseUrl: expect.stringContaining('/ollama'),
+      baseUrl: expect.stringContaining('/ollama') as unknown,
     })
   })
 
@@ -192,10 +192,10 @@ describe('GET /models and GET /v1/models', () => {
     }>('/v1/models')
     expect(list.object).toBe('list')
     expect(list.data.map((m) => m.id)).toContain('gpt-5')
-    expect(list.data[0]).toMatchObject({ object: 'model', owned_by: 'runtime', created: expect.any(Number) })
+    expect(list.data[0]).toMatchObject({ object: 'model', owned_by: 'runtime', created: expect.any(Number) as unknown })
     // OpenRouter's context_length where a backend knows it; no pricing where none does.
     const byId = new Map(list.data.map((m) => [m.id, m]))
-    expect(byId.get('qwen3:8b')).toMatchObject({ context_length: expect.any(Number) })
+    expect(byId.get('qwen3:8b')).toMatchObject({ context_length: expect.any(Number) as unknown })
     expect(byId.get('gpt-4')).not.toHaveProperty('context_length')
     expect(list.data.some((m) => 'pricing' in m)).toBe(false)
   })

@@ -54,7 +54,7 @@ function kvFailingWrites(kv: KVNamespace): KVNamespace {
         }
       }
       const value = Reflect.get(target, property) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },
   })
 }
@@ -100,7 +100,7 @@ describe('the cycle lease', () => {
 
     const response = await adminJson('POST', '/setup/refresh')
     expect(response.status).toBe(200)
-    const summary = (await response.json()) as RunSummary
+    const summary = await response.json<RunSummary>()
     expect(summary.outcome).toBe('ok')
     expect(summary.warnings).toEqual([
       'run killed-run stopped renewing its lease; took over and recorded it as abandoned',
@@ -139,12 +139,15 @@ describe('the cycle lease', () => {
   it('renews the lease while a cycle is in flight', { timeout: 15_000 }, async () => {
     // A lease of 10 s is renewed every 3.3 s; the backend answers after 4.5 s.
     await createBackend('slow', 'vllm', fake('vllm', 'delay-4500', 'r1'))
-    let finished = false
-    const cycle = runScheduled({ LEASE_TTL_S: '10', PROBE_TIMEOUT_MS: '8000' }).finally(() => (finished = true))
+    // Set when the cycle settles, which TS cannot see from the loop: a property, not a narrowed local.
+    const cycleState = { finished: false }
+    const cycle = runScheduled({ LEASE_TTL_S: '10', PROBE_TIMEOUT_MS: '8000' }).finally(
+      () => (cycleState.finished = true),
+    )
 
     let first: number | undefined
     let renewed: number | undefined
-    while (!finished && renewed === undefined) {
+    while (!cycleState.finished && renewed === undefined) {
       const lease = await leaseRow()
       if (lease && lease.expiresAt.getTime() > Date.now()) {
         first ??= lease.expiresAt.getTime()
@@ -260,7 +263,7 @@ describe('GET /runs', () => {
     await runScheduled()
     const response = await call('/runs', { headers: ADMIN })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as RunList
+    const body = await response.json<RunList>()
     expect(body.database).toEqual({ reachable: true })
     expect(body.runs).toHaveLength(2)
     expect(body.runs.map((r) => r.id)).toEqual((await runRows()).map((r) => r.id))
@@ -289,7 +292,7 @@ describe('GET /runs', () => {
       ),
     )
     const list = async (query: string) =>
-      ((await (await call(`/runs${query}`, { headers: ADMIN })).json()) as RunList).runs.map((r) => r.id)
+      (await (await call(`/runs${query}`, { headers: ADMIN })).json<RunList>()).runs.map((r) => r.id)
     expect(await list('')).toHaveLength(20)
     expect(await list('?limit=3')).toEqual(['run-00', 'run-01', 'run-02'])
     expect(await list('?limit=100')).toHaveLength(25)
@@ -297,15 +300,17 @@ describe('GET /runs', () => {
     for (const bad of ['101', '0', 'abc', '2.5']) {
       const response = await call(`/runs?limit=${bad}`, { headers: ADMIN })
       expect(response.status).toBe(422)
-      expect(((await response.json()) as { error: { param: string } }).error.param).toBe('limit')
+      expect((await response.json<{ error: { param: string } }>()).error.param).toBe('limit')
     }
   })
 
   it('is documented in /openapi.json', async () => {
-    const spec = (await (await call('/openapi.json')).json()) as {
+    const spec = await (
+      await call('/openapi.json')
+    ).json<{
       paths: Record<string, Record<string, { parameters?: { name: string }[]; responses: Record<string, unknown> }>>
       components: { schemas: Record<string, unknown> }
-    }
+    }>()
     const get = spec.paths['/runs']!.get!
     expect(get.parameters?.map((p) => p.name)).toEqual(['limit'])
     expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '422']))
@@ -323,7 +328,7 @@ describe('GET /runs', () => {
     await runScheduled({ NEON_WS_PROXY: '127.0.0.1:1' })
     await runScheduled()
 
-    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    const { runs } = await (await call('/runs', { headers: ADMIN })).json<RunList>()
     expect(runs.map((r) => [r.outcome, r.recorded])).toEqual([
       ['ok', true],
       ['failed', false],
@@ -340,7 +345,7 @@ describe('GET /runs', () => {
 
     const response = await fetchWith({ NEON_WS_PROXY: '127.0.0.1:1' }, '/runs', { headers: ADMIN })
     expect(response.status).toBe(200)
-    const body = (await response.json()) as RunList
+    const body = await response.json<RunList>()
     expect(body.database).toEqual({ reachable: false, reason: 'unreachable' })
     expect(body.runs).toHaveLength(1)
     expect(body.runs[0]).toMatchObject({ outcome: 'failed', recorded: false, trigger: 'cron' })
@@ -352,7 +357,7 @@ describe('GET /runs', () => {
     await runScheduled()
     await expect(runScheduled({ KV_OPS_BUDGET: '5000' })).rejects.toThrow(SettingsError)
 
-    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    const { runs } = await (await call('/runs', { headers: ADMIN })).json<RunList>()
     expect(runs.map((r) => [r.outcome, r.recorded])).toEqual([
       ['failed', false],
       ['ok', true],
@@ -371,7 +376,7 @@ describe('GET /runs', () => {
     const bad = { ...env, STATEMENT_TIMEOUT_MS: 'soon' } as Env
     await expect(worker.queue(batch, bad, ctx)).rejects.toThrow(SettingsError)
 
-    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    const { runs } = await (await call('/runs', { headers: ADMIN })).json<RunList>()
     expect(runs).toHaveLength(1)
     expect(runs[0]).toMatchObject({ outcome: 'failed', recorded: false, trigger: 'queue' })
     expect(runs[0]!.error).toMatch(/^invalid setting STATEMENT_TIMEOUT_MS: .*; a runtimestate-probes batch of run /)
@@ -394,7 +399,7 @@ describe('GET /runs', () => {
     expect(summary.error).toMatch(/recording the run: .*simulated failure: UPDATE on reconcile_runs refused/)
     expect(await runRow(summary.runId)).toMatchObject({ outcome: 'running' })
 
-    const { runs } = (await (await call('/runs', { headers: ADMIN })).json()) as RunList
+    const { runs } = await (await call('/runs', { headers: ADMIN })).json<RunList>()
     expect(runs).toHaveLength(1)
     expect(runs[0]).toMatchObject({ id: summary.runId, outcome: 'failed', recorded: false, snapshotWritten: true })
   })
@@ -407,7 +412,7 @@ describe('database statements', () => {
     // cancel a running statement either. There only the driver's own timer bounds the wait.
     const pglite = /pglite/i.test(version)
     const shown = async (overrides: Partial<Env>) => {
-      const handle = openDatabase({ ...env, ...overrides } as Env)
+      const handle = openDatabase({ ...env, ...overrides })
       try {
         return (await handle.db.execute<{ statement_timeout: string }>(sql`show statement_timeout`)).rows[0]!
           .statement_timeout
@@ -418,7 +423,7 @@ describe('database statements', () => {
     expect(await shown({})).toBe(pglite ? '0' : '15s')
     expect(await shown({ STATEMENT_TIMEOUT_MS: '1234' })).toBe(pglite ? '0' : '1234ms')
 
-    const handle = openDatabase({ ...env, STATEMENT_TIMEOUT_MS: '300' } as Env)
+    const handle = openDatabase({ ...env, STATEMENT_TIMEOUT_MS: '300' })
     try {
       const error = await handle.db.execute(sql`select pg_sleep(2)`).then(
         () => undefined,

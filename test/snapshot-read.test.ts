@@ -105,7 +105,7 @@ function countingKv() {
   }
 }
 
-const ids = async (response: Response) => ((await response.json()) as BackendRuntimeState[]).map((b) => b.id)
+const ids = async (response: Response) => (await response.json<BackendRuntimeState[]>()).map((b) => b.id)
 
 describe('snapshot reads', () => {
   it('serves a sharded snapshot whole, byte for byte what JSON.stringify gives', async () => {
@@ -136,7 +136,7 @@ describe('snapshot reads', () => {
     expect(missing.status).toBe(404)
     expect(missing.headers.get('ETag')).toBeNull()
     expect(missing.headers.get('Cache-Control')).not.toBe('private, no-cache')
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('backend_not_found')
+    expect((await missing.json<{ error: { code: string } }>()).error.code).toBe('backend_not_found')
     const found = await call('/state/b1', { headers: READER })
     expect(found.status).toBe(200)
     const etag = found.headers.get('ETag')!
@@ -204,7 +204,7 @@ describe('snapshot reads', () => {
         expect(await models.json(), `${query} limit ${limit}`).toEqual(all.slice(0, limit))
       }
     }
-    const tools = (await (await call('/models?tools=true&limit=2', { headers: READER })).json()) as { id: string }[]
+    const tools = await (await call('/models?tools=true&limit=2', { headers: READER })).json<{ id: string }[]>()
     expect(tools.map((m) => m.id.slice(0, 6))).toEqual(['m01100', 'm01104'])
   })
 
@@ -212,9 +212,11 @@ describe('snapshot reads', () => {
     const fleet = pricedStates(6, 12)
     for (const maxViewBytes of [undefined, 10]) {
       const meta = await publish(fleet, 2, { maxViewBytes })
-      const list = (await (await call('/v1/models', { headers: READER })).json()) as {
+      const list = await (
+        await call('/v1/models', { headers: READER })
+      ).json<{
         data: { context_length?: number; pricing?: { prompt: string } }[]
-      }
+      }>()
       expect(list).toEqual(
         openAIModelList(fleet, new Date(Math.floor(Date.parse(meta.modelList!.since) / 1000) * 1000)),
       )
@@ -333,14 +335,14 @@ describe('paging /state', () => {
     })
     const garbled = await call('/state?cursor=bm90LWEtY3Vyc29y', { headers: READER })
     expect(garbled.status).toBe(400)
-    expect(((await garbled.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+    expect((await garbled.json<{ error: { code: string; param: string } }>()).error).toMatchObject({
       code: 'invalid_cursor',
       param: 'cursor',
     })
     for (const limit of ['0', '1001', 'ten', '-1']) {
       const bad = await call(`/state?limit=${limit}`, { headers: READER })
       expect(bad.status).toBe(422)
-      expect(((await bad.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      expect((await bad.json<{ error: { code: string; param: string } }>()).error).toMatchObject({
         code: 'invalid_field',
         param: 'limit',
       })
@@ -400,7 +402,7 @@ describe("the isolate's copy of the snapshot", () => {
     // Values gone from KV: the same version still answers, from memory, with the same bodies.
     for (const key of await blobKeys()) await env.KV.delete(key)
     expect(await ids(await call('/state', { headers: READER }))).toEqual(['b0', 'b1', 'b2'])
-    expect(((await (await call('/state/b1', { headers: READER })).json()) as BackendRuntimeState).id).toBe('b1')
+    expect((await (await call('/state/b1', { headers: READER })).json<BackendRuntimeState>()).id).toBe('b1')
     expect(await (await call('/models', { headers: READER })).text()).toBe(models)
 
     await publish(states(5))

@@ -40,7 +40,7 @@ function countingKv() {
   const calls = { put: [] as string[], delete: [] as string[], list: 0 }
   const kv = new Proxy(env.KV, {
     get(target, prop) {
-      const value = Reflect.get(target, prop)
+      const value = Reflect.get(target, prop) as unknown
       if (typeof value !== 'function') return value
       return (...args: unknown[]) => {
         if (prop === 'put') calls.put.push(args[0] as string)

@@ -19,7 +19,7 @@ beforeEach(resetAll)
 async function measuredCycle() {
   const handle = openDatabase(SINGLE_INVOCATION_ENV)
   let statements = 0
-  const db = drizzle({ client: handle.db.$client, schema, logger: { logQuery: () => void statements++ } })
+  const db = drizzle({ client: handle.db.$client, schema, logger: { logQuery: () => (statements += 1) } })
   let publishedAt = 0
   const kv = aroundKv(env.KV, async (method, args, call) => {
     const result = await call()
@@ -43,7 +43,7 @@ async function measuredCycle() {
 }
 
 async function arrivals(id: string): Promise<number[]> {
-  const list = (await (await fetch(`${fake('receiver', 'ok', id)}/__received`)).json()) as { at: number }[]
+  const list = await (await fetch(`${fake('receiver', 'ok', id)}/__received`)).json<{ at: number }[]>()
   return list.map((r) => r.at)
 }
 

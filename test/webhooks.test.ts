@@ -56,26 +56,32 @@ interface Received {
   body: string
 }
 
+/** The 422 a refused URL gets: its `param` and message. */
+async function refusal(response: Response): Promise<{ status: number; param?: string; message: string }> {
+  const { error } = await response.json<{ error: { param?: string; message: string } }>()
+  return { status: response.status, param: error.param, message: error.message }
+}
+
 const receiverUrl = (behaviour: string, id: string) => `${fake('receiver', behaviour, id)}/hook`
 
 async function subscribe(body: Record<string, unknown>): Promise<Subscription & { secret: string | null }> {
   const response = await adminJson('POST', '/webhooks', body)
   if (response.status !== 201) throw new Error(`POST /webhooks: ${response.status} ${await response.text()}`)
-  return (await response.json()) as Subscription & { secret: string | null }
+  return await response.json<Subscription & { secret: string | null }>()
 }
 
 async function received(id: string): Promise<Received[]> {
-  return (await (await fetch(`${fake('receiver', 'ok', id)}/__received`)).json()) as Received[]
+  return await (await fetch(`${fake('receiver', 'ok', id)}/__received`)).json<Received[]>()
 }
 
 async function deliveries(subscriptionId: string, query = ''): Promise<Delivery[]> {
   const response = await call(`/webhooks/${subscriptionId}/deliveries${query}`, { headers: ADMIN })
   expect(response.status).toBe(200)
-  return ((await response.json()) as { deliveries: Delivery[] }).deliveries
+  return (await response.json<{ deliveries: Delivery[] }>()).deliveries
 }
 
 async function subscription(id: string): Promise<Subscription> {
-  return (await (await call(`/webhooks/${id}`, { headers: ADMIN })).json()) as Subscription
+  return await (await call(`/webhooks/${id}`, { headers: ADMIN })).json<Subscription>()
 }
 
 /** What standardwebhooks, as a receiver would run it, makes of a message; it checks the timestamp against `at`. */
@@ -135,7 +141,7 @@ describe('subscriptions', () => {
   ])('refuse %j with a 422 naming %s, writing nothing', async (body, param, message) => {
     const response = await adminJson('POST', '/webhooks', body)
     expect(response.status).toBe(422)
-    const error = ((await response.json()) as { error: { param: string; message: string } }).error
+    const error = (await response.json<{ error: { param: string; message: string } }>()).error
     expect(error.param).toBe(param)
     expect(error.message).toContain(message)
     expect(await (await call('/webhooks', { headers: ADMIN })).json()).toEqual([])
@@ -168,14 +174,9 @@ describe('nothing is sent where it must not go', () => {
   ]
 
   it.each(refusedNames)('refuses a host that resolves to a private address (%s → %s)', async (host, address) => {
-    const response = await adminJson('POST', '/webhooks', { url: `https://${host}/hook` })
-    expect(response.status).toBe(422)
-    expect(await response.json()).toMatchObject({
-      error: {
-        param: 'url',
-        message: expect.stringContaining(`resolves to ${address}, which is not a public address`),
-      },
-    })
+    const refused = await refusal(await adminJson('POST', '/webhooks', { url: `https://${host}/hook` }))
+    expect(refused).toMatchObject({ status: 422, param: 'url' })
+    expect(refused.message).toContain(`resolves to ${address}, which is not a public address`)
   })
 
   it.each([
@@ -187,9 +188,9 @@ describe('nothing is sent where it must not go', () => {
     ['https://servfail.test/hook', 'could not be looked up'],
     ['https://localhost/hook', 'localhost'],
   ])('refuses %s', async (url, message) => {
-    const response = await adminJson('POST', '/webhooks', { url })
-    expect(response.status).toBe(422)
-    expect(await response.json()).toMatchObject({ error: { param: 'url', message: expect.stringContaining(message) } })
+    const refused = await refusal(await adminJson('POST', '/webhooks', { url }))
+    expect(refused).toMatchObject({ status: 422, param: 'url' })
+    expect(refused.message).toContain(message)
   })
 
   it('accepts a public https host', async () => {
@@ -202,9 +203,9 @@ describe('nothing is sent where it must not go', () => {
       headers: { ...ADMIN, 'Content-Type': 'application/json' },
       body: JSON.stringify({ url: receiverUrl('ok', 'local') }),
     }
-    const refused = await fetchWith({ WEBHOOK_ALLOW_HOSTS: '' }, '/webhooks', init)
-    expect(refused.status).toBe(422)
-    expect(await refused.json()).toMatchObject({ error: { param: 'url', message: expect.stringContaining('https') } })
+    const refused = await refusal(await fetchWith({ WEBHOOK_ALLOW_HOSTS: '' }, '/webhooks', init))
+    expect(refused).toMatchObject({ status: 422, param: 'url' })
+    expect(refused.message).toContain('https')
     expect((await fetchWith({ WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }, '/webhooks', init)).status).toBe(201)
   })
 
@@ -231,16 +232,18 @@ describe('messages', () => {
     await cycleWith()
     const [message] = await received('sig')
     expect(message!.headers['webhook-id']).toMatch(/^msg_\d+$/)
-    const payload = verified(created.secret!, message!) as { type: string; data: Record<string, unknown> }
-    const { events } = (await (await call('/events', { headers: READER })).json()) as { events: unknown[] }
-    expect(payload).toEqual({ type: 'backend.added', timestamp: expect.any(String), data: events[0] })
+    const payload = verified(created.secret!, message!) as { type: string; timestamp: string; data: unknown }
+    const { events } = await (await call('/events', { headers: READER })).json<{ events: unknown[] }>()
+    expect(payload.type).toBe('backend.added')
+    expect(payload.data).toEqual(events[0])
+    expect(Date.parse(payload.timestamp)).not.toBeNaN()
     expect(() => verified(`whsec_${btoa('another secret of 32 bytes!!!!!!')}`, message!)).toThrow()
   })
 
   it('carry two signatures for 24 h after a rotation, and only the new one after', async () => {
     const clock = steppedClock(new Date())
     const created = await subscribe({ url: receiverUrl('ok', 'rotate') })
-    const rotated = (await (await adminJson('POST', `/webhooks/${created.id}/rotate-secret`)).json()) as Subscription
+    const rotated = await (await adminJson('POST', `/webhooks/${created.id}/rotate-secret`)).json<Subscription>()
     expect(rotated.secret).not.toBe(created.secret)
     expect(rotated.previousSecretValidUntil).not.toBeNull()
     await createBackend('a', 'vllm', fake('vllm', 'script-ok.500', 'rotate'))
@@ -319,7 +322,7 @@ describe('messages', () => {
       const id = await createBackend('a', 'openai', `${fake('openai', 'bearer-wrong', 'scan')}/v1`)
       expect((await adminJson('POST', '/providers/openai/configure', { apiKey: KEY, backendId: id })).status).toBe(200)
       await cycleWith()
-      const [sub] = (await (await call('/webhooks', { headers: ADMIN })).json()) as Subscription[]
+      const [sub] = await (await call('/webhooks', { headers: ADMIN })).json<Subscription[]>()
       await adminJson('POST', `/webhooks/${sub!.id}/test`)
       texts.push(await (await call('/webhooks', { headers: ADMIN })).text())
       texts.push(await (await call(`/webhooks/${sub!.id}/deliveries`, { headers: ADMIN })).text())
@@ -329,7 +332,7 @@ describe('messages', () => {
     expect(messages.length).toBeGreaterThanOrEqual(2)
     for (const message of messages) texts.push(message.body, JSON.stringify(message.headers))
     const corpus = [...texts, ...(await allKvValues()), ...logs].join('\n')
-    for (const needle of [KEY, KEY.slice(-8), secret, secret.slice(6, 20), env.ADMIN_TOKEN!, env.READ_TOKEN!]) {
+    for (const needle of [KEY, KEY.slice(-8), secret, secret.slice(6, 20), env.ADMIN_TOKEN, env.READ_TOKEN]) {
       expect(corpus).not.toContain(needle)
     }
   })
@@ -356,7 +359,7 @@ describe('delivery', () => {
     expect(
       delivery!.attempts.map((a) => (Date.parse(a.at) - clock.now().getTime() + (99305 + 86400) * 1000) / 1000),
     ).toEqual(due)
-    expect(delivery!.attempts.map((a) => a.result)).toEqual([...Array(7).fill('retry'), 'failed'])
+    expect(delivery!.attempts.map((a) => a.result)).toEqual([...Array<string>(7).fill('retry'), 'failed'])
     expect(delivery).toMatchObject({ status: 'failed', nextAttemptAt: null })
     expect(delivery!.attempts[0]).toMatchObject({ httpStatus: 503, error: 'the receiver answered 503' })
     expect((await fakeCalls('/receiver/')).length).toBe(8)
@@ -366,10 +369,9 @@ describe('delivery', () => {
     const created = await subscribe({ url: receiverUrl('status-410', 'gone') })
     await createBackend('a', 'vllm', fake('vllm', 'script-ok.500', 'gone'))
     await cycleWith()
-    expect(await subscription(created.id)).toMatchObject({
-      enabled: false,
-      disabledReason: expect.stringContaining('the receiver answered 410 Gone'),
-    })
+    const gone = await subscription(created.id)
+    expect(gone.enabled).toBe(false)
+    expect(gone.disabledReason).toContain('the receiver answered 410 Gone')
     await cycleWith()
     // The status change that followed made no delivery for it.
     expect(await deliveries(created.id)).toHaveLength(1)
@@ -388,12 +390,11 @@ describe('delivery', () => {
     // The next retry, 5 minutes later: past 5 days.
     clock.at(5 * 86400 + 240)
     await cycleWith({ now: clock.now })
-    expect(await subscription(created.id)).toMatchObject({
-      enabled: false,
-      disabledReason: expect.stringMatching(
-        /^every delivery failed for 5 days, since 2026-12-08T00:00:00Z: the receiver answered 500$/,
-      ),
-    })
+    const disabled = await subscription(created.id)
+    expect(disabled.enabled).toBe(false)
+    expect(disabled.disabledReason).toBe(
+      'every delivery failed for 5 days, since 2026-12-08T00:00:00Z: the receiver answered 500',
+    )
     const enabled = await adminJson('PATCH', `/webhooks/${created.id}`, { enabled: true })
     expect(await enabled.json()).toMatchObject({ enabled: true, disabledReason: null })
   })
@@ -457,7 +458,7 @@ describe('delivery', () => {
     const created = await subscribe({ url: receiverUrl('script-500.ok', 'manual') })
     const test = await adminJson('POST', `/webhooks/${created.id}/test`)
     expect(test.status).toBe(200)
-    const failed = (await test.json()) as Delivery
+    const failed = await test.json<Delivery>()
     expect(failed).toMatchObject({ type: 'webhook.test', seq: null, status: 'pending' })
     expect(failed.attempts).toEqual([expect.objectContaining({ result: 'retry', httpStatus: 500 })])
     const retried = await adminJson('POST', `/webhooks/${created.id}/deliveries/${failed.id}/retry`)
@@ -473,7 +474,7 @@ describe('delivery', () => {
 
     await adminJson('POST', `/webhooks/${created.id}/test`)
     const first = await call(`/webhooks/${created.id}/deliveries?limit=1`, { headers: ADMIN })
-    const page = (await first.json()) as { deliveries: Delivery[]; next: string }
+    const page = await first.json<{ deliveries: Delivery[]; next: string }>()
     expect(page.deliveries).toHaveLength(1)
     const older = await deliveries(created.id, `?limit=1&cursor=${page.next}`)
     expect(older.map((d) => d.id)).toEqual([failed.id])

@@ -43,7 +43,7 @@ describe('uptime and latency windows, from hourly rollups', () => {
     expect(later.uptime).toEqual({ '1h': 1, '24h': 1, '7d': 5 / 6 })
     const history = await call(`/state/${id}?history=24h`, { headers: READER })
     expect(history.status).toBe(200)
-    const withHistory = (await history.json()) as BackendRuntimeState & { history: { hour: string; probes: number }[] }
+    const withHistory = await history.json<BackendRuntimeState & { history: { hour: string; probes: number }[] }>()
     expect(withHistory.id).toBe(id)
     expect(withHistory.history.map((h) => [h.hour, h.probes])).toEqual([
       ['2026-11-21T09:00:00.000Z', 1],
@@ -73,7 +73,7 @@ describe('GET /metrics', () => {
     expect(response.headers.get('Content-Type')).toBe('text/plain; version=0.0.4; charset=utf-8')
     const families = parsePrometheusTextFormat(await response.text()) as { name: string; metrics: Sample[] }[]
     const family = (name: string) => families.find((f) => f.name === name)?.metrics ?? []
-    const states = (await (await call('/state', { headers: READER })).json()) as BackendRuntimeState[]
+    const states = await (await call('/state', { headers: READER })).json<BackendRuntimeState[]>()
     expect(states).toHaveLength(2)
     for (const state of states) {
       const mine = (samples: Sample[]) => samples.filter((s) => s.labels?.backend_id === state.id)

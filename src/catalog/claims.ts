@@ -36,6 +36,15 @@ export const FACT_PATHS = [
 export type FactPath = (typeof FACT_PATHS)[number]
 export type FactValue = number | boolean | string | string[] | ModelLifecycle
 
+/** The type a path's value has in ModelCatalogFacts (`FactAt<ModelCatalogFacts, 'limits.context'>` is `number | null`). */
+type FactAt<T, P extends string> = P extends `${infer K}.${infer Rest}`
+  ? K extends keyof T
+    ? FactAt<T[K], Rest>
+    : never
+  : P extends keyof T
+    ? T[P]
+    : never
+
 export interface Claim {
   value: FactValue
   source: Exclude<FactSource, 'unknown'>
@@ -89,7 +98,7 @@ export function resolveFacts(claims: Claims, catalog: ModelCatalogFacts['catalog
       if (!same(other.value, chosen.value)) conflicts.push({ field: path, value: other.value, source: other.source })
     }
   }
-  const value = <T>(path: FactPath) => values.get(path)!.value as T | null
+  const value = <P extends FactPath>(path: P) => values.get(path)!.value as FactAt<ModelCatalogFacts, P>
   const source = (path: FactPath) => values.get(path)!.source
   const sources: ModelSources = {
     limits: { context: source('limits.context'), input: source('limits.input'), output: source('limits.output') },
@@ -113,27 +122,27 @@ export function resolveFacts(claims: Claims, catalog: ModelCatalogFacts['catalog
   }
   return {
     limits: {
-      context: value<number>('limits.context'),
-      input: value<number>('limits.input'),
-      output: value<number>('limits.output'),
+      context: value('limits.context'),
+      input: value('limits.input'),
+      output: value('limits.output'),
     },
     capabilities: {
-      tools: value<boolean>('capabilities.tools'),
-      reasoning: value<boolean>('capabilities.reasoning'),
-      vision: value<boolean>('capabilities.vision'),
-      structuredOutput: value<boolean>('capabilities.structuredOutput'),
-      attachments: value<boolean>('capabilities.attachments'),
+      tools: value('capabilities.tools'),
+      reasoning: value('capabilities.reasoning'),
+      vision: value('capabilities.vision'),
+      structuredOutput: value('capabilities.structuredOutput'),
+      attachments: value('capabilities.attachments'),
     },
-    modalities: { input: value<string[]>('modalities.input'), output: value<string[]>('modalities.output') },
+    modalities: { input: value('modalities.input'), output: value('modalities.output') },
     pricing: {
-      input: value<number>('pricing.input'),
-      output: value<number>('pricing.output'),
-      cacheRead: value<number>('pricing.cacheRead'),
-      cacheWrite: value<number>('pricing.cacheWrite'),
+      input: value('pricing.input'),
+      output: value('pricing.output'),
+      cacheRead: value('pricing.cacheRead'),
+      cacheWrite: value('pricing.cacheWrite'),
     },
-    knowledgeCutoff: value<string>('knowledgeCutoff'),
-    releaseDate: value<string>('releaseDate'),
-    lifecycle: value<ModelLifecycle>('lifecycle'),
+    knowledgeCutoff: value('knowledgeCutoff'),
+    releaseDate: value('releaseDate'),
+    lifecycle: value('lifecycle'),
     sources,
     catalog,
     conflicts,

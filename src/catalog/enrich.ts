@@ -25,7 +25,7 @@ export function enrichModel<M extends ClaimedModel>(
   const match = matchCatalog(catalog, mapping, model.model || model.name, catalogId)
   const all = match ? mergeClaims(own, catalogClaims(match.model, { embedding: model.canEmbed })) : own
   const facts = resolveFacts(all, match ? { id: match.id, date: match.date } : null)
-  return { ...rest, ...facts, ...flatFacts(facts) } as EnrichedModel<M>
+  return { ...rest, ...facts, ...flatFacts(facts) }
 }
 
 /**
@@ -36,6 +36,6 @@ export function enrichModel<M extends ClaimedModel>(
 export function withPublishedFacts<M extends ModelFacts & { name: string; model: string }>(
   model: M | (M & ModelCatalogFacts),
 ): M & ModelCatalogFacts {
-  if ('sources' in model && model.sources) return model as M & ModelCatalogFacts
+  if ('sources' in model) return model
   return { ...model, ...resolveFacts(listingClaims(model)) }
 }

@@ -174,7 +174,10 @@ function statementKind(query: string): string | undefined {
  */
 export function queryFailureLogFields(error: unknown): QueryFailureLogFields | undefined {
   if (!error || typeof error !== 'object') return undefined
-  const fields: QueryFailureLogFields = { error: (error as Error).constructor?.name || 'Error' }
+  // A null-prototype object has no constructor.
+  const fields: QueryFailureLogFields = {
+    error: (error as { constructor?: { name: string } }).constructor?.name || 'Error',
+  }
   let fromQuery = false
   for (const e of causes(error)) {
     if (e instanceof DrizzleQueryError) {

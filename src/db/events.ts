@@ -37,7 +37,7 @@ export async function eventsBefore(
   db: Database,
   options: { before?: number; limit: number; backendId?: string },
 ): Promise<StoredEvent[]> {
-  const result = await db.execute<Record<string, unknown>>(sql`
+  const result = await db.execute(sql`
     select seq, at, backend_id, backend_name, kind, data from ${fleetEvents}
     where true
       ${options.before === undefined ? sql`` : sql`and seq < ${options.before}`}
@@ -53,7 +53,7 @@ function storedEvent(e: Record<string, unknown>): StoredEvent {
     backendId: String(e.backend_id),
     backendName: String(e.backend_name),
     kind: String(e.kind),
-    data: (e.data as Record<string, unknown>) ?? {},
+    data: (e.data as Record<string, unknown> | null) ?? {},
   }
 }
 
@@ -66,7 +66,8 @@ export interface HourlyRollup {
 
 /** A backend's hourly rollups for the 24 hours up to its latest one, oldest first. */
 export async function lastDayOfRollups(db: Database, backendId: string): Promise<HourlyRollup[]> {
-  const result = await db.execute<{ hour: string; probes: number; good: number; latency: number[] }>(sql`
+  // As the driver gives them: a timestamp may be a Date, a count a string, an array null.
+  const result = await db.execute<{ hour: unknown; probes: unknown; good: unknown; latency: unknown[] | null }>(sql`
     select hour, probes, good, latency from ${backendRollups}
     where backend_id = ${backendId}
       and hour > (select max(hour) from ${backendRollups} where backend_id = ${backendId}) - '24 hours'::interval

@@ -37,8 +37,10 @@ export class CapacityRetryPool extends Pool {
     })
     if (!callback) return acquired
     acquired.then(
-      (client) => callback(undefined, client, client.release),
-      (error: Error) => callback(error, undefined, () => undefined),
+      // The pool gives each checkout its own `release` closure, which ignores `this`.
+      (client) => callback(undefined, client, client.release.bind(client)),
+      // The pool's driver rejects with an Error; `connect`'s callback is typed for nothing else.
+      (error: unknown) => callback(error as Error, undefined, () => undefined),
     )
   }
 }

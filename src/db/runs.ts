@@ -191,7 +191,7 @@ export interface FannedOutRun {
 
 /** A fanned-out run as its consumers see it; null for a run that is not (or no longer) one. */
 export async function fannedOutRun(db: Database, runId: string): Promise<FannedOutRun | null> {
-  const result = await db.execute<Record<string, unknown>>(sql`select r.id, r.trigger, r.started_at, r.planned,
+  const result = await db.execute(sql`select r.id, r.trigger, r.started_at, r.planned,
       r.deadline, r.published_by, r.outcome,
       (select count(*) from ${cycleObservations} o where o.run_id = r.id) as observed
     from ${reconcileRuns} r where r.id = ${runId} and r.planned is not null`)

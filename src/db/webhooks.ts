@@ -242,13 +242,16 @@ export async function webhookMetrics(
   db: Database,
   now: Date,
 ): Promise<{ totals: Record<string, number>; oldestPendingS: number }> {
-  const result = await db.execute<{ totals: Record<string, string | number> | null; oldest: string | null }>(sql`select
+  const result = await db.execute<{
+    totals: Record<string, string | number> | null
+    oldest: string | Date | null
+  }>(sql`select
     (select json_object_agg(result, total) from ${webhookCounters}) as totals,
     (select min(d.created_at) from ${webhookDeliveries} d join ${webhookSubscriptions} s on s.id = d.subscription_id
       where d.status = 'pending' and s.enabled) as oldest`)
   const row = result.rows[0]
   const totals = Object.fromEntries(Object.entries(row?.totals ?? {}).map(([k, v]) => [k, Number(v)]))
-  const oldest = row?.oldest ? new Date(String(row.oldest)).getTime() : now.getTime()
+  const oldest = row?.oldest ? new Date(row.oldest).getTime() : now.getTime()
   return { totals, oldestPendingS: Math.max(0, (now.getTime() - oldest) / 1000) }
 }
 
@@ -271,7 +274,7 @@ export async function deliverySummaries(db: Database): Promise<Map<string, Deliv
   return new Map(
     result.rows.map((row) => [
       row.subscription_id,
-      { last: byId.get(Number(row.last_id)) ?? null, failed: Number(row.failed), pending: Number(row.pending) },
+      { last: byId.get(Number(row.last_id)) ?? null, failed: row.failed, pending: row.pending },
     ]),
   )
 }

@@ -27,7 +27,7 @@ const schema = z.object(factFilterQuery)
 export function modelsQuery(query: (name: string) => string | undefined): ModelsQueryResult {
   const text = (name: string) => (query(name) ?? '').trim().slice(0, MAX_SEARCH)
   const form = Object.fromEntries(['q', 'capability', ...FACT_FILTER_KEYS].map((k) => [k, text(k)])) as ModelsForm
-  const legacy = AS_FACT[form.capability as keyof typeof AS_FACT]
+  const legacy = Object.hasOwn(AS_FACT, form.capability) ? AS_FACT[form.capability as keyof typeof AS_FACT] : undefined
   if (legacy) {
     form.capability = ''
     if (form[legacy] === '') form[legacy] = 'true'

@@ -24,6 +24,7 @@ function sessionKeys(c: Context<AppEnv>) {
  * the host: no control character, space or backslash is allowed anywhere.
  */
 export function safeNext(next: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses.
   return next && /^\/(?!\/)[^\x00-\x20\x7f\\]*$/.test(next) ? next : '/'
 }
 

@@ -43,5 +43,5 @@ export function nextPageLink(path: string, meta: SnapshotMeta, page: PageRequest
   const next = page.from + page.limit
   if (next >= meta.backendCount) return {}
   const query = new URLSearchParams({ limit: String(page.limit), cursor: encodeCursor(meta.etag, next) })
-  return { Link: `<${path}?${query}>; rel="next"` }
+  return { Link: `<${path}?${query.toString()}>; rel="next"` }
 }

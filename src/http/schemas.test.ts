@@ -7,7 +7,7 @@ import { openAIModelList } from '../views/openai-models'
 import { providersFromSnapshot } from '../views/providers'
 import { backendStateSchema, mergedModelSchema, openAIModelListSchema, providerEntrySchema } from './schemas'
 
-// That each schema is exactly its published type is checked by tsc (PublishedSchemasMatch in
+// That each schema is exactly its published type is checked by tsc (_PublishedSchemasMatch in
 // schemas.ts); these check what tsc cannot see: what the schema accepts and what /openapi.json says.
 
 const state: BackendRuntimeState = {
@@ -88,7 +88,7 @@ describe('backendStateSchema', () => {
   it('documents every published fact, and the sources a fact can come from', () => {
     const documented = z.toJSONSchema(backendStateSchema).$defs ?? {}
     expect(documented.ModelPullStatus).toMatchObject({
-      required: expect.arrayContaining(['limits', 'capabilities', 'pricing', 'sources', 'conflicts']),
+      required: expect.arrayContaining(['limits', 'capabilities', 'pricing', 'sources', 'conflicts']) as unknown,
     })
     expect(documented.FactSources).toMatchObject({
       properties: { lifecycle: { enum: ['override', 'discovered', 'declared', 'catalog', 'rule', 'unknown'] } },

@@ -115,10 +115,12 @@ export const backendStateSchema = z
   .meta({ id: 'BackendRuntimeState' })
 
 /** True only when A and B are the same type: each optional, nullable and literal alike. */
+// Each T is the comparison's deferred parameter, used once on purpose.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 type Assert<T extends true> = T
 // The routes serve the published (and declared) types as they are: a schema that drifts from its type fails to compile.
-type PublishedSchemasMatch = [
+type _PublishedSchemasMatch = [
   Assert<Same<z.infer<typeof backendSchema>, BackendRecord>>,
   Assert<Same<z.infer<typeof modelPullStatusSchema>, ModelPullStatus>>,
   Assert<Same<z.infer<typeof backendStateSchema>, BackendRuntimeState>>,
@@ -180,7 +182,7 @@ export const openAIModelListSchema = z
 
 // The same for the views the read routes render (an intersection type flattened to compare).
 type Flat<T> = { [K in keyof T]: T[K] }
-type ViewSchemasMatch = [
+type _ViewSchemasMatch = [
   Assert<Same<z.infer<typeof providerEntrySchema>, Flat<ProviderEntry>>>,
   Assert<Same<z.infer<typeof mergedModelSchema>, MergedModel>>,
   Assert<Same<z.infer<typeof openAIModelSchema>, OpenAIModel>>,

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler, ValidationTargets } from 'hono'
+import type { Context, ValidationTargets } from 'hono'
 import { validator } from 'hono-openapi'
 import type { z } from 'zod'
 import { ApiError } from './errors'
@@ -60,7 +60,7 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
     if (!result.success) throw invalidInput(result.error, target)
   })
   if (target !== 'json') return middleware
-  const requireJson: MiddlewareHandler = async (c, next) => {
+  const requireJson: typeof middleware = async (c, next) => {
     const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim()
     if (!JSON_MEDIA_TYPE.test(mediaType)) {
       throw new ApiError(
@@ -83,5 +83,5 @@ export function validate<Target extends keyof ValidationTargets, Schema extends 
     return middleware(c, next)
   }
   // The validator carries the route's request schema for /openapi.json as properties; keep them.
-  return Object.assign(requireJson, middleware) as typeof middleware
+  return Object.assign(requireJson, middleware)
 }

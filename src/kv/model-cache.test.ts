@@ -6,7 +6,7 @@ function countingKv() {
   const values = new Map<string, string>()
   const ttls = new Map<string, number | undefined>()
   const ops = { get: 0, put: 0, delete: 0, list: 0 }
-  const parse = (key: string) => (values.has(key) ? JSON.parse(values.get(key)!) : null)
+  const parse = (key: string): unknown => (values.has(key) ? JSON.parse(values.get(key)!) : null)
   const kv = {
     get: async (key: string | string[]) => {
       ops.get++

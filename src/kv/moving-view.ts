@@ -92,12 +92,16 @@ export async function writeLastCycle(kv: KVNamespace, last: LastCycle | null): P
 /** The last cycle's figures, or null when none were kept or KV cannot give them: /metrics still answers. */
 export async function readLastCycle<C>(kv: KVNamespace): Promise<LastCycle<C> | null> {
   try {
-    const last = await kv.get<LastCycle<C & { startedAt: string }>>(LAST_CYCLE_KEY, 'json')
+    // Whatever an earlier version kept: checked before it is read as this version's figures.
+    const last = await kv.get<{ cycle?: { startedAt?: unknown } | null; lastSuccessAt?: unknown }>(
+      LAST_CYCLE_KEY,
+      'json',
+    )
     const usable =
       typeof last?.cycle?.startedAt === 'string' &&
       typeof last.lastSuccessAt === 'object' &&
       last.lastSuccessAt !== null
-    return usable ? last : null
+    return usable ? (last as LastCycle<C>) : null
   } catch (error) {
     console.warn(JSON.stringify({ msg: 'last cycle unreadable for /metrics', error: String(error) }))
     return null

@@ -223,7 +223,7 @@ export class SnapshotStore {
     if (meta.schemaVersion !== 2) {
       return new Set(Array.from({ length: meta.shardCount }, (_, i) => `${PREFIX}shard:${meta.etag}:${i}`))
     }
-    if (meta.moving === undefined) return this.keysOfViewsLayout(meta as unknown as ViewsMeta)
+    if (meta.moving === undefined) return this.keysOfViewsLayout(meta)
     return new Set([
       ...meta.shards.flatMap((s) => [s.key, ...s.chunks.map((c) => c.key)]),
       ...Object.values(meta.views).filter((k): k is string => k !== null),

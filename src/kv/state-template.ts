@@ -151,7 +151,8 @@ export function fillTemplate(template: StateTemplate, moving: MovingValues): str
   let k = 0
   let text = template.parts[0]!
   template.holes.forEach((hole, i) => {
-    text += hole === 0 ? json(observedAtOf(moving, k++)) : runText(hole, moving)
+    // observedAtOf gives a value read from JSON, never undefined: its JSON is text.
+    text += hole === 0 ? JSON.stringify(observedAtOf(moving, k++)) : runText(hole, moving)
     text += template.parts[i + 1]!
   })
   return text

@@ -25,6 +25,7 @@ export interface TemplateHeader extends ArrayViewHeader {
 }
 
 const COMMA = utf8(',')
+// eslint-disable-next-line no-control-regex -- every ASCII character, control ones too.
 const ASCII = /^[\x00-\x7f]*$/
 
 /** UTF-8 length of a text, without encoding it when it is ASCII (the usual case). */
@@ -108,7 +109,7 @@ function pushElement(
   movingAt: (element: number) => MovingValues,
 ): void {
   const element = elementRange(view, i, i + 1)
-  const cuts = view.header.cuts?.[i] ?? []
+  const cuts = view.header.cuts[i] ?? []
   if (cuts.length === 0) {
     pieces.push(element)
     return

@@ -4,7 +4,7 @@ import { BADGE_CAPABILITIES } from '../views/fleet'
 import { type Fact, shownFactsWith } from '../views/fleet-facts'
 import { CapabilityBadges, PriceFacts, SourcedValue, TokensFact, usd } from './facts'
 
-const html = async (node: Child) => String(await (node as { toString(): string | Promise<string> }).toString())
+const html = async (node: Child) => await (node as { toString(): string | Promise<string> }).toString()
 const unknown: Fact<never> = { value: null, source: 'unknown' }
 const bit = (name: (typeof BADGE_CAPABILITIES)[number]) => 1 << BADGE_CAPABILITIES.indexOf(name)
 

@@ -5,7 +5,9 @@ import { ModelsFilter, problemText } from './models-filter'
 const render = async (query: Record<string, string>) => {
   const asked = modelsQuery((name) => query[name])
   const problems = asked.ok ? [] : asked.problems
-  return String(await (<ModelsFilter form={asked.form} problems={problems} />).toString())
+  // A hono JSX node's toString() gives a Promise when a component in it is async.
+  const node: { toString(): string | Promise<string> } = <ModelsFilter form={asked.form} problems={problems} />
+  return await node.toString()
 }
 
 describe("the models page's filter form", () => {

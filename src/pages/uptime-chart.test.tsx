@@ -5,7 +5,9 @@ const now = new Date('2026-12-02T12:34:00Z')
 const hour = (h: number) => new Date(Date.UTC(2026, 11, 2, h)).toISOString()
 
 async function svg(hours: Parameters<typeof UptimeChart>[0]['hours']): Promise<string> {
-  return String(await (<UptimeChart hours={hours} now={now} />).toString())
+  // A hono JSX node's toString() gives a Promise when a component in it is async.
+  const node: { toString(): string | Promise<string> } = <UptimeChart hours={hours} now={now} />
+  return await node.toString()
 }
 
 describe('UptimeChart', () => {

@@ -13,11 +13,11 @@ function context(fetch: (request: Request) => Promise<Response> | Response, fiel
     credential: undefined,
     signal: new AbortController().signal,
     ...listDefaults(),
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init)
       requests.push(request)
       return fetch(request)
-    }) as typeof globalThis.fetch,
+    },
     ...fields,
   }
   return { ctx, requests }
@@ -30,7 +30,10 @@ function streamed(chunk: string, chunks: number, delayMs = 0) {
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs))
-      if (state.pulled >= chunks) return controller.close()
+      if (state.pulled >= chunks) {
+        controller.close()
+        return
+      }
       state.pulled++
       controller.enqueue(bytes)
     },

@@ -9,7 +9,7 @@ function context(fields: Partial<ListContext> = {}): ListContext {
     baseUrl: 'http://backend.test',
     credential: undefined,
     signal: new AbortController().signal,
-    fetch: (async () => Response.json({})) as typeof fetch,
+    fetch: async () => Response.json({}),
     ...listDefaults(),
     ...fields,
   }
@@ -104,7 +104,7 @@ describe('paginate', () => {
 
   it('holds all pages together to MAX_RESPONSE_BYTES', async () => {
     const page = JSON.stringify({ data: 'x'.repeat(600) })
-    const ctx = context({ maxResponseBytes: 1024, fetch: (async () => new Response(page)) as typeof fetch })
+    const ctx = context({ maxResponseBytes: 1024, fetch: async () => new Response(page) })
     let n = 0
     const error = await failure(
       paginate(ctx, {

@@ -12,7 +12,8 @@ export interface CappedBody {
  */
 export async function readCapped(response: Response, limit: number, signal: AbortSignal): Promise<CappedBody> {
   if (response.body === null) return { text: '', bytes: 0, overLimit: false }
-  const reader = response.body.getReader()
+  // A response's body is bytes (typed ReadableStream<any>).
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   const declared = Number(response.headers.get('Content-Length') ?? Number.NaN)
   if (declared > limit) {
     await reader.cancel().catch(() => {})
@@ -52,7 +53,8 @@ function decodeAll(chunks: Uint8Array[], bytes: number): string {
 /** The first `limit` bytes of a body (an error page, say) as text; the rest is cancelled unread. */
 export async function readPrefix(response: Response, limit: number, signal: AbortSignal): Promise<string> {
   if (response.body === null) return ''
-  const reader = response.body.getReader()
+  // A response's body is bytes (typed ReadableStream<any>).
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader()
   const decoder = new TextDecoder()
   const parts: string[] = []
   let bytes = 0
@@ -78,6 +80,8 @@ async function untilAborted<T>(
 ): Promise<T> {
   let onAbort = () => {}
   const aborted = new Promise<never>((_, reject) => {
+    // Fails as fetch does: with the signal's reason, whatever the aborter gave.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     onAbort = () => reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'))
     if (signal.aborted) onAbort()
     else signal.addEventListener('abort', onAbort, { once: true })

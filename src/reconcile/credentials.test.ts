@@ -43,7 +43,10 @@ describe('resolveCredential: host binding', () => {
       baseUrl: 'http://elsewhere.example/v1',
       ...OPENAI,
     })
-    expect(resolved).toMatchObject({ kind: 'error', message: expect.stringContaining('bound to api.openai.com') })
+    expect(resolved).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('bound to api.openai.com') as unknown,
+    })
   })
 
   it('uses the stored hosts instead of the official ones when there are some', async () => {
@@ -63,7 +66,9 @@ describe('resolveCredential: host binding', () => {
     const official = await resolveCredential(bound, env, { baseUrl: 'https://api.openai.com/v1', ...OPENAI })
     expect(official).toMatchObject({
       kind: 'error',
-      message: expect.stringContaining('bound to 127.0.0.1:8000, *.corp.example; not sent to api.openai.com'),
+      message: expect.stringContaining(
+        'bound to 127.0.0.1:8000, *.corp.example; not sent to api.openai.com',
+      ) as unknown,
     })
   })
 
@@ -71,7 +76,7 @@ describe('resolveCredential: host binding', () => {
     const vllm = config({ type: 'vllm' })
     expect(await resolveCredential(vllm, env, { baseUrl: 'http://gpu-1:8000', ...NONE })).toMatchObject({
       kind: 'error',
-      message: expect.stringMatching(/^the vllm credential is bound to no host; not sent to gpu-1:8000/),
+      message: expect.stringMatching(/^the vllm credential is bound to no host; not sent to gpu-1:8000/) as unknown,
     })
   })
 
@@ -87,7 +92,7 @@ describe('resolveCredential: host binding', () => {
     const reserved = config({ apiKeyEnv: 'DATABASE_URL', hosts: ['gpu-1'] })
     expect(await resolveCredential(reserved, env, { baseUrl: 'http://gpu-1:8000', ...OPENAI })).toMatchObject({
       kind: 'error',
-      message: expect.stringContaining("apiKeyEnv names DATABASE_URL, one of this service's own settings"),
+      message: expect.stringContaining("apiKeyEnv names DATABASE_URL, one of this service's own settings") as unknown,
     })
     const broken = await resolveCredential(config({}), env, { baseUrl: 'http://user:pw@[bad', ...OPENAI })
     expect(broken).toMatchObject({ kind: 'error' })

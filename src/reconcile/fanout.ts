@@ -76,7 +76,7 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     const ids = declaredSets(declared, deps.settings.GROUPS).map((w) => w.backend.id)
     const deadline = new Date(startedAt.getTime() + deps.settings.CYCLE_BUDGET_MS)
     if (!(await planRun(db, { id: summary.runId, planned: ids.length, deadline }))) {
-      return done('failed', 'another cycle took the lease over while this one was planning')
+      return await done('failed', 'another cycle took the lease over while this one was planning')
     }
     const messages: MessageSendRequest<ProbeMessage>[] = []
     for (let i = 0; i < ids.length; i += deps.settings.SHARD_SIZE) {
@@ -95,7 +95,7 @@ export async function planFanOut(deps: CycleDeps & { queue: Queue<ProbeMessage> 
     // Retries that came due since the last run go out now; new messages go out with the publish.
     summary.webhooks = await deliverWebhooks({ ...deps, db, fetch, budget, deadlineMs: deadline.getTime() }, warnings)
     await recordUsage(db, summary.runId, budget.usage(), summary.catalog)
-    return done('ok')
+    return await done('ok')
   } catch (error) {
     const message = `planning the fanned-out cycle: ${errorText(error)}`
     try {

@@ -30,7 +30,7 @@ function memoryKv(putError?: Error) {
 
 /** Answers OpenRouter's two lists with one model each. */
 const listing = (async (input: RequestInfo | URL) => {
-  const url = new URL(String(input))
+  const url = new URL(input instanceof Request ? input.url : input)
   const id = url.pathname.endsWith('/embeddings/models') ? 'e/embed' : 'a/chat'
   return Response.json({
     data: [
@@ -73,7 +73,7 @@ describe('probeBackend and the model-list cache', () => {
     expect(result.outcome.models.map((m) => m.name)).toEqual(['a/chat', 'e/embed'])
     // The backend's own warnings stay empty: a cache that could not be written does not degrade it.
     expect(result.outcome.warnings).toEqual([])
-    expect(logged.map((l) => JSON.parse(l))).toEqual([
+    expect(logged.map((l) => JSON.parse(l) as unknown)).toEqual([
       { msg: 'model list cache not written', backendId: BACKEND.id, error: 'KV put() limit exceeded for the day.' },
     ])
     expect(values.size).toBe(0)

@@ -21,7 +21,7 @@ export async function deliverWebhooks(
   },
   warnings: string[],
 ): Promise<DeliveryPass | undefined> {
-  const queue = deps.env.WEBHOOK_QUEUE as Queue<WebhookQueueMessage> | undefined
+  const queue = deps.env.WEBHOOK_QUEUE
   try {
     const pass = await sendDueDeliveries({
       db: deps.db,
@@ -56,7 +56,7 @@ export async function consumeWebhookBatch(
   budget.take('subrequests')
   const handle = openDatabase(env, settings)
   const now = () => new Date()
-  const queue = env.WEBHOOK_QUEUE as Queue<WebhookQueueMessage> | undefined
+  const queue = env.WEBHOOK_QUEUE
   try {
     const pass = await sendDueDeliveries({
       db: handle.db,

@@ -9,12 +9,14 @@ export function eventText(event: Pick<StoredEvent, 'kind' | 'data'>): string {
   switch (event.kind) {
     case 'backend.added': {
       const models = Array.isArray(d.models) ? d.models.length : 0
-      return `added, ${String(d.status ?? 'status unknown')}, ${models} model${models === 1 ? '' : 's'}`
+      return `added, ${(d.status as string | undefined) ?? 'status unknown'}, ${models} model${models === 1 ? '' : 's'}`
     }
     case 'backend.removed':
       return 'removed'
-    case 'status.changed':
-      return `status ${String(d.from)} → ${String(d.to)}${d.errorKind ? ` (${String(d.errorKind)})` : ''}`
+    case 'status.changed': {
+      const errorKind = d.errorKind as string | undefined
+      return `status ${String(d.from)} → ${String(d.to)}${errorKind ? ` (${errorKind})` : ''}`
+    }
     case 'model.added':
       return `model ${String(d.model)} added (context ${contextLabel(Number(d.contextLength ?? 0))}; ${list(d.capabilities)})`
     case 'model.removed':

@@ -13,7 +13,7 @@ describe('fact columns', () => {
     fc.assert(
       fc.property(modelsOf, factFilter, (facts, filter) => {
         // Through JSON, as the columns are stored.
-        const columns = JSON.parse(JSON.stringify(factColumns(facts)))
+        const columns = JSON.parse(JSON.stringify(factColumns(facts))) as ReturnType<typeof factColumns>
         const query = factQuery(filter)
         const matches = columnMatcher(query, columns)
         const expected = facts.map((f) => factsMatch(filter, f))

@@ -63,7 +63,7 @@ export function factBits(capabilities: FilterableFacts['capabilities']): number 
   let bits = 0
   for (const flag of FLAGS) {
     const value = capabilities[flag]
-    if (value !== null && value !== undefined) bits |= flagBit(flag, value)
+    if (value != null) bits |= flagBit(flag, value)
   }
   return bits
 }

@@ -1,4 +1,4 @@
-import type { ModelCatalogFacts, ModelPullStatus } from '../published/types'
+import type { ModelCatalogFacts } from '../published/types'
 
 /**
  * What a reader may ask of a model's published facts, on /providers, /models and the models page.
@@ -55,7 +55,7 @@ export function normalFactFilter(filter: FactFilter): FactFilter {
   const asked = Object.entries(filter).filter(
     ([key, value]) => value !== undefined && !((key === 'minContext' || key === 'minOutput') && value === 0),
   )
-  return Object.fromEntries(asked) as FactFilter
+  return Object.fromEntries(asked)
 }
 
 export function factsMatch(filter: FactFilter, facts: FilterableFacts): boolean {

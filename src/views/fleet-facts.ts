@@ -1,4 +1,4 @@
-import type { FactSource, ModelCatalogFacts, ModelPullStatus } from '../published/types'
+import type { FactSource, ModelCatalogFacts } from '../published/types'
 import type { FilterableFacts } from './fact-filter'
 
 /**

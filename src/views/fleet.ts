@@ -50,9 +50,9 @@ export function capabilityBits(model: ModelPullStatus): number {
   const has: Record<BadgeCapability, boolean> = {
     chat: model.canChat,
     embed: model.canEmbed,
-    vision: (capabilities.vision ?? model.canVision) === true,
+    vision: capabilities.vision ?? model.canVision,
     tools: (capabilities.tools ?? model.tools) === true,
-    think: (capabilities.reasoning ?? model.canThink) === true,
+    think: capabilities.reasoning ?? model.canThink,
   }
   return BADGE_CAPABILITIES.reduce((bits, capability, i) => (has[capability] ? bits | (1 << i) : bits), 0)
 }

@@ -87,7 +87,12 @@ describe('the /providers index', () => {
     )
     const index = indexOf(backends, 10)
     const embeds = await answer(index, { types: [], capabilities: ['embed'], minContext: 32768 })
-    expect(JSON.parse(embeds.body).map((e: { backendId: string }) => e.backendId)).toEqual(['b0', 'b10', 'b20', 'b30'])
+    expect((JSON.parse(embeds.body) as { backendId: string }[]).map((e) => e.backendId)).toEqual([
+      'b0',
+      'b10',
+      'b20',
+      'b30',
+    ])
     // Only chunks of embedding models with a long enough context: one per shard that has one.
     const summaries = new Map(index.directory.shards.flat().map((c) => [c.key, c.summary]))
     expect(embeds.loaded.length).toBeGreaterThan(0)
@@ -131,7 +136,7 @@ describe('the /providers index', () => {
       const { body, loaded } = await answer(index, { types: [], capabilities: [], ...filter })
       expect(loaded.length).toBeGreaterThan(0)
       expect(cloudChunks).toEqual(expect.arrayContaining(loaded))
-      expect(JSON.parse(body).length).toBeGreaterThan(0)
+      expect((JSON.parse(body) as unknown[]).length).toBeGreaterThan(0)
     }
     for (const filter of [{ tools: false, maxInputPrice: 0.1 }, { reasoning: true }, { inputModality: 'audio' }]) {
       expect((await answer(index, { types: [], capabilities: [], ...filter })).loaded).toEqual([])

@@ -37,14 +37,12 @@ function modelsChangedText(data: Record<string, unknown>): string {
 export function slackBody(payload: WebhookPayload, pageOrigin: string): { text: string } {
   const data = payload.data
   if (payload.type === WEBHOOK_TEST) return { text: 'runtimestate: a test message for this subscription' }
-  const name = slackEscape(String(data.backendName ?? data.backendId ?? 'a backend'))
+  const named = [data.backendName, data.backendId].find((value) => typeof value === 'string')
+  const name = slackEscape(named ?? 'a backend')
   const link =
     typeof data.backendId === 'string'
       ? ` <${pageOrigin}/status/backends/${encodeURIComponent(data.backendId)}|status page>`
       : ''
-  const what =
-    payload.type === MODELS_CHANGED
-      ? modelsChangedText(data)
-      : eventText({ kind: payload.type, data: data as Record<string, unknown> })
+  const what = payload.type === MODELS_CHANGED ? modelsChangedText(data) : eventText({ kind: payload.type, data: data })
   return { text: `*${name}*: ${slackEscape(what)}${payload.type === 'backend.removed' ? '' : link}` }
 }

@@ -82,8 +82,8 @@ export async function startDevServer(settings: Record<string, string>, databaseU
   const env = { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, WRANGLER_SEND_METRICS: 'false' }
   const child: ChildProcess = spawn('npm', args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   // The whole group (npm, the dev script, wrangler, workerd), even when npm itself is gone.

@@ -88,7 +88,7 @@ export default async function setup(project: TestProject) {
       })
       if (response.status !== 201)
         throw new Error(`POST /backends ${name}: ${response.status} ${await response.text()}`)
-      backends[name] = ((await response.json()) as { id: string }).id
+      backends[name] = (await response.json<{ id: string }>()).id
     }
     await seedHistory(database.databaseUrl, backends)
     // Production's path: the cron handler (wrangler dev --test-scheduled).
@@ -106,7 +106,7 @@ export default async function setup(project: TestProject) {
     throw error
   }
   return async () => {
-    await server?.stop()
+    await server.stop()
     await stopAll()
   }
 }

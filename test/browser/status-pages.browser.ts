@@ -29,6 +29,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the launch in beforeAll failed
   await browser?.close()
 })
 
@@ -79,9 +80,9 @@ function outside(requested: string[]): string[] {
 
 async function seriousViolations(page: Page) {
   await page.addScriptTag({ content: axeSource })
-  const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+  const results = await page.evaluate<{
     violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
-  }
+  }>('axe.run(document, { resultTypes: ["violations"] })')
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)
@@ -90,6 +91,7 @@ async function seriousViolations(page: Page) {
 describe('logging in', () => {
   let context: BrowserContext
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when the first test failed before making it
   afterAll(async () => context?.close())
 
   it('refuses a wrong token with a message, and sets no cookie', async () => {
@@ -123,9 +125,9 @@ describe('logging in', () => {
 describe('the fleet page', () => {
   it('shows each backend with the status /state gives it', async () => {
     const { context, page, requested } = await signedInContext()
-    const state = (await (
+    const state = await (
       await fetch(`${baseUrl}/state`, { headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` } })
-    ).json()) as { id: string; name: string; status: string }[]
+    ).json<{ id: string; name: string; status: string }[]>()
     const statuses = new Set(state.map((s) => s.status))
     // The fleet was made to show every status a router acts on.
     for (const status of ['healthy', 'degraded', 'suspect', 'down', 'recovering', 'unconfigured']) {
@@ -148,7 +150,7 @@ describe('the fleet page', () => {
     await page.selectOption('select[name=status]', 'down')
     await page.click('form[role=search] button[type=submit]')
     await page.waitForURL(/status=down/)
-    const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-backend')))
+    const rows = await Promise.all((await page.locator('tbody tr').all()).map((tr) => tr.getAttribute('data-backend')))
     expect(rows).toEqual([backends['vllm-dead']])
     await page.selectOption('select[name=status]', '')
     await page.fill('input[name=model]', 'LLAMA')
@@ -173,9 +175,12 @@ describe('a backend page', () => {
     expect(await chart.count()).toBe(1)
     const hours = await hoursProbed(backends['vllm-back-again']!)
     expect(hours.length).toBeGreaterThan(1)
-    const drawn = await chart
-      .locator('rect.bar')
-      .evaluateAll((bars) => bars.map((bar) => [bar.getAttribute('data-hour'), bar.getAttribute('class')]))
+    const drawn = await Promise.all(
+      (await chart.locator('rect.bar').all()).map(async (bar) => [
+        await bar.getAttribute('data-hour'),
+        await bar.getAttribute('class'),
+      ]),
+    )
     expect(drawn.map(([hour]) => hour)).toEqual(hours.map((h) => h.hour))
     // An hour with every probe good is drawn as good, its hours with 3 and 0 good of 12 as bad.
     for (const [i, { probes, good }] of hours.entries()) {
@@ -193,7 +198,7 @@ async function publishedModels(backendId: string): Promise<PublishedModel[]> {
   const response = await fetch(`${baseUrl}/state/${backendId}`, {
     headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` },
   })
-  return ((await response.json()) as { pulledModels: PublishedModel[] }).pulledModels
+  return (await response.json<{ pulledModels: PublishedModel[] }>()).pulledModels
 }
 
 /** At least how many tokens a label says: `128k` → 128000 (or 131072), `1M` → 1000000, `40,960` → 40960. */
@@ -259,7 +264,10 @@ describe('the facts of each model', () => {
     for (let i = 0; i < count; i++) {
       const row = rows.nth(i)
       expect(await row.locator('li.cap-tools').count()).toBe(1)
-      const shown = await row.locator('td[data-label=Context] .fact').evaluate((el) => el.firstChild?.textContent ?? '')
+      // The value is the element's first text node; the source's words follow it for screen readers.
+      const shown = await row
+        .locator('td[data-label=Context] .fact')
+        .evaluate((el: { firstChild: { textContent: string | null } | null }) => el.firstChild?.textContent ?? '')
       expect(tokens(shown)).toBeGreaterThanOrEqual(100000)
     }
     // The form keeps what was asked.
@@ -413,9 +421,9 @@ describe('the fleet table, with JavaScript on', () => {
     const row = page.locator('td[data-label=Backend] a', { hasText: 'late-arrival' })
     await expect.poll(() => row.count()).toBe(1)
     // The summary and the counts above the table came with it, as /state has them now.
-    const state = (await (
+    const state = await (
       await fetch(`${baseUrl}/state`, { headers: { Authorization: `Bearer ${TEST_SETTINGS.READ_TOKEN}` } })
-    ).json()) as { status: string }[]
+    ).json<{ status: string }[]>()
     expect(await page.locator('#summary').textContent()).toContain(`${state.length} backends`)
     for (const status of ['healthy', 'down']) {
       const count = page.locator(`#counts a[href="/?status=${status}"] strong`)

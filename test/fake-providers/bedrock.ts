@@ -27,7 +27,7 @@ function expectedRegion(request: FakeRequest): string {
 
 /** Recomputes the request's signature with the known secret; undefined when it is right. */
 async function rejectUnsigned(request: FakeRequest): Promise<Reply | undefined> {
-  const authorization = String(request.headers.authorization ?? '')
+  const authorization = request.headers.authorization ?? ''
   const match = AUTHORIZATION.exec(authorization)
   if (!match) return badSignature()
   const [, accessKeyId, date, region, service, signedHeaders] = match
@@ -50,7 +50,7 @@ async function rejectUnsigned(request: FakeRequest): Promise<Reply | undefined> 
     accessKeyId: BEDROCK_FAKE_ACCESS_KEY_ID,
     secretAccessKey: BEDROCK_FAKE_SECRET,
     service: 'bedrock',
-    region: region!,
+    region: region,
     datetime,
   })
   const expected = (await signer.sign()).headers.get('authorization')

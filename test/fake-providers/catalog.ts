@@ -4,8 +4,8 @@ import { type FakeProvider, notFound } from './fixtures'
 /** The models.dev catalog fixture at `/api.json`, with its ETag and 304s. */
 export const catalog: FakeProvider = (request) => {
   if (request.path !== '/api.json') return notFound(request.path)
-  const ifNoneMatch = request.headers['if-none-match']
-  return catalogReply(Array.isArray(ifNoneMatch) ? ifNoneMatch[0] : ifNoneMatch)
+  // Node joins a repeated If-None-Match into one string.
+  return catalogReply(request.headers['if-none-match'])
 }
 
 /** A catalog that is JSON but not the catalog's shape: one model has no `limit`. */

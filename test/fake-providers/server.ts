@@ -36,17 +36,24 @@ export async function startFakeProviders(port = 0) {
   let maxInFlight = 0
   const server = http.createServer((req, res) => {
     let body = ''
-    req.on('data', (chunk) => (body += chunk))
-    req.on('end', async () => {
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    const answer = async () => {
       const url = req.url ?? '/'
-      if (url === '/__calls') return send(res, { status: 200, body: JSON.stringify(calls) })
-      if (url === '/__stats') return send(res, { status: 200, body: JSON.stringify({ maxInFlight }) })
+      if (url === '/__calls') {
+        send(res, { status: 200, body: JSON.stringify(calls) })
+        return
+      }
+      if (url === '/__stats') {
+        send(res, { status: 200, body: JSON.stringify({ maxInFlight }) })
+        return
+      }
       if (url === '/__reset') {
         calls.length = 0
         scriptCalls.clear()
         resetWebhookFakes()
         maxInFlight = 0
-        return send(res, { status: 200, body: '{}' })
+        send(res, { status: 200, body: '{}' })
+        return
       }
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
@@ -64,7 +71,7 @@ export async function startFakeProviders(port = 0) {
           ? scriptStep(scriptArg, scriptCalls, `${provider}/${behaviour}/${url.split('/')[3]}${pathname}`)
           : undefined
       if (scripted?.retryAfterS !== undefined) res.setHeader('Retry-After', String(scripted.retryAfterS))
-      const [mode, arg = ''] = scripted ? [scripted.mode, scripted.arg] : [scriptMode, scriptArg]
+      const [mode, arg] = scripted ? [scripted.mode, scripted.arg] : [scriptMode, scriptArg]
       if (mode === 'hang') {
         hanging.add(res)
         res.on('close', () => hanging.delete(res))
@@ -72,18 +79,28 @@ export async function startFakeProviders(port = 0) {
       }
       const hostile = hostileBehaviour(mode ?? '', arg, req, res, hanging)
       if (hostile instanceof Promise) return hostile
-      if (hostile) return send(res, hostile)
+      if (hostile) {
+        send(res, hostile)
+        return
+      }
       if (mode === 'delay') await new Promise((r) => setTimeout(r, Number(arg)))
-      if (mode === 'status') return send(res, { status: Number(arg), body: errorFixture(errorDir, Number(arg)) })
+      if (mode === 'status') {
+        send(res, { status: Number(arg), body: errorFixture(errorDir, Number(arg)) })
+        return
+      }
       if (mode === 'html') {
-        return send(res, { status: 200, body: '<html><body>Welcome to nginx!</body></html>', contentType: 'text/html' })
+        send(res, { status: 200, body: '<html><body>Welcome to nginx!</body></html>', contentType: 'text/html' })
+        return
       }
       if (mode === 'bearer' && authorization !== `Bearer ${arg}`) {
-        return send(res, { status: 401, body: errorFixture(errorDir, 401) })
+        send(res, { status: 401, body: errorFixture(errorDir, 401) })
+        return
       }
       const fakeProvider = fakeProviders[provider]
-      if (!fakeProvider)
-        return send(res, { status: 404, body: JSON.stringify({ error: `no fake provider ${provider}` }) })
+      if (!fakeProvider) {
+        send(res, { status: 404, body: JSON.stringify({ error: `no fake provider ${provider}` }) })
+        return
+      }
       try {
         const reply = await fakeProvider({
           method: req.method ?? 'GET',
@@ -98,7 +115,8 @@ export async function startFakeProviders(port = 0) {
       } catch (error) {
         send(res, { status: 500, body: JSON.stringify({ error: `fake ${provider} failed: ${String(error)}` }) })
       }
-    })
+    }
+    req.on('end', () => void answer())
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const address = server.address() as AddressInfo

@@ -35,7 +35,7 @@ const flag = z.boolean({ error: 'must be true, false, or null to clear' }).nulla
 const overrideInput = body({ canThink: flag, canVision: flag }).refine(
   (v) => v.canThink !== undefined || v.canVision !== undefined,
   {
-    message: 'give canThink or canVision (true, false, or null to clear)',
+    error: 'give canThink or canVision (true, false, or null to clear)',
     path: ['canThink'],
   },
 )

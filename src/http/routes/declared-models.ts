@@ -44,7 +44,7 @@ const declaredModelInput = body({
     .optional()
     .transform((id) => id ?? null),
 }).refine((v) => v.canChat || v.canEmbed || v.canPrompt || v.canStream, {
-  message: 'model must have at least one capability',
+  error: 'model must have at least one capability',
   path: ['canChat'],
 })
 

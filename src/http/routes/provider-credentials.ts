@@ -149,8 +149,8 @@ const configureInput = body({
     .optional(),
   upsert: flag('upsert').optional().default(false),
 })
-  .refine((v) => !(v.apiKey && v.apiKeyEnv), { message: 'provide apiKey or apiKeyEnv, not both', path: ['apiKey'] })
-  .refine((v) => v.apiKey || v.apiKeyEnv, { message: 'apiKey or apiKeyEnv is required', path: ['apiKey'] })
+  .refine((v) => !(v.apiKey && v.apiKeyEnv), { error: 'provide apiKey or apiKeyEnv, not both', path: ['apiKey'] })
+  .refine((v) => v.apiKey || v.apiKeyEnv, { error: 'apiKey or apiKeyEnv is required', path: ['apiKey'] })
 
 /**
  * The hosts a configure stores: the ones given, else the backend's own for a per-backend

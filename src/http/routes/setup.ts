@@ -65,7 +65,7 @@ const bootstrapInput = body({
     .optional()
     .default([]),
 }).refine((v) => v.embedModel || v.taskModel || v.chatModel || v.extraModels.length > 0, {
-  message: 'nothing to bootstrap: give embedModel, taskModel, chatModel or extraModels',
+  error: 'nothing to bootstrap: give embedModel, taskModel, chatModel or extraModels',
   path: ['embedModel'],
 })
 

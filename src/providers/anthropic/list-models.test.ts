@@ -5,19 +5,19 @@ import { anthropicBase, listAnthropicModels } from './list-models'
 
 const model = (id: string) => ({ id, max_input_tokens: 1, max_tokens: 1, capabilities: null })
 
-function stub(answer: (url: URL, n: number) => Response | unknown) {
+function stub(answer: (url: URL, n: number) => unknown) {
   const requests: { url: URL; headers: Headers }[] = []
   const ctx: ListContext = {
     baseUrl: '',
     credential: 'sk-test-ant-stub',
     signal: new AbortController().signal,
     ...listDefaults(),
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(String(input))
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input)
       requests.push({ url, headers: new Headers(init?.headers) })
       const reply = answer(url, requests.length)
       return reply instanceof Response ? reply : Response.json(reply)
-    }) as typeof fetch,
+    },
   }
   return { ctx, requests }
 }
@@ -57,7 +57,7 @@ describe('anthropic listing', () => {
     const html = stub(() => new Response('<html>gateway</html>', { status: 200 }))
     await expect(listAnthropicModels(html.ctx)).rejects.toMatchObject({
       kind: 'bad_payload',
-      message: expect.stringMatching(/^decode anthropic catalog response: /),
+      message: expect.stringMatching(/^decode anthropic catalog response: /) as unknown,
     })
     const overloaded = stub(() => new Response('{"type":"error"}', { status: 529 }))
     await expect(listAnthropicModels(overloaded.ctx)).rejects.toMatchObject({

@@ -65,13 +65,12 @@ function observedFromAnthropic(model: AnthropicModel): ObservedModel {
   const capabilities = model.capabilities
   const thinking = capabilities?.thinking
   const effort = capabilities?.effort
-  const canThink = Boolean(
+  const canThink =
     thinking?.supported ||
     thinking?.types?.adaptive?.supported ||
     thinking?.types?.enabled?.supported ||
     effort?.supported ||
-    [effort?.low, effort?.medium, effort?.high, effort?.xhigh, effort?.max].some((level) => level?.supported),
-  )
+    [effort?.low, effort?.medium, effort?.high, effort?.xhigh, effort?.max].some((level) => level?.supported)
   const created = model.created_at?.trim()
   return {
     name: model.id,

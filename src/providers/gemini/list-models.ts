@@ -40,19 +40,20 @@ export async function listGeminiModels(ctx: ListContext): Promise<Observation> {
  * 401: that is an auth failure, not a bad request.
  */
 async function requestPage(ctx: ListContext, url: string, headers: Record<string, string>): Promise<unknown> {
-  let keyInvalid = false
+  // Set by errorDetail while requestJson runs (a property: TS does not see the callback change it).
+  const answer = { keyInvalid: false }
   try {
     return await requestJson(ctx, url, {
       label: GEMINI_LABEL,
       headers,
       errorDetail: (body) => {
         const error = readGoogleError(body)
-        keyInvalid = error.reasons.includes('API_KEY_INVALID')
+        answer.keyInvalid = error.reasons.includes('API_KEY_INVALID')
         return error.detail
       },
     })
   } catch (error) {
-    if (error instanceof ProviderError && error.status === 400 && keyInvalid) {
+    if (error instanceof ProviderError && error.status === 400 && answer.keyInvalid) {
       throw new ProviderError('auth', error.message, { status: error.status, cause: error })
     }
     throw error

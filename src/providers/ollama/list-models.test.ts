@@ -24,7 +24,7 @@ function answering(response: () => Response): ListContext {
     credential: undefined,
     signal: new AbortController().signal,
     ...listDefaults(),
-    fetch: (async () => response()) as typeof fetch,
+    fetch: async () => response(),
   }
 }
 
@@ -63,8 +63,9 @@ describe('ollama details before 0.30', () => {
     const shows: string[] = []
     const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
       clock += 1000
-      if (String(input).endsWith('/api/tags')) return Response.json(tags)
-      const model = (JSON.parse(String(init?.body)) as { model: string }).model
+      if ((input instanceof Request ? input.url : input.toString()).endsWith('/api/tags')) return Response.json(tags)
+      // The client posts a JSON string.
+      const model = (JSON.parse(init?.body as string) as { model: string }).model
       shows.push(model)
       return Response.json(SHOWS[model])
     }) as typeof globalThis.fetch
@@ -104,10 +105,10 @@ describe('ollama /api/show failures', () => {
   it('lists the first five and counts the rest, so a large backend cannot flood its warnings', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `model-${i}:latest`)
     const ctx = answering(() => new Response('', { status: 500 }))
-    ctx.fetch = (async (input: RequestInfo | URL) =>
-      String(input).endsWith('/api/tags')
+    ctx.fetch = async (input: RequestInfo | URL) =>
+      (input instanceof Request ? input.url : input.toString()).endsWith('/api/tags')
         ? Response.json({ models: names.map((name, i) => ({ name, model: name, digest: `d${i}` })) })
-        : Response.json({ error: 'boom' }, { status: 500 })) as typeof fetch
+        : Response.json({ error: 'boom' }, { status: 500 })
     const { models, warnings } = await listOllamaModels(ctx)
     expect(models.map((m) => m.name)).toEqual(names)
     expect(warnings).toEqual([

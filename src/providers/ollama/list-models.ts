@@ -94,8 +94,8 @@ export async function listOllamaModels(ctx: ListContext): Promise<Observation> {
     }
     models.push(observedFromTag(tag, show))
     if (tag.digest) {
-      await ctx.detailCache.put(tag.digest, showFacts(show)).catch((error: Error) => {
-        failures.push(`ollama details of ${model} not cached: ${error.message}`)
+      await ctx.detailCache.put(tag.digest, showFacts(show)).catch((error: unknown) => {
+        failures.push(`ollama details of ${model} not cached: ${(error as Error).message}`)
       })
     }
   }

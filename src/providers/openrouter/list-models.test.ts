@@ -19,11 +19,11 @@ function stub(pages: (url: URL) => unknown) {
     credential: 'sk-test-or-stub',
     signal: new AbortController().signal,
     ...listDefaults(),
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(String(input))
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : input)
       requests.push({ url: url.href, authorization: new Headers(init?.headers).get('Authorization') })
       return Response.json(pages(url))
-    }) as typeof fetch,
+    },
   }
   return { ctx, requests }
 }
@@ -50,14 +50,14 @@ describe('openrouter listing', () => {
       credential: 'sk-test-or-stub',
       signal: new AbortController().signal,
       ...listDefaults(),
-      fetch: (async (input: RequestInfo | URL) => {
+      fetch: async (input: RequestInfo | URL) => {
         open++
         most = Math.max(most, open)
         await new Promise((resolve) => setTimeout(resolve, 5))
         open--
-        const url = new URL(String(input))
+        const url = new URL(input instanceof Request ? input.url : input)
         return Response.json({ data: [model(url.pathname.endsWith('/embeddings/models') ? 'e/embed' : 'a/chat')] })
-      }) as typeof fetch,
+      },
     }
     expect((await listOpenRouterModels(ctx)).models.map((m) => m.name)).toEqual(['a/chat', 'e/embed'])
     expect(most).toBe(1)
@@ -86,6 +86,9 @@ describe('openrouter listing', () => {
     const endless = stub(() => ({ data: [], links: { next: `/api/v1/models?offset=${++n}` } }))
     const error = await listOpenRouterModels(endless.ctx).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ProviderError)
-    expect(error).toMatchObject({ kind: 'bad_payload', message: expect.stringMatching(/still had more pages/) })
+    expect(error).toMatchObject({
+      kind: 'bad_payload',
+      message: expect.stringMatching(/still had more pages/) as unknown,
+    })
   })
 })

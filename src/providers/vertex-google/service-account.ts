@@ -71,7 +71,7 @@ export function parseServiceAccount(credential: string | undefined): ServiceAcco
     throw invalid(`private_key is not a PKCS#8 PEM key (${PEM_BEGIN} … ${PEM_END})`)
   }
   if (sa.token_uri !== undefined && typeof sa.token_uri !== 'string') throw invalid('token_uri is not a string')
-  const tokenUri = (sa.token_uri as string | undefined)?.trim() || DEFAULT_TOKEN_URI
+  const tokenUri = sa.token_uri?.trim() || DEFAULT_TOKEN_URI
   if (!isAcceptableTokenUri(tokenUri)) {
     throw invalid('token_uri is not an https URL (plain http is accepted only for localhost)')
   }

@@ -154,13 +154,13 @@ describe('vertex-google access token', () => {
     const requests: { url: string; init: RequestInit }[] = []
     const answer = (status: number, body: unknown) => {
       const fetcher = async (url: RequestInfo | URL, init?: RequestInit) => {
-        requests.push({ url: String(url), init: init! })
+        requests.push({ url: url instanceof Request ? url.url : url.toString(), init: init! })
         return new Response(JSON.stringify(body), { status })
       }
       return {
         baseUrl: '',
         credential: '',
-        fetch: fetcher as typeof fetch,
+        fetch: fetcher,
         signal: new AbortController().signal,
         ...listDefaults(),
       }
