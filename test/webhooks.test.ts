@@ -147,6 +147,31 @@ describe('subscriptions', () => {
     expect(await (await call('/webhooks', { headers: ADMIN })).json()).toEqual([])
   })
 
+  it('refuse a signed subscription without SECRETS_KEY, naming format; a Slack one needs none', async () => {
+    const post = (body: unknown) =>
+      fetchWith({ SECRETS_KEY: undefined }, '/webhooks', {
+        method: 'POST',
+        headers: { ...ADMIN, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    const refused = await refusal(await post({ url: receiverUrl('ok', 'no-key') }))
+    expect(refused).toMatchObject({ status: 422, param: 'format' })
+    expect(refused.message).toContain('SECRETS_KEY is not set')
+    expect((await post({ url: receiverUrl('ok', 'no-key'), format: 'slack' })).status).toBe(201)
+  })
+
+  it('refuse a change to a URL that may not receive, or to an unknown backend, and keep what they had', async () => {
+    const created = await subscribe({ url: receiverUrl('ok', 'patch') })
+    const toPrivate = await refusal(
+      await adminJson('PATCH', `/webhooks/${created.id}`, { url: 'https://10-1-2-3.v4.test/x' }),
+    )
+    expect(toPrivate).toMatchObject({ status: 422, param: 'url' })
+    const toUnknown = await refusal(await adminJson('PATCH', `/webhooks/${created.id}`, { backendIds: ['nope'] }))
+    expect(toUnknown).toMatchObject({ status: 422, param: 'backendIds' })
+    expect(await subscription(created.id)).toMatchObject({ url: receiverUrl('ok', 'patch'), backendIds: null })
+    expect((await adminJson('PATCH', '/webhooks/no-such-id', { enabled: true })).status).toBe(404)
+  })
+
   it('are at most 64', async () => {
     await withDb((db) =>
       db.execute(sql`insert into webhook_subscriptions (id, url, page_origin)
@@ -397,6 +422,21 @@ describe('delivery', () => {
     )
     const enabled = await adminJson('PATCH', `/webhooks/${created.id}`, { enabled: true })
     expect(await enabled.json()).toMatchObject({ enabled: true, disabledReason: null })
+  })
+
+  it('keeps deliveries as long as events, then prunes both', async () => {
+    const clock = steppedClock()
+    const created = await subscribe({ url: receiverUrl('ok', 'retention') })
+    await createBackend('a', 'vllm', fake('vllm', 'ok', 'retention-a'))
+    await cycleWith({ now: clock.now })
+    expect(await deliveries(created.id)).toHaveLength(1)
+    // Past EVENT_RETENTION_DAYS (30), a cycle that records an event prunes the old ones, deliveries with them.
+    clock.at(31 * 86400)
+    await createBackend('b', 'vllm', fake('vllm', 'ok', 'retention-b'))
+    await cycleWith({ now: clock.now })
+    const kept = await deliveries(created.id)
+    expect(kept.map((d) => d.type)).toEqual(['backend.added'])
+    expect(kept[0]!.seq).toBeGreaterThan(1)
   })
 
   it('keeps seq order per subscription: a later message waits behind a failed one', async () => {
